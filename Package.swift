@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Orchestrator",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "orchestrator", targets: ["orchestrator"]),
+        .library(name: "Model", targets: ["Model"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .target(name: "YAML", dependencies: ["CYAML"]),
+        .target(name: "Model", dependencies: ["YAML"]),
+        .target(name: "Reconciler", dependencies: ["Model"]),
+        .executableTarget(
+            name: "orchestrator",
+            dependencies: [
+                "Model",
+                "Reconciler",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "YAML"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["orchestrator", "Reconciler", "Model"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
