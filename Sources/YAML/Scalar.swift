@@ -73,9 +73,11 @@ public struct Scalar: Sendable, Equatable {
         let words: Set<String> = ["y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
                                   "on", "On", "ON", "off", "Off", "OFF", "="]
         if words.contains(text) { return true }
-        guard let first = text.unicodeScalars.first else { return true }
-        let numberish = "0123456789+-.".unicodeScalars.contains(first)
-        return numberish && text.unicodeScalars.allSatisfy { "0123456789+-._:eExXoObBabcdefABCDEF".unicodeScalars.contains($0) }
+        // YAML 1.1 numbers: `0777`, `1_000`, `12:30`, `0b101`, `1.5e3`… after an optional sign.
+        var body = Substring(text)
+        if let sign = body.first, sign == "-" || sign == "+" { body = body.dropFirst() }
+        guard let first = body.first, first.isASCII, first.isNumber || first == "." else { return false }
+        return body.contains { $0.isNumber } && body.allSatisfy { "0123456789+-._:eExXoObBabcdefABCDEF".contains($0) }
     }
 
     private static func parseInteger(_ bytes: [UInt8]) -> Int? {

@@ -129,7 +129,10 @@ struct DecoderImpl: YAMLNodeDecoder {
             }
             return text as? T
         case is Bool.Type:
-            guard case .bool(let value)? = node.resolved else { throw mismatch("true or false", node: node, path: path) }
+            guard case .bool(let value)? = node.resolved else {
+                let yaml11 = ["yes", "no", "on", "off", "y", "n"].contains(node.scalar?.text.lowercased() ?? "")
+                throw mismatch("true or false", node: node, path: path, hint: yaml11 ? " (YAML 1.2 reads it as a string)" : "")
+            }
             return value as? T
         case is Double.Type:
             switch node.resolved {

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import Model
+import Reconciler
+
+/// `orchestrator validate [DIR]`: checks every manifest and reports all errors at once.
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the pipeline manifests of a folder.",
+        discussion: """
+            Reads every *.yaml and *.yml file in DIR (not in its subfolders; hidden files skipped) \
+            and prints every problem as FILE:LINE:COLUMN: error: MESSAGE. \
+            Exit codes: 0 all manifests are valid; 1 at least one error; 64 bad usage.
+            """
+    )
+
+    @Argument(help: "The folder of pipeline manifests.")
+    var directory = "pipelines"
+
+    @Option(name: .shortAndLong, help: "Output format: text, or json for CI (diagnostics with file, line and column).")
+    var output: OutputFormat = .text
+
+    func run() throws {
+        let manifests: ManifestSet
+        do {
+            manifests = try ManifestDirectory.load(directory)
+        } catch {
+            Terminal.err(error.description)
+            throw ExitCode.failure
+        }
+        let diagnostics = manifests.diagnostics
+        let valid = manifests.pipelines.map(\.pipeline.name)
+        let invalid = manifests.documents.filter { !$0.isValid }.count
+        switch output {
+        case .json:
+            Terminal.out(try ValidationReport(valid: !diagnostics.hasErrors, pipelines: valid, invalidDocuments: invalid, diagnostics: diagnostics).json())
+        case .text:
+            Terminal.report(diagnostics, to: Terminal.out)
+            let errors = diagnostics.filter { $0.severity == .error }.count
+            if errors == 0 {
+                Terminal.out("\(valid.count) pipeline\(valid.count == 1 ? "" : "s") valid in \(directory).")
+            } else {
+                Terminal.out("\(errors) error\(errors == 1 ? "" : "s") in \(invalid) of \(manifests.documents.count) manifests.")
+            }
+        }
+        if diagnostics.hasErrors { throw ExitCode.failure }
+    }
+}
+
+/// The JSON form of `validate`, versioned so that CI scripts can rely on it.
+struct ValidationReport: Encodable {
+    let formatVersion = "1"
+    let valid: Bool
+    let pipelines: [String]
+    let invalidDocuments: Int
+    let diagnostics: [Diagnostic]
+
+    enum CodingKeys: String, CodingKey {
+        case formatVersion = "format_version", valid, pipelines, invalidDocuments = "invalid_documents", diagnostics
+    }
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}

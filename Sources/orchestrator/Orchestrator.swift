@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The `orchestrator` command: drop folders turned into idempotent ETL pipelines.
+@main
+struct Orchestrator: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "orchestrator",
+        abstract: "Turn drop folders into idempotent ETL pipelines, described by YAML manifests.",
+        discussion: """
+            Exit codes: 0 success; 1 invalid input (manifests, legacy configs) or a failed run; \
+            64 bad command-line usage.
+            """,
+        subcommands: [Validate.self, Convert.self]
+    )
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+import Foundation
+import Model
+
+/// Writing to the standard streams, kept in one place so commands stay declarative.
+enum Terminal {
+    static func out(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func err(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// Prints diagnostics, one per line, in compiler order.
+    static func report(_ diagnostics: [Diagnostic], to stream: (String) -> Void = err) {
+        for diagnostic in diagnostics.sortedForDisplay() { stream(diagnostic.description) }
+    }
+}
+
+/// How a command's result is printed.
+enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
+    case text, json
+}
