@@ -60,9 +60,8 @@ public struct LegacyConverter: Sendable {
         var diagnostics = config.warnings + build.diagnostics
         guard let pipeline, !diagnostics.hasErrors else { return Conversion(diagnostics: diagnostics.sortedForDisplay()) }
         do {
-            let body = try Emitter.emit([YAMLEncoder().encode(pipeline)])
             let fileName = file.split(separator: "/").last.map(String.init) ?? file
-            let yaml = "# Converted from \(fileName) by `orchestrator convert`.\n" + body
+            let yaml = try ManifestText.write(pipeline, comment: ["Converted from \(fileName) by `orchestrator convert`."])
             let check = ManifestDocument.parse(yaml, file: "converted \(fileName)")
             diagnostics += check.flatMap(\.diagnostics)
             return Conversion(pipeline: pipeline, yaml: diagnostics.hasErrors ? nil : yaml, diagnostics: diagnostics.sortedForDisplay())

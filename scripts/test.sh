@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole test suite: setup, a warning-free build, the Swift tests, the JSON Schema check.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+swift build --build-tests 2>&1 | tee "$log" | grep -E "error|warning: |Compiling|Build" || true
+[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "test: the build failed" >&2; exit 1; }
+if grep -E "^$PWD/(Sources|Tests)/.*: warning: " "$log" >&2; then
+  echo "test: the build has warnings (the project builds warning-free)" >&2
+  exit 1
+fi
+
+swift test --skip-build --parallel
+
+python=$(scripts/python-env.sh yaml jsonschema)
+"$python" scripts/check-schema.py pipelines pipelines/legacy
