@@ -180,6 +180,9 @@ struct LegacyConfigParser {
             }
             if current == " " || current == "\t" {
                 skipBlanks()
+                if let character = current, "|&<>()".contains(character) {
+                    throw ParseError(mark: mark, message: Self.operatorMessage(character))
+                }
                 if !atStatementEnd, !lookingAtAssignment() {
                     throw ParseError(mark: mark, message: "unquoted space in the value of \(name): bash would run \"\(peekWord())\" as a command with \(name) set for it alone; quote the value")
                 }
@@ -237,7 +240,7 @@ struct LegacyConfigParser {
                 fields.finishField()
                 return fields.done
             case "|", "&", "<", ">", "(", ")":
-                throw ParseError(mark: mark, message: "unquoted \"\(character)\" has no safe equivalent (bash would treat it as an operator); quote the value")
+                throw ParseError(mark: mark, message: Self.operatorMessage(character))
             case "`":
                 throw ParseError(mark: mark, message: "backticks run a command; they have no safe equivalent")
             case "\\":
@@ -477,6 +480,10 @@ struct LegacyConfigParser {
     private func describe(_ character: Character?) -> String {
         guard let character else { return "end of file" }
         return character == "\n" ? "end of line" : String(character)
+    }
+
+    private static func operatorMessage(_ character: Character) -> String {
+        "unquoted \"\(character)\" has no safe equivalent (bash would treat it as an operator); quote the value"
     }
 
     static func basename(_ path: String) -> String {

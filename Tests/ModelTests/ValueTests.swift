@@ -1,0 +1,89 @@
+import Testing
+import Model
+
+@Suite("Durations")
+struct TimeSpanTests {
+    @Test(arguments: [("500ms", 500), ("2s", 2000), ("15m", 900_000), ("1h30m", 5_400_000), ("1.5s", 1500), ("1d", 86_400_000), ("0", 0), ("0s", 0)])
+    func parses(_ text: String, _ milliseconds: Int64) throws {
+        #expect(try TimeSpan.parse(text).get() == TimeSpan(milliseconds: milliseconds))
+    }
+
+    @Test(arguments: ["", "2", "2x", "s", "1.5ms", "-1s", "1h 30m"])
+    func rejects(_ text: String) {
+        #expect(throws: DurationError.self) { try TimeSpan.parse(text).get() }
+    }
+
+    @Test func canonicalSpelling() {
+        #expect(TimeSpan(milliseconds: 5_400_000).description == "1h30m")
+        #expect(TimeSpan(milliseconds: 1500).description == "1s500ms")
+        #expect(TimeSpan.zero.description == "0s")
+        #expect(TimeSpan.seconds(90).description == "1m30s")
+    }
+}
+
+@Suite("Globs")
+struct GlobTests {
+    @Test(arguments: [
+        ("*.csv", "a.csv", true), ("*.csv", "sub/dir/a.csv", true), ("*.csv", "a.csv.bak", false),
+        ("reports/*.csv", "reports/a.csv", true), ("reports/*.csv", "x/reports/a.csv", false), ("reports/*.csv", "reports/q1/a.csv", false),
+        ("reports/**/*.csv", "reports/a.csv", true), ("reports/**/*.csv", "reports/q1/m3/a.csv", true),
+        ("**/tmp/**", "a/tmp/b/c.csv", true), ("/top.csv", "top.csv", true), ("/top.csv", "sub/top.csv", false),
+        ("data-?.csv", "data-1.csv", true), ("data-?.csv", "data-12.csv", false),
+        ("[a-c]*.csv", "b.csv", true), ("[!a-c]*.csv", "b.csv", false), ("[^a-c]*.csv", "d.csv", true),
+        ("*.{csv,xlsx}", "a.xlsx", true), ("*.{csv,xlsx}", "a.xls", false), ("\\*.csv", "*.csv", true), ("\\*.csv", "a.csv", false),
+        (".*", ".hidden", true), ("~$*", "~$budget.xlsx", true), ("*.tmp", "upload.csv.tmp", true), ("é*.csv", "été.csv", true),
+    ])
+    func matches(_ pattern: String, _ path: String, _ expected: Bool) throws {
+        #expect(try Glob(pattern).matches(path) == expected)
+    }
+
+    @Test(arguments: ["", "[abc", "{a,b", "a}", "trailing\\", "[z-a]"])
+    func rejects(_ pattern: String) {
+        #expect(throws: GlobError.self) { try Glob(pattern) }
+    }
+}
+
+@Suite("POSIX extended regex")
+struct ExtendedRegexTests {
+    @Test func matchesAnywhereLikeGrep() throws {
+        let regex = try ExtendedRegex("\\.(csv|xlsx)$").compile()
+        #expect(regex.matches("a/b.csv"))
+        #expect(regex.matches("b.xlsx"))
+        #expect(!regex.matches("b.csv.bak"))
+    }
+
+    @Test func rejectsInvalidAndPerlOnlySyntax() {
+        #expect(throws: RegexError.self) { try ExtendedRegex("(open") }
+        #expect(throws: RegexError.self) { try ExtendedRegex("\\d+\\.csv") }
+        #expect((try? ExtendedRegex("\\\\d")) != nil, "an escaped backslash followed by d is fine")
+    }
+}
+
+@Suite("Templates")
+struct TemplateTests {
+    @Test func parsesReferencesAndEscapes() throws {
+        let template = try Template("in=${file} name=${file.name} cost=$$5 ${TOKEN} $HOME")
+        #expect(template.references == [.file, .fileName, .env("TOKEN")])
+        let rendered = template.render { variable in
+            switch variable {
+            case .file: return "/d/a b.csv"
+            case .fileName: return "a b.csv"
+            case .env(let name): return "<\(name)>"
+            default: return "?"
+            }
+        }
+        #expect(rendered == "in=/d/a b.csv name=a b.csv cost=$5 <TOKEN> $HOME")
+    }
+
+    @Test(arguments: ["${", "${file", "${file.nme}", "${}", "${a-b}"])
+    func rejects(_ text: String) {
+        #expect(throws: TemplateError.self) { try Template(text) }
+    }
+
+    @Test(arguments: ["plain", "$", "a$b", "${file}", "$${x}", "p@ss$${{", "$$$"])
+    func literalRendersToItself(_ text: String) {
+        let template = Template.literal(text)
+        #expect(template.references.isEmpty)
+        #expect(template.render { _ in "!" } == text)
+    }
+}
