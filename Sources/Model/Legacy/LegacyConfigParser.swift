@@ -140,6 +140,7 @@ struct LegacyConfigParser {
         }
         repeat {
             let start = mark
+            let wholeWord = peekWord()
             let name = readName()
             if current == "=" || (current == "+" && peek() == "=") {
                 let appending = current == "+"
@@ -151,7 +152,7 @@ struct LegacyConfigParser {
             } else if name.isEmpty {
                 throw ParseError(mark: start, message: "expected KEY=value, found \"\(describe(current))\"")
             } else {
-                throw ParseError(mark: start, message: "\"\(name)\" is not an assignment: bash would run it as a command; only KEY=value lines are supported")
+                throw ParseError(mark: start, message: "\"\(wholeWord)\" is not an assignment: bash would run it as a command; only KEY=value lines are supported")
             }
             skipBlanks()
         } while !atStatementEnd
@@ -161,9 +162,17 @@ struct LegacyConfigParser {
     private mutating func assignment(_ name: String, at start: Mark, appending: Bool) throws(ParseError) {
         let value: LegacyConfig.Value
         if LegacyConfig.rawKeys.contains(name) {
-            value = .raw(readRawRestOfLine())
+            let text = readRawRestOfLine()
+            if text.contains(" #") || text.contains("$") {
+                warnings.append(Diagnostic(.warning, file: file, at: start, "\(name) is read literally, as the legacy loop read it with grep and cut: \"\(text)\" (a \" #\" is not a comment and \"$\" is not expanded here)"))
+            }
+            value = .raw(text)
         } else if LegacyConfig.argumentKeys.contains(name) {
-            value = .arguments(try argumentWords())
+            let words = try argumentWords()
+            if words.count == 1, let only = words[0].staticText, only.contains(" ") {
+                warnings.append(Diagnostic(.warning, file: file, at: start, "\(name) is one quoted word, \"\(only)\", so it is passed as one argument; remove the quotes to pass several"))
+            }
+            value = .arguments(words)
         } else {
             if current == "(" {
                 throw ParseError(mark: mark, message: "bash arrays have no equivalent; write the value as a string")

@@ -50,7 +50,8 @@ struct Convert: ParsableCommand {
             return false
         }
         guard let text = String(validating: data, as: UTF8.self) else {
-            Terminal.err("\(file):1:1: error: the file is not valid UTF-8")
+            let mark = Convert.firstInvalidUTF8(in: data)
+            Terminal.err("\(file):\(mark.line):\(mark.column): error: the file is not valid UTF-8 (convert it, e.g. with iconv -f WINDOWS-1252 -t UTF-8)")
             return false
         }
         let conversion = converter.convert(text, file: file)
@@ -79,6 +80,25 @@ struct Convert: ParsableCommand {
         let warnings = conversion.diagnostics.filter { $0.severity == .warning }.count
         Terminal.err("\(file) -> \(target): pipeline \(pipeline.name), \(summary(of: pipeline.spec.run)), \(warnings) warning\(warnings == 1 ? "" : "s")")
         return true
+    }
+
+    /// The line and column (in bytes) of the first byte that is not valid UTF-8.
+    static func firstInvalidUTF8(in data: Data) -> (line: Int, column: Int) {
+        var line = 1, lineStart = 0, offset = 0
+        let bytes = [UInt8](data)
+        while offset < bytes.count {
+            let byte = bytes[offset]
+            let length = byte < 0x80 ? 1 : byte >> 5 == 0b110 ? 2 : byte >> 4 == 0b1110 ? 3 : byte >> 3 == 0b11110 ? 4 : 0
+            let valid = length > 0 && offset + length <= bytes.count
+                && String(validating: bytes[offset..<offset + length], as: UTF8.self) != nil
+            if !valid { break }
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                lineStart = offset + 1
+            }
+            offset += length
+        }
+        return (line, offset - lineStart + 1)
     }
 
     private func summary(of run: RunSpec) -> String {
