@@ -163,7 +163,7 @@ struct LegacyConfigParser {
         let value: LegacyConfig.Value
         if LegacyConfig.rawKeys.contains(name) {
             let text = readRawRestOfLine()
-            if text.contains(" #") || text.contains("$") {
+            if text.contains(" #") || Self.referencesVariable(text) {
                 warnings.append(Diagnostic(.warning, file: file, at: start, "\(name) is read literally, as the legacy loop read it with grep and cut: \"\(text)\" (a \" #\" is not a comment and \"$\" is not expanded here)"))
             }
             value = .raw(text)
@@ -489,6 +489,11 @@ struct LegacyConfigParser {
     private func describe(_ character: Character?) -> String {
         guard let character else { return "end of file" }
         return character == "\n" ? "end of line" : String(character)
+    }
+
+    /// Whether `text` holds something bash would expand: `$NAME` or `${…}` (a regex's `$` anchor is not).
+    private static func referencesVariable(_ text: String) -> Bool {
+        zip(text, text.dropFirst()).contains { $0 == "$" && ($1 == "{" || $1 == "_" || ($1.isASCII && $1.isLetter)) }
     }
 
     private static func operatorMessage(_ character: Character) -> String {
