@@ -10,7 +10,7 @@ import Darwin
 /// The value keeps the pattern text; `compile()` gives a matcher. Validation compiles it once
 /// with the C library's `regcomp`, which is the engine matching will use, so what validates is
 /// exactly what runs.
-public struct ExtendedRegex: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct ExtendedRegex: Sendable, Hashable, TextCodable {
     public let pattern: String
 
     /// Checks `pattern`, or explains why it is not a valid POSIX ERE.
@@ -27,7 +27,8 @@ public struct ExtendedRegex: Sendable, Hashable, Codable, CustomStringConvertibl
         try CompiledRegex.compile(pattern)
     }
 
-    public var description: String { pattern }
+    init(parsing text: String) throws { try self.init(text) }
+    var text: String { pattern }
 
     private static func perlEscape(in pattern: String) -> Character? {
         var escaped = false
@@ -45,21 +46,6 @@ public struct ExtendedRegex: Sendable, Hashable, Codable, CustomStringConvertibl
         case "h": return "[[:blank:]]"
         default: return "[^[:blank:]]"
         }
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do {
-            try self.init(text)
-        } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(pattern)
     }
 }
 

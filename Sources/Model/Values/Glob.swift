@@ -6,7 +6,7 @@
 /// - `*` and `?` stop at `/`; `**` crosses folders (`reports/**/*.csv`);
 /// - `[abc]`, `[a-z]`, `[!a-z]` (or `[^a-z]`) match one character; `{csv,xlsx}` alternatives;
 /// - `\` makes the next character literal.
-public struct Glob: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct Glob: Sendable, Hashable, TextCodable {
     public let pattern: String
     private let tokens: [Token]
     private let matchesBaseName: Bool
@@ -70,25 +70,11 @@ public struct Glob: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
-    public var description: String { pattern }
+    init(parsing text: String) throws { try self.init(text) }
+    var text: String { pattern }
 
     public static func == (lhs: Glob, rhs: Glob) -> Bool { lhs.pattern == rhs.pattern }
     public func hash(into hasher: inout Hasher) { hasher.combine(pattern) }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do {
-            try self.init(text)
-        } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(pattern)
-    }
 }
 
 /// Why a text is not a glob.
