@@ -10,6 +10,6 @@ struct Orchestrator: ParsableCommand {
             Exit codes: 0 success; 1 invalid input (manifests, legacy configs) or a failed run; \
             64 bad command-line usage.
             """,
-        subcommands: [Validate.self, Convert.self]
+        subcommands: [Validate.self, Convert.self, PlanCommand.self]
     )
 }

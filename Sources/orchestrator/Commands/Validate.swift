@@ -35,7 +35,7 @@ struct Validate: ParsableCommand {
         case .json:
             Terminal.out(try ValidationReport(valid: !diagnostics.hasErrors, pipelines: valid, invalidDocuments: invalid, diagnostics: diagnostics).json())
         case .text:
-            Terminal.report(diagnostics, to: Terminal.out)
+            Terminal.report(diagnostics, to: { Terminal.out($0) })
             let errors = diagnostics.filter { $0.severity == .error }.count
             if errors == 0 {
                 Terminal.out("\(valid.count) pipeline\(valid.count == 1 ? "" : "s") valid in \(directory).")

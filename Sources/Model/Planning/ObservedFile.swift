@@ -1,0 +1,40 @@
+/// A file of a watched folder as the observer found it, ready to be planned.
+public struct ObservedFile: Sendable, Hashable, Codable {
+    public enum Status: String, Sendable, Hashable, Codable {
+        /// Unchanged for `settle` and hashed: its content can be processed.
+        case ready
+        /// Still being written (changed within `settle`, or changed while hashed).
+        case settling
+        /// Zero bytes: skipped, since an empty upload is almost always a failed one.
+        case empty
+    }
+
+    /// Path relative to `watch.path`.
+    public var path: String
+    public var status: Status
+    public var size: Int64
+    /// The content's SHA-256, for ready files.
+    public var sha256: String?
+    /// The content this path had when last observed, when it differs (a re-upload).
+    public var previousSHA256: String?
+
+    public init(path: String, status: Status, size: Int64, sha256: String? = nil, previousSHA256: String? = nil) {
+        self.path = path
+        self.status = status
+        self.size = size
+        self.sha256 = sha256
+        self.previousSHA256 = previousSHA256
+    }
+}
+
+/// What the observer found for one pipeline.
+public struct ObservedFolder: Sendable, Hashable {
+    public var files: [ObservedFile]
+    /// Why the folder could not be read, if it could not (it does not exist, no permission).
+    public var problem: String?
+
+    public init(files: [ObservedFile] = [], problem: String? = nil) {
+        self.files = files
+        self.problem = problem
+    }
+}

@@ -1,0 +1,37 @@
+import Glibc
+
+/// The identity and version of a file as `stat` reports it: what the stat cache compares.
+struct FileStat: Equatable {
+    var device: UInt64
+    var inode: UInt64
+    var size: Int64
+    var mtimeNs: Int64
+    var ctimeNs: Int64
+    var isRegular: Bool
+    var isDirectory: Bool
+
+    init(_ raw: stat) {
+        device = UInt64(raw.st_dev)
+        inode = UInt64(raw.st_ino)
+        size = Int64(raw.st_size)
+        mtimeNs = Int64(raw.st_mtim.tv_sec) * 1_000_000_000 + Int64(raw.st_mtim.tv_nsec)
+        ctimeNs = Int64(raw.st_ctim.tv_sec) * 1_000_000_000 + Int64(raw.st_ctim.tv_nsec)
+        isRegular = raw.st_mode & S_IFMT == S_IFREG
+        isDirectory = raw.st_mode & S_IFMT == S_IFDIR
+    }
+
+    /// `lstat` of a path: symbolic links are not followed (a link is neither file nor folder).
+    static func of(_ path: String) -> FileStat? {
+        var raw = stat()
+        return lstat(path, &raw) == 0 ? FileStat(raw) : nil
+    }
+
+    /// `fstat` of an open descriptor.
+    static func of(descriptor: Int32) -> FileStat? {
+        var raw = stat()
+        return fstat(descriptor, &raw) == 0 ? FileStat(raw) : nil
+    }
+
+    /// Nanoseconds since the epoch of the last change: `mv` keeps an old mtime, so the ctime counts too.
+    var lastChangeNs: Int64 { max(mtimeNs, ctimeNs) }
+}

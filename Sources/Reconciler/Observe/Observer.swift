@@ -1,0 +1,100 @@
+import Foundation
+import Glibc
+import Model
+
+/// Looks at a pipeline's folder: walks it, keeps the files its filter accepts, decides which are
+/// ready (unchanged for `settle`), and hashes those whose stat is not in the cache.
+///
+/// A file that vanishes while observed is simply not there; a file that changes while it is
+/// hashed is not settled. The walk streams: memory grows with the number of accepted files'
+/// names, never with their sizes.
+public struct Observer: Sendable {
+    public let store: any StateStore
+
+    public init(store: any StateStore) {
+        self.store = store
+    }
+
+    /// Observes `pipeline`, whose relative paths are relative to the folder of `manifestFile`,
+    /// and saves what it learned to the stat cache.
+    public func observe(_ pipeline: Pipeline, manifestFile: String, now: Date) throws -> ObservedFolder {
+        let root = Self.root(of: pipeline, manifestFile: manifestFile)
+        guard let rootStat = FileStat.of(root), rootStat.isDirectory else {
+            return ObservedFolder(problem: "watch.path \(root) does not exist or is not a folder")
+        }
+        let filter: WatchFilter
+        do { filter = try WatchFilter(pipeline.spec.watch) } catch { return ObservedFolder(problem: "\(error)") }
+        let cache = try store.observations(pipeline: pipeline.name)
+        let settleNs = pipeline.spec.watch.settle.milliseconds * 1_000_000
+        let nowNs = Int64(now.timeIntervalSince1970 * 1e9)
+        var files: [ObservedFile] = []
+        var updates: [Observation] = []
+        var seen: Set<String> = []
+
+        Self.walk(root, relative: "", filter: filter) { relative, stat in
+            seen.insert(relative)
+            let cached = cache[relative]
+            let observation = Observation(pipeline: pipeline.name, path: relative, device: stat.device, inode: stat.inode, size: stat.size,
+                                          mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs, sha256: nil, observedAt: now)
+            if stat.size == 0 {
+                files.append(ObservedFile(path: relative, status: .empty, size: 0))
+                return
+            }
+            if let cached, let sha = cached.sha256, cached.hasSameStat(as: observation) {
+                files.append(ObservedFile(path: relative, status: .ready, size: stat.size, sha256: sha))
+                return
+            }
+            guard nowNs - stat.lastChangeNs >= settleNs else {
+                files.append(ObservedFile(path: relative, status: .settling, size: stat.size))
+                return
+            }
+            switch ContentHasher.hash(root + "/" + relative, expected: stat) {
+            case .hashed(let sha, _):
+                var saved = observation
+                saved.sha256 = sha
+                updates.append(saved)
+                let previous = cached?.sha256.flatMap { $0 == sha ? nil : $0 }
+                files.append(ObservedFile(path: relative, status: .ready, size: stat.size, sha256: sha, previousSHA256: previous))
+            case .changed:
+                files.append(ObservedFile(path: relative, status: .settling, size: stat.size))
+            case .unreadable:
+                seen.remove(relative)
+            }
+        }
+        let removed = cache.keys.filter { !seen.contains($0) }
+        try store.saveObservations(updates, removing: removed, pipeline: pipeline.name)
+        return ObservedFolder(files: files)
+    }
+
+    /// The absolute, normalized folder a pipeline watches.
+    public static func root(of pipeline: Pipeline, manifestFile: String) -> String {
+        let base = PathResolution.directory(of: absolute(manifestFile))
+        return PathResolution.resolve(pipeline.spec.watch.path, relativeTo: base)
+    }
+
+    /// `path` made absolute against the current folder.
+    public static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? PathResolution.normalize(path) : PathResolution.resolve(path, relativeTo: FileManager.default.currentDirectoryPath)
+    }
+
+    /// Visits every regular file under `folder` that `filter` accepts, in name order.
+    static func walk(_ folder: String, relative: String, filter: WatchFilter, visit: (String, FileStat) -> Void) {
+        guard let directory = opendir(folder) else { return }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        closedir(directory)
+        for name in names.sorted() {
+            let path = folder + "/" + name
+            let relativePath = relative.isEmpty ? name : relative + "/" + name
+            guard let stat = FileStat.of(path) else { continue }
+            if stat.isDirectory {
+                if filter.descends(into: relativePath) { walk(path, relative: relativePath, filter: filter, visit: visit) }
+            } else if stat.isRegular, filter.accepts(relativePath) {
+                visit(relativePath, stat)
+            }
+        }
+    }
+}

@@ -1,0 +1,272 @@
+import Foundation
+import GRDB
+import Model
+
+/// The embedded state store: one SQLite file in WAL mode (readers never block the writer),
+/// versioned migrations, conditional updates for every ledger transition.
+public final class SQLiteStateStore: StateStore {
+    private let database: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) the store at `path` and migrates it to the current schema.
+    public init(path: String) throws {
+        try FileManager.default.createDirectory(atPath: PathResolution.directory(of: path), withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        database = try DatabasePool(path: path, configuration: configuration)
+        self.path = path
+        try SQLiteStateStore.migrator.migrate(database)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE applied_specs (
+                    pipeline TEXT PRIMARY KEY, spec TEXT NOT NULL, file TEXT NOT NULL,
+                    generation INTEGER NOT NULL, applied_at REAL NOT NULL);
+                CREATE TABLE ledger (
+                    pipeline TEXT NOT NULL, sha256 TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,
+                    first_seen REAL NOT NULL, last_seen REAL NOT NULL, path TEXT NOT NULL, next_attempt_at REAL,
+                    last_exit_code INTEGER, last_signal INTEGER, last_error TEXT, succeeded_at REAL, succeeded_path TEXT,
+                    owner TEXT, PRIMARY KEY (pipeline, sha256));
+                CREATE INDEX ledger_state ON ledger (pipeline, state);
+                CREATE TABLE observations (
+                    pipeline TEXT NOT NULL, path TEXT NOT NULL, device INTEGER NOT NULL, inode INTEGER NOT NULL,
+                    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, sha256 TEXT,
+                    observed_at REAL NOT NULL, PRIMARY KEY (pipeline, path));
+                CREATE TABLE content_names (
+                    pipeline TEXT NOT NULL, sha256 TEXT NOT NULL, path TEXT NOT NULL, first_seen REAL NOT NULL,
+                    PRIMARY KEY (pipeline, sha256, path));
+                CREATE TABLE runs (
+                    id TEXT PRIMARY KEY, pipeline TEXT NOT NULL, sha256 TEXT NOT NULL, path TEXT NOT NULL,
+                    started_at REAL NOT NULL, ended_at REAL, outcome TEXT, process_group INTEGER, owner TEXT NOT NULL,
+                    log_file TEXT NOT NULL, log_tail TEXT NOT NULL DEFAULT '');
+                CREATE INDEX runs_pipeline ON runs (pipeline, started_at);
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: Applied specs
+
+    public func appliedSpecs() throws -> [AppliedSpec] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM applied_specs ORDER BY pipeline").map { row in
+                AppliedSpec(pipeline: try JSONDecoder().decode(Pipeline.self, from: Data((row["spec"] as String).utf8)),
+                            file: row["file"], generation: row["generation"], appliedAt: Date(timeIntervalSince1970: row["applied_at"]))
+            }
+        }
+    }
+
+    public func recordApplied(_ pipeline: Pipeline, file: String, at now: Date) throws -> AppliedSpec {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = String(decoding: try encoder.encode(pipeline), as: UTF8.self)
+        return try database.write { db in
+            let previous = try Row.fetchOne(db, sql: "SELECT spec, generation FROM applied_specs WHERE pipeline = ?", arguments: [pipeline.name])
+            var generation: Int = previous?["generation"] ?? 0
+            let previousSpec: String? = previous?["spec"]
+            if previousSpec != json { generation += 1 }
+            try db.execute(sql: """
+                INSERT INTO applied_specs (pipeline, spec, file, generation, applied_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (pipeline) DO UPDATE SET spec = excluded.spec, file = excluded.file,
+                    generation = excluded.generation, applied_at = excluded.applied_at
+                """, arguments: [pipeline.name, json, file, generation, now.timeIntervalSince1970])
+            return AppliedSpec(pipeline: pipeline, file: file, generation: generation, appliedAt: now)
+        }
+    }
+
+    public func removeApplied(_ name: String) throws {
+        try database.write { try $0.execute(sql: "DELETE FROM applied_specs WHERE pipeline = ?", arguments: [name]) }
+    }
+
+    // MARK: Observations
+
+    public func observations(pipeline: String) throws -> [String: Observation] {
+        try database.read { db in
+            var result: [String: Observation] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM observations WHERE pipeline = ?", arguments: [pipeline])
+            while let row = try rows.next() {
+                let observation = Observation(pipeline: pipeline, path: row["path"], device: UInt64(bitPattern: row["device"]), inode: UInt64(bitPattern: row["inode"]),
+                                              size: row["size"], mtimeNs: row["mtime_ns"], ctimeNs: row["ctime_ns"], sha256: row["sha256"],
+                                              observedAt: Date(timeIntervalSince1970: row["observed_at"]))
+                result[observation.path] = observation
+            }
+            return result
+        }
+    }
+
+    public func saveObservations(_ observations: [Observation], removing removed: [String], pipeline: String) throws {
+        guard !observations.isEmpty || !removed.isEmpty else { return }
+        try database.write { db in
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO observations (pipeline, path, device, inode, size, mtime_ns, ctime_ns, sha256, observed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (pipeline, path) DO UPDATE SET device = excluded.device, inode = excluded.inode, size = excluded.size,
+                    mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, sha256 = excluded.sha256, observed_at = excluded.observed_at
+                """)
+            let name = try db.cachedStatement(sql: "INSERT OR IGNORE INTO content_names (pipeline, sha256, path, first_seen) VALUES (?, ?, ?, ?)")
+            for observation in observations {
+                try upsert.execute(arguments: [pipeline, observation.path, Int64(bitPattern: observation.device), Int64(bitPattern: observation.inode),
+                                               observation.size, observation.mtimeNs, observation.ctimeNs, observation.sha256,
+                                               observation.observedAt.timeIntervalSince1970])
+                if let sha = observation.sha256 {
+                    try name.execute(arguments: [pipeline, sha, observation.path, observation.observedAt.timeIntervalSince1970])
+                }
+            }
+            let delete = try db.cachedStatement(sql: "DELETE FROM observations WHERE pipeline = ? AND path = ?")
+            for path in removed { try delete.execute(arguments: [pipeline, path]) }
+        }
+    }
+
+    public func names(pipeline: String, sha256: String) throws -> [String] {
+        try database.read { db in
+            try String.fetchAll(db, sql: "SELECT path FROM content_names WHERE pipeline = ? AND sha256 = ? ORDER BY first_seen, path", arguments: [pipeline, sha256])
+        }
+    }
+
+    // MARK: Ledger
+
+    public func ledger(pipeline: String) throws -> [String: LedgerEntry] {
+        try database.read { db in
+            var result: [String: LedgerEntry] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM ledger WHERE pipeline = ?", arguments: [pipeline])
+            while let row = try rows.next() {
+                let entry = SQLiteStateStore.entry(row)
+                result[entry.sha256] = entry
+            }
+            return result
+        }
+    }
+
+    public func recordSeen(pipeline: String, contents: [(sha256: String, path: String)], at now: Date) throws {
+        guard !contents.isEmpty else { return }
+        try database.write { db in
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO ledger (pipeline, sha256, state, attempts, first_seen, last_seen, path) VALUES (?, ?, 'pending', 0, ?, ?, ?)
+                ON CONFLICT (pipeline, sha256) DO UPDATE SET last_seen = excluded.last_seen, path = excluded.path
+                """)
+            for content in contents {
+                try statement.execute(arguments: [pipeline, content.sha256, now.timeIntervalSince1970, now.timeIntervalSince1970, content.path])
+            }
+        }
+    }
+
+    public func claim(pipeline: String, sha256: String, owner: String, at now: Date) throws -> LedgerEntry? {
+        try database.write { db in
+            try db.execute(sql: """
+                UPDATE ledger SET state = 'running', owner = ?, attempts = attempts + 1, next_attempt_at = NULL
+                WHERE pipeline = ? AND sha256 = ?
+                  AND (state = 'pending' OR (state = 'failed' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)))
+                """, arguments: [owner, pipeline, sha256, now.timeIntervalSince1970])
+            guard db.changesCount == 1 else { return nil }
+            return try Row.fetchOne(db, sql: "SELECT * FROM ledger WHERE pipeline = ? AND sha256 = ?", arguments: [pipeline, sha256]).map(SQLiteStateStore.entry)
+        }
+    }
+
+    public func complete(pipeline: String, sha256: String, owner: String, outcome: RunOutcome, policy: RetryPolicy, jitter: Double, at now: Date) throws -> LedgerEntry? {
+        try database.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM ledger WHERE pipeline = ? AND sha256 = ? AND state = 'running' AND owner = ?",
+                                             arguments: [pipeline, sha256, owner]) else { return nil }
+            var entry = SQLiteStateStore.entry(row)
+            entry.owner = nil
+            entry.lastExitCode = nil
+            entry.lastSignal = nil
+            switch outcome {
+            case .succeeded:
+                entry.state = .succeeded
+                entry.succeededAt = now
+                entry.succeededPath = entry.path
+                entry.lastError = nil
+                entry.lastExitCode = 0
+            default:
+                if case .exited(let code) = outcome { entry.lastExitCode = code }
+                if case .signaled(let signal) = outcome { entry.lastSignal = signal }
+                entry.lastError = outcome.description
+                entry.nextAttemptAt = policy.nextAttempt(afterAttempts: entry.attempts, now: now, jitter: jitter)
+                entry.state = entry.nextAttemptAt == nil ? .quarantined : .failed
+            }
+            try db.execute(sql: """
+                UPDATE ledger SET state = ?, owner = NULL, next_attempt_at = ?, last_exit_code = ?, last_signal = ?, last_error = ?,
+                    succeeded_at = ?, succeeded_path = ?
+                WHERE pipeline = ? AND sha256 = ? AND state = 'running' AND owner = ?
+                """, arguments: [entry.state.rawValue, entry.nextAttemptAt?.timeIntervalSince1970, entry.lastExitCode, entry.lastSignal, entry.lastError,
+                                 entry.succeededAt?.timeIntervalSince1970, entry.succeededPath, pipeline, sha256, owner])
+            return entry
+        }
+    }
+
+    public func retry(pipeline: String, sha256: String?, at now: Date) throws -> Int {
+        try database.write { db in
+            try db.execute(sql: """
+                UPDATE ledger SET state = 'failed', next_attempt_at = ?, attempts = 0
+                WHERE pipeline = ? AND state IN ('failed', 'quarantined') AND (? IS NULL OR sha256 = ?)
+                """, arguments: [now.timeIntervalSince1970, pipeline, sha256, sha256])
+            return db.changesCount
+        }
+    }
+
+    public func forget(pipeline: String, sha256: String) throws -> Bool {
+        try database.write { db in
+            try db.execute(sql: "DELETE FROM ledger WHERE pipeline = ? AND sha256 = ? AND state != 'running'", arguments: [pipeline, sha256])
+            let removed = db.changesCount == 1
+            try db.execute(sql: "UPDATE observations SET sha256 = NULL WHERE pipeline = ? AND sha256 = ?", arguments: [pipeline, sha256])
+            return removed
+        }
+    }
+
+    // MARK: Runs
+
+    public func startRun(_ run: RunRecord, owner: String) throws {
+        try database.write { db in
+            try db.execute(sql: """
+                INSERT INTO runs (id, pipeline, sha256, path, started_at, process_group, owner, log_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [run.id, run.pipeline, run.sha256, run.path, run.startedAt.timeIntervalSince1970, run.processGroup, owner, run.logFile])
+        }
+    }
+
+    /// Records the child's process group once it is known (the run row exists before the spawn).
+    public func setProcessGroup(runID: String, _ group: Int32) throws {
+        try database.write { try $0.execute(sql: "UPDATE runs SET process_group = ? WHERE id = ?", arguments: [group, runID]) }
+    }
+
+    public func finishRun(id: String, outcome: RunOutcome, endedAt: Date, logTail: String) throws {
+        let json = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
+        try database.write { db in
+            try db.execute(sql: "UPDATE runs SET ended_at = ?, outcome = ?, log_tail = ? WHERE id = ?",
+                           arguments: [endedAt.timeIntervalSince1970, json, logTail, id])
+        }
+    }
+
+    public func runs(pipeline: String, limit: Int) throws -> [RunRecord] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE pipeline = ? ORDER BY started_at DESC, id DESC LIMIT ?", arguments: [pipeline, limit])
+                .map(SQLiteStateStore.run)
+        }
+    }
+
+    public func unfinishedRuns() throws -> [(run: RunRecord, owner: String)] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE ended_at IS NULL ORDER BY started_at").map { (SQLiteStateStore.run($0), $0["owner"]) }
+        }
+    }
+
+    // MARK: Rows
+
+    private static func entry(_ row: Row) -> LedgerEntry {
+        LedgerEntry(pipeline: row["pipeline"], sha256: row["sha256"], state: LedgerState(rawValue: row["state"]) ?? .pending, attempts: row["attempts"],
+                    firstSeen: Date(timeIntervalSince1970: row["first_seen"]), lastSeen: Date(timeIntervalSince1970: row["last_seen"]), path: row["path"],
+                    nextAttemptAt: (row["next_attempt_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                    lastExitCode: row["last_exit_code"], lastSignal: row["last_signal"], lastError: row["last_error"],
+                    succeededAt: (row["succeeded_at"] as Double?).map(Date.init(timeIntervalSince1970:)), succeededPath: row["succeeded_path"],
+                    owner: row["owner"])
+    }
+
+    private static func run(_ row: Row) -> RunRecord {
+        let outcome = (row["outcome"] as String?).flatMap { try? JSONDecoder().decode(RunOutcome.self, from: Data($0.utf8)) }
+        return RunRecord(id: row["id"], pipeline: row["pipeline"], sha256: row["sha256"], path: row["path"],
+                         startedAt: Date(timeIntervalSince1970: row["started_at"]), endedAt: (row["ended_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                         outcome: outcome, processGroup: row["process_group"], logFile: row["log_file"], logTail: row["log_tail"])
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import Model
+
+/// The orchestrator's memory: applied specs, the ledger, observations, runs.
+///
+/// A protocol so that the embedded SQLite store can be joined by a shared PostgreSQL one.
+/// Every state change of the ledger is a conditional update: a claim succeeds only for a content
+/// that is still claimable, so two processes never run the same content at once.
+public protocol StateStore: Sendable {
+    // MARK: Applied specs
+    func appliedSpecs() throws -> [AppliedSpec]
+    /// Records `pipeline` as applied; the generation increases when the spec differs.
+    @discardableResult
+    func recordApplied(_ pipeline: Pipeline, file: String, at now: Date) throws -> AppliedSpec
+    func removeApplied(_ name: String) throws
+
+    // MARK: Observations (the stat cache)
+    func observations(pipeline: String) throws -> [String: Observation]
+    func saveObservations(_ observations: [Observation], removing removed: [String], pipeline: String) throws
+    /// Every path a content was seen under, oldest first.
+    func names(pipeline: String, sha256: String) throws -> [String]
+
+    // MARK: Ledger
+    func ledger(pipeline: String) throws -> [String: LedgerEntry]
+    /// Adds `pending` rows for new contents and refreshes `lastSeen`/`path` of known ones.
+    func recordSeen(pipeline: String, contents: [(sha256: String, path: String)], at now: Date) throws
+    /// Claims a content for a run: `pending`, or `failed` and due, becomes `running`.
+    /// Returns `nil` when another process holds it or it is no longer claimable.
+    func claim(pipeline: String, sha256: String, owner: String, at now: Date) throws -> LedgerEntry?
+    /// Records how a claimed run ended; only the owner of the claim can.
+    @discardableResult
+    func complete(pipeline: String, sha256: String, owner: String, outcome: RunOutcome, policy: RetryPolicy, jitter: Double, at now: Date) throws -> LedgerEntry?
+    /// Makes failed or quarantined contents due now (all of a pipeline, or one).
+    func retry(pipeline: String, sha256: String?, at now: Date) throws -> Int
+    /// Removes a content's row, so that it is processed again when seen.
+    func forget(pipeline: String, sha256: String) throws -> Bool
+
+    // MARK: Runs
+    func startRun(_ run: RunRecord, owner: String) throws
+    func finishRun(id: String, outcome: RunOutcome, endedAt: Date, logTail: String) throws
+    func runs(pipeline: String, limit: Int) throws -> [RunRecord]
+    /// Runs without an end whose owner is not alive: left by an orchestrator that died.
+    func unfinishedRuns() throws -> [(run: RunRecord, owner: String)]
+}

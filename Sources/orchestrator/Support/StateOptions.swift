@@ -1,0 +1,63 @@
+import ArgumentParser
+import Model
+import Reconciler
+
+/// The options every stateful command shares: where the manifests and the state are.
+struct StateOptions: ParsableArguments {
+    @Option(name: .long, help: "The folder of pipeline manifests.")
+    var pipelines = "pipelines"
+
+    @Option(name: .long, help: "The state database (default: .orchestrator/state.db beside the pipelines folder).")
+    var state: String?
+
+    var statePath: String { state ?? StateLocation.defaultPath(forPipelines: pipelines) }
+
+    /// Opens the state store, or exits with a clear message.
+    func openStore() throws -> SQLiteStateStore {
+        do {
+            return try SQLiteStateStore(path: statePath)
+        } catch {
+            Terminal.err("\(statePath): error: cannot open the state database: \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    /// Loads the manifests, or exits with a clear message when the folder cannot be read.
+    func loadManifests() throws -> ManifestSet {
+        do {
+            return try ManifestDirectory.load(pipelines)
+        } catch {
+            Terminal.err(error.description)
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// The options of the commands that print a plan.
+struct PlanOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Output format: text for people, json for CI (no secret values in either).")
+    var output: OutputFormat = .text
+
+    @Flag(help: "Exit 0 when there is nothing to do, 2 when changes are pending, 1 on error.")
+    var detailedExitcode = false
+
+    @Flag(help: "Allow a plan that deletes every applied pipeline because no manifest is left.")
+    var allowEmpty = false
+
+    @Flag(help: "List the files skipped because their content already succeeded.")
+    var showSkipped = false
+
+    /// Prints `plan` in the chosen format.
+    func print(_ plan: Plan) throws {
+        switch output {
+        case .text: Terminal.out(PlanText.render(plan, showSkipped: showSkipped), terminator: "")
+        case .json: Terminal.out(try PlanJSON(plan).encoded())
+        }
+    }
+
+    /// The exit code of a command that only planned.
+    func exitCode(for plan: Plan) -> ExitCode {
+        if plan.refusal != nil || plan.diagnostics.hasErrors { return .failure }
+        return detailedExitcode && plan.hasChanges ? ExitCode(2) : .success
+    }
+}
