@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The `orchestrator` command: drop folders turned into idempotent ETL pipelines.
 @main
-struct Orchestrator: ParsableCommand {
+struct Orchestrator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orchestrator",
         abstract: "Turn drop folders into idempotent ETL pipelines, described by YAML manifests.",
@@ -10,6 +10,6 @@ struct Orchestrator: ParsableCommand {
             Exit codes: 0 success; 1 invalid input (manifests, legacy configs) or a failed run; \
             64 bad command-line usage.
             """,
-        subcommands: [Validate.self, Convert.self, PlanCommand.self]
+        subcommands: [Validate.self, Convert.self, PlanCommand.self, Reconcile.self]
     )
 }

@@ -49,7 +49,7 @@ public enum PlanText {
         }
         var skipped = 0
         for file in pipeline.files {
-            if file.action == .skip, !showSkipped {
+            if file.action == .skip, file.duplicateOf == nil, !showSkipped {
                 skipped += 1
                 continue
             }

@@ -180,6 +180,13 @@ public final class SQLiteStateStore: StateStore {
                 entry.succeededPath = entry.path
                 entry.lastError = nil
                 entry.lastExitCode = 0
+            case .interrupted:
+                // The orchestrator died or stopped, not the command: due again at once, and the
+                // attempt does not count against the retries.
+                entry.state = .failed
+                entry.attempts = max(entry.attempts - 1, 0)
+                entry.nextAttemptAt = now
+                entry.lastError = outcome.description
             default:
                 if case .exited(let code) = outcome { entry.lastExitCode = code }
                 if case .signaled(let signal) = outcome { entry.lastSignal = signal }
@@ -188,12 +195,18 @@ public final class SQLiteStateStore: StateStore {
                 entry.state = entry.nextAttemptAt == nil ? .quarantined : .failed
             }
             try db.execute(sql: """
-                UPDATE ledger SET state = ?, owner = NULL, next_attempt_at = ?, last_exit_code = ?, last_signal = ?, last_error = ?,
+                UPDATE ledger SET state = ?, owner = NULL, attempts = ?, next_attempt_at = ?, last_exit_code = ?, last_signal = ?, last_error = ?,
                     succeeded_at = ?, succeeded_path = ?
                 WHERE pipeline = ? AND sha256 = ? AND state = 'running' AND owner = ?
-                """, arguments: [entry.state.rawValue, entry.nextAttemptAt?.timeIntervalSince1970, entry.lastExitCode, entry.lastSignal, entry.lastError,
+                """, arguments: [entry.state.rawValue, entry.attempts, entry.nextAttemptAt?.timeIntervalSince1970, entry.lastExitCode, entry.lastSignal, entry.lastError,
                                  entry.succeededAt?.timeIntervalSince1970, entry.succeededPath, pipeline, sha256, owner])
             return entry
+        }
+    }
+
+    public func claims() throws -> [LedgerEntry] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM ledger WHERE state = 'running' ORDER BY pipeline, sha256").map(SQLiteStateStore.entry)
         }
     }
 
@@ -226,7 +239,6 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    /// Records the child's process group once it is known (the run row exists before the spawn).
     public func setProcessGroup(runID: String, _ group: Int32) throws {
         try database.write { try $0.execute(sql: "UPDATE runs SET process_group = ? WHERE id = ?", arguments: [group, runID]) }
     }

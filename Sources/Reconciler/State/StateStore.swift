@@ -30,6 +30,8 @@ public protocol StateStore: Sendable {
     /// Records how a claimed run ended; only the owner of the claim can.
     @discardableResult
     func complete(pipeline: String, sha256: String, owner: String, outcome: RunOutcome, policy: RetryPolicy, jitter: Double, at now: Date) throws -> LedgerEntry?
+    /// Every claimed content, across pipelines, with its owner.
+    func claims() throws -> [LedgerEntry]
     /// Makes failed or quarantined contents due now (all of a pipeline, or one).
     func retry(pipeline: String, sha256: String?, at now: Date) throws -> Int
     /// Removes a content's row, so that it is processed again when seen.
@@ -37,6 +39,8 @@ public protocol StateStore: Sendable {
 
     // MARK: Runs
     func startRun(_ run: RunRecord, owner: String) throws
+    /// Records the child's process group once it is known (the run row exists before the spawn).
+    func setProcessGroup(runID: String, _ group: Int32) throws
     func finishRun(id: String, outcome: RunOutcome, endedAt: Date, logTail: String) throws
     func runs(pipeline: String, limit: Int) throws -> [RunRecord]
     /// Runs without an end whose owner is not alive: left by an orchestrator that died.

@@ -1,0 +1,194 @@
+import Foundation
+import Glibc
+import Model
+import Subprocess
+import SystemPackage
+
+/// Runs one content through a pipeline's command or container, with no shell in between.
+///
+/// The child starts in a session of its own, so that its whole process group can be signalled:
+/// on timeout SIGTERM, then SIGKILL after `grace`; after any run, SIGKILL to whatever the group
+/// left behind. A container is also killed by name, since killing its client leaves it running.
+public struct Executor: Sendable {
+    public var grace: Duration
+    public var logLimit: Int
+    public var logDirectory: String
+    public var parentEnvironment: [String: String]
+
+    public init(logDirectory: String, grace: Duration = .seconds(10), logLimit: Int = 10 << 20,
+                parentEnvironment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.logDirectory = logDirectory
+        self.grace = grace
+        self.logLimit = logLimit
+        self.parentEnvironment = parentEnvironment
+    }
+
+    /// One run to execute.
+    public struct Request: Sendable {
+        public var pipeline: Pipeline
+        /// The manifest file, against whose folder relative paths resolve.
+        public var manifestFile: String
+        public var relativePath: String
+        public var sha256: String
+        public var runID: String
+
+        public init(pipeline: Pipeline, manifestFile: String, relativePath: String, sha256: String, runID: String) {
+            self.pipeline = pipeline
+            self.manifestFile = manifestFile
+            self.relativePath = relativePath
+            self.sha256 = sha256
+            self.runID = runID
+        }
+    }
+
+    public struct Result: Sendable {
+        public var outcome: RunOutcome
+        public var logFile: String
+        public var logTail: String
+    }
+
+    public func logFile(for request: Request) -> String {
+        "\(logDirectory)/\(request.pipeline.name)/\(request.runID).log"
+    }
+
+    /// Runs `request`; `started` receives the child's process group as soon as it exists.
+    public func run(_ request: Request, started: @escaping @Sendable (Int32) -> Void) async -> Result {
+        let logPath = logFile(for: request)
+        try? FileManager.default.createDirectory(atPath: PathResolution.directory(of: logPath), withIntermediateDirectories: true)
+        let log = RunLog(path: logPath, limit: logLimit)
+        defer { log.close() }
+        let envFile = "\(logDirectory)/\(request.pipeline.name)/\(request.runID).env"
+        defer { try? FileManager.default.removeItem(atPath: envFile) }
+        let root = Observer.root(of: request.pipeline, manifestFile: request.manifestFile)
+        let context = RunContext(pipeline: request.pipeline, runID: request.runID, file: root + "/" + request.relativePath,
+                                 relativePath: request.relativePath, sha256: request.sha256, envFile: envFile)
+        let outcome: RunOutcome
+        do {
+            let environment = try context.environment(parent: parentEnvironment)
+            try writeEnvFile(envFile, try context.resolvedEnv(parent: parentEnvironment))
+            let (argv, containerName) = try command(context, request: request)
+            let workingDirectory = request.pipeline.spec.run.workingDir.map {
+                PathResolution.resolve($0, relativeTo: PathResolution.directory(of: Observer.absolute(request.manifestFile)))
+            }
+            outcome = await spawn(argv, environment: environment, workingDirectory: workingDirectory,
+                                  timeout: request.pipeline.spec.run.timeout, containerName: containerName,
+                                  runtime: containerRuntime(request.pipeline), log: log, started: started)
+        } catch {
+            outcome = .failedToStart(reason: "\(error)")
+        }
+        log.note("\n[orchestrator] run \(request.runID): \(outcome.description)\n")
+        return Result(outcome: outcome, logFile: logPath, logTail: log.lastOutput)
+    }
+
+    private func containerRuntime(_ pipeline: Pipeline) -> String? {
+        if case .container(let spec) = pipeline.spec.run.target { return spec.runtime.rawValue }
+        return nil
+    }
+
+    /// The argv of the run, and the container's name when it runs in one.
+    private func command(_ context: RunContext, request: Request) throws(RunSetupError) -> ([String], String?) {
+        let env = Dictionary(try context.resolvedEnv(parent: parentEnvironment), uniquingKeysWith: { _, last in last })
+        func render(_ template: Template) throws(RunSetupError) -> String {
+            try context.render(template) { name throws(RunSetupError) in env[name] ?? "" }
+        }
+        switch request.pipeline.spec.run.target {
+        case .command(let argv):
+            var rendered: [String] = []
+            for template in argv { rendered.append(try render(template)) }
+            return (rendered, nil)
+        case .container(let spec):
+            let name = "orchestrator-\(request.pipeline.name)-\(request.runID)"
+            var argv = [spec.runtime.rawValue, "run", "--rm", "--name", name, "--env-file", context.envFile]
+            for option in spec.options { argv.append(try render(option)) }
+            for volume in spec.volumes { argv += ["-v", try render(volume)] }
+            argv.append(spec.image)
+            for argument in spec.args { argv.append(try render(argument)) }
+            return (argv, name)
+        }
+    }
+
+    private func writeEnvFile(_ path: String, _ pairs: [(String, String)]) throws(RunSetupError) {
+        let text = pairs.map { "\($0.0)=\($0.1.replacingOccurrences(of: "\n", with: " "))\n" }.joined()
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw .cannotWrite("cannot write the run's env file \(path)")
+        }
+    }
+
+    private enum Ending: Sendable {
+        case exited(TerminationStatus)
+        case timedOut
+        case failed(String)
+    }
+
+    private func spawn(_ argv: [String], environment: [(String, String)], workingDirectory: String?, timeout: TimeSpan,
+                       containerName: String?, runtime: String?, log: RunLog, started: @escaping @Sendable (Int32) -> Void) async -> RunOutcome {
+        guard let program = argv.first, !program.isEmpty else { return .failedToStart(reason: "empty command") }
+        var options = PlatformOptions()
+        options.createSession = true
+        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: grace)]
+        var variables: [Subprocess.Environment.Key: String?] = [:]
+        for (key, value) in environment { variables[Subprocess.Environment.Key(stringLiteral: key)] = value }
+        let executable: Executable = program.contains("/") ? .path(FilePath(program)) : .name(program)
+        let configuration = Configuration(executable: executable, arguments: Arguments(Array(argv.dropFirst())),
+                                          environment: .custom(variables.compactMapValues { $0 }),
+                                          workingDirectory: workingDirectory.map { FilePath($0) }, platformOptions: options)
+        let group = ProcessGroupBox()
+        let ending: Ending = await withTaskGroup(of: Ending.self) { tasks in
+            tasks.addTask {
+                do {
+                    let result = try await Subprocess.run(configuration, input: .none, output: .sequence, error: .combinedWithOutput) { execution in
+                        let pid = execution.processIdentifier.value
+                        group.set(pid)
+                        started(pid)
+                        for try await chunk in execution.standardOutput {
+                            chunk.withUnsafeBytes { log.write($0) }
+                        }
+                    }
+                    return .exited(result.terminationStatus)
+                } catch {
+                    return Task.isCancelled ? .timedOut : .failed("\(error)")
+                }
+            }
+            if !timeout.isZero {
+                tasks.addTask {
+                    try? await Task.sleep(for: timeout.duration)
+                    return .timedOut
+                }
+            }
+            let first = await tasks.next() ?? .failed("no result")
+            tasks.cancelAll()
+            if case .timedOut = first, let containerName, let runtime {
+                Executor.killContainer(runtime: runtime, name: containerName)
+            }
+            while await tasks.next() != nil {}
+            return first
+        }
+        if let pid = group.value { kill(-pid, SIGKILL) }
+        switch ending {
+        case .timedOut: return .timedOut
+        case .failed(let reason): return .failedToStart(reason: reason)
+        case .exited(.exited(let code)): return code == 0 ? .succeeded : .exited(code: Int(code))
+        case .exited(.signaled(let signal)): return .signaled(signal: Int(signal))
+        }
+    }
+
+    /// `docker kill NAME` (or podman), best effort: the container may already be gone.
+    static func killContainer(runtime: String, name: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [runtime, "kill", name]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try? process.run()
+        process.waitUntilExit()
+    }
+}
+
+/// The child's pid (and process group), shared between the run task and the cleanup.
+final class ProcessGroupBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pid: Int32?
+
+    func set(_ value: Int32) { lock.withLock { pid = value } }
+    var value: Int32? { lock.withLock { pid } }
+}

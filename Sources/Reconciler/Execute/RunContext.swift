@@ -1,0 +1,86 @@
+import Foundation
+import Model
+
+/// Everything one run's templates and environment are made of, resolved.
+struct RunContext: Sendable {
+    let pipeline: Pipeline
+    let runID: String
+    /// Absolute path of the file, and its path relative to `watch.path`.
+    let file: String
+    let relativePath: String
+    let sha256: String
+    let envFile: String
+
+    /// The child's environment, in order: the orchestrator's PATH, HOME, LANG, LC_*, TZ, then
+    /// `run.env` (secrets read from the orchestrator's environment now), then `ORCHESTRATOR_*`.
+    func environment(parent: [String: String]) throws(RunSetupError) -> [(String, String)] {
+        var result: [(String, String)] = parent
+            .filter { ["PATH", "HOME", "LANG", "TZ"].contains($0.key) || $0.key.hasPrefix("LC_") }
+            .sorted { $0.key < $1.key }
+            .map { ($0.key, $0.value) }
+        result += try resolvedEnv(parent: parent)
+        result += [("ORCHESTRATOR_FILE", file), ("ORCHESTRATOR_FILE_SHA256", sha256),
+                   ("ORCHESTRATOR_PIPELINE", pipeline.name), ("ORCHESTRATOR_RUN_ID", runID)]
+        return result
+    }
+
+    /// `run.env` with secrets read and references rendered (validation excluded cycles).
+    func resolvedEnv(parent: [String: String]) throws(RunSetupError) -> [(String, String)] {
+        var resolved: [String: String] = [:]
+        let env = pipeline.spec.run.env
+        func value(_ name: String) throws(RunSetupError) -> String {
+            if let known = resolved[name] { return known }
+            let result: String
+            switch env[name] {
+            case .fromEnv(let source)?:
+                guard let secret = parent[source] else { throw RunSetupError.missingSecret(key: name, variable: source) }
+                result = secret
+            case .value(let template)?:
+                result = try render(template, env: value)
+            case nil:
+                result = ""
+            }
+            resolved[name] = result
+            return result
+        }
+        var pairs: [(String, String)] = []
+        for name in env.names { pairs.append((name, try value(name))) }
+        return pairs
+    }
+
+    /// Renders a template of the command, given a way to read env keys.
+    func render(_ template: Template, env: (String) throws(RunSetupError) -> String) throws(RunSetupError) -> String {
+        var output = ""
+        for segment in template.segments {
+            switch segment {
+            case .literal(let text): output += text
+            case .variable(let variable):
+                switch variable {
+                case .file: output += file
+                case .fileName: output += String(file.split(separator: "/").last ?? "")
+                case .fileDir: output += PathResolution.directory(of: file)
+                case .fileRelativePath: output += relativePath
+                case .fileSHA256: output += sha256
+                case .pipelineName: output += pipeline.name
+                case .runID: output += runID
+                case .runEnvFile: output += envFile
+                case .env(let name): output += try env(name)
+                }
+            }
+        }
+        return output
+    }
+}
+
+/// Why a run could not be set up; the run fails without starting anything.
+enum RunSetupError: Error, CustomStringConvertible {
+    case missingSecret(key: String, variable: String)
+    case cannotWrite(String)
+
+    var description: String {
+        switch self {
+        case .missingSecret(let key, let variable): return "run.env \(key) reads $\(variable), which is not set in the orchestrator's environment"
+        case .cannotWrite(let reason): return reason
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import Model
+
+/// Executes a plan: records pipeline changes, runs each runnable content through the executor
+/// with its pipeline's concurrency, commits each outcome to the ledger, and only then moves or
+/// deletes the file.
+public struct Applier: Sendable {
+    public let store: any StateStore
+    public let executor: Executor
+    public let owner: Owner
+
+    public init(store: any StateStore, executor: Executor, owner: Owner = .current) {
+        self.store = store
+        self.executor = executor
+        self.owner = owner
+    }
+
+    /// One finished run, for the report.
+    public struct Finished: Sendable {
+        public var pipeline: String
+        public var path: String
+        public var runID: String
+        public var outcome: RunOutcome
+        public var state: LedgerState
+        public var logFile: String
+    }
+
+    public struct Report: Sendable {
+        public var runs: [Finished] = []
+        /// Contents another process claimed first.
+        public var lostClaims = 0
+        /// Files whose onSuccess/onFailure action could not be done, and why.
+        public var fileActionProblems: [String] = []
+
+        public var succeeded: Int { runs.filter { $0.outcome.isSuccess }.count }
+        public var failed: Int { runs.count - succeeded }
+        public var allSucceeded: Bool { failed == 0 && fileActionProblems.isEmpty }
+    }
+
+    /// Finds claims left by dead orchestrators: kills what their runs left running, and makes
+    /// the contents retryable at once (at-least-once execution). Returns how many it recovered.
+    public func recover(now: Date) throws -> Int {
+        var recovered = 0
+        let unfinished = try store.unfinishedRuns()
+        for claim in try store.claims() {
+            guard let claimOwner = claim.owner, let parsed = Owner(claimOwner), parsed.isDeadOnThisHost else { continue }
+            for (run, runOwner) in unfinished where runOwner == claimOwner && run.pipeline == claim.pipeline && run.sha256 == claim.sha256 {
+                if let group = run.processGroup, group > 0 { kill(-group, SIGKILL) }
+                try store.finishRun(id: run.id, outcome: .interrupted, endedAt: now, logTail: run.logTail)
+            }
+            try store.complete(pipeline: claim.pipeline, sha256: claim.sha256, owner: claimOwner, outcome: .interrupted,
+                               policy: RetryPolicy(retries: 0, backoff: .seconds(1)), jitter: 0, at: now)
+            recovered += 1
+        }
+        return recovered
+    }
+
+    /// Applies `plan`, whose files were observed by `snapshot`.
+    public func apply(_ plan: Plan, now: Date) async throws -> Report {
+        if let refusal = plan.refusal { throw ApplyError.refused(refusal) }
+        for pipeline in plan.pipelines {
+            switch pipeline.change {
+            case .create, .update:
+                if let spec = pipeline.effective, let file = pipeline.file { try store.recordApplied(spec, file: file, at: now) }
+            case .delete:
+                try store.removeApplied(pipeline.name)
+            case .invalid, .unchanged:
+                break
+            }
+            if pipeline.effective != nil, pipeline.change != .delete {
+                let seen = pipeline.files.filter { $0.duplicateOf == nil }.map { (sha256: $0.sha256, path: $0.path) }
+                try store.recordSeen(pipeline: pipeline.name, contents: seen, at: now)
+            }
+        }
+        return await withTaskGroup(of: Report.self) { group in
+            for pipeline in plan.pipelines {
+                guard let spec = pipeline.effective, let file = pipeline.file, !pipeline.runnable.isEmpty else { continue }
+                group.addTask { await self.run(pipeline.runnable, of: spec, manifestFile: file) }
+            }
+            var report = Report()
+            for await partial in group {
+                report.runs += partial.runs
+                report.lostClaims += partial.lostClaims
+                report.fileActionProblems += partial.fileActionProblems
+            }
+            report.runs.sort { ($0.pipeline, $0.path) < ($1.pipeline, $1.path) }
+            return report
+        }
+    }
+
+    /// Runs a pipeline's files, at most `run.concurrency` at once.
+    private func run(_ files: [FileChange], of pipeline: Pipeline, manifestFile: String) async -> Report {
+        await withTaskGroup(of: Report.self) { group in
+            var report = Report()
+            var pending = files[...]
+            func merge(_ partial: Report) {
+                report.runs += partial.runs
+                report.lostClaims += partial.lostClaims
+                report.fileActionProblems += partial.fileActionProblems
+            }
+            for _ in 0..<pipeline.spec.run.concurrency {
+                guard let file = pending.popFirst() else { break }
+                group.addTask { await self.runOne(file, of: pipeline, manifestFile: manifestFile) }
+            }
+            for await partial in group {
+                merge(partial)
+                if let file = pending.popFirst() {
+                    group.addTask { await self.runOne(file, of: pipeline, manifestFile: manifestFile) }
+                }
+            }
+            return report
+        }
+    }
+
+    private func runOne(_ file: FileChange, of pipeline: Pipeline, manifestFile: String) async -> Report {
+        var report = Report()
+        do {
+            guard try store.claim(pipeline: pipeline.name, sha256: file.sha256, owner: owner.description, at: Date()) != nil else {
+                report.lostClaims += 1
+                return report
+            }
+            let runID = Applier.newRunID()
+            let request = Executor.Request(pipeline: pipeline, manifestFile: manifestFile, relativePath: file.path, sha256: file.sha256, runID: runID)
+            try store.startRun(RunRecord(id: runID, pipeline: pipeline.name, sha256: file.sha256, path: file.path, startedAt: Date(),
+                                         logFile: executor.logFile(for: request)), owner: owner.description)
+            let store = self.store
+            let result = await executor.run(request) { group in try? store.setProcessGroup(runID: runID, group) }
+            let ended = Date()
+            try store.finishRun(id: runID, outcome: result.outcome, endedAt: ended, logTail: result.logTail)
+            let entry = try store.complete(pipeline: pipeline.name, sha256: file.sha256, owner: owner.description, outcome: result.outcome,
+                                           policy: RetryPolicy(pipeline.spec.run), jitter: Double.random(in: 0..<1), at: ended)
+            let state = entry?.state ?? .failed
+            report.runs.append(Finished(pipeline: pipeline.name, path: file.path, runID: runID, outcome: result.outcome, state: state, logFile: result.logFile))
+            // The ledger has committed the outcome: only now may the file move or go.
+            let action: FileAction? = state == .succeeded ? pipeline.spec.onSuccess : state == .quarantined ? pipeline.spec.onFailure : nil
+            if let action, let problem = FileActions.perform(action, on: file, of: pipeline, manifestFile: manifestFile, store: store) {
+                report.fileActionProblems.append(problem)
+            }
+        } catch {
+            report.fileActionProblems.append("\(pipeline.name)/\(file.path): state store error: \(error)")
+        }
+        return report
+    }
+
+    static func newRunID() -> String {
+        let stamp = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeSeparator(.omitted).dateSeparator(.omitted))
+        let random = (0..<4).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        return "\(stamp.replacingOccurrences(of: "Z", with: ""))-\(random)"
+    }
+}
+
+/// Why a plan was not applied.
+public enum ApplyError: Error, CustomStringConvertible {
+    case refused(String)
+
+    public var description: String {
+        switch self {
+        case .refused(let reason): return reason
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Model
+import Reconciler
+
+/// `orchestrator reconcile`: converge once, then exit.
+struct Reconcile: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply the plan once: record pipeline changes, run every pending content, then exit.",
+        discussion: """
+            Claims left by an orchestrator that died are recovered first: what they left running \
+            is killed and their contents run again (execution is at-least-once; an idempotent \
+            command makes it exactly-once in effect). onSuccess runs after a success, onFailure \
+            once a content is quarantined, and only after the ledger has recorded the outcome. \
+            Running it twice in a row, the second run does nothing. \
+            Exit codes: 0 every run succeeded (or, with --dry-run, as plan); 1 a run failed, \
+            invalid manifests, a refused plan or another error; 2 changes pending (--dry-run \
+            with --detailed-exitcode); 64 bad usage.
+            """
+    )
+
+    @OptionGroup var state: StateOptions
+    @OptionGroup var planOptions: PlanOptions
+
+    @Flag(help: "Print the plan and change nothing (the same as orchestrator plan).")
+    var dryRun = false
+
+    @Option(help: "How long a timed-out run may take to exit after SIGTERM before SIGKILL, in seconds.")
+    var grace: Int = 10
+
+    func run() async throws {
+        if dryRun {
+            let plan = try makePlan(state, planOptions)
+            try planOptions.print(plan)
+            throw planOptions.exitCode(for: plan)
+        }
+        let manifests = try state.loadManifests()
+        let store = try state.openStore()
+        let executor = Executor(logDirectory: PathResolution.directory(of: Observer.absolute(state.statePath)) + "/logs", grace: .seconds(grace))
+        let applier = Applier(store: store, executor: executor)
+        let recovered = try applier.recover(now: Date())
+        if recovered > 0 { Terminal.err("Recovered \(recovered) run\(recovered == 1 ? "" : "s") left by an orchestrator that stopped; they run again.") }
+        let plan = try StateSnapshot(manifests: manifests, store: store, now: Date(), allowEmpty: planOptions.allowEmpty).plan
+        try planOptions.print(plan)
+        if let refusal = plan.refusal {
+            Terminal.err("Error: \(refusal)")
+            throw ExitCode.failure
+        }
+        let report = try await applier.apply(plan, now: Date())
+        for run in report.runs {
+            let mark = run.outcome.isSuccess ? "✓" : "✗"
+            var line = "\(mark) \(run.pipeline)/\(run.path): \(run.outcome.description)"
+            if !run.outcome.isSuccess { line += " (\(run.state.rawValue); log: \(run.logFile))" }
+            Terminal.out(line)
+        }
+        report.fileActionProblems.forEach { Terminal.err("warning: \($0)") }
+        let quarantined = report.runs.filter { $0.state == .quarantined }.count
+        Terminal.out("Reconciled: \(report.succeeded) succeeded, \(report.failed) failed\(quarantined > 0 ? " (\(quarantined) quarantined)" : "").")
+        if !report.allSucceeded || plan.diagnostics.hasErrors { throw ExitCode.failure }
+    }
+}
