@@ -15,8 +15,9 @@ enum CLI {
 
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static func run(_ arguments: [String], in directory: URL = repository) async throws -> Result {
+    static func run(_ arguments: [String], in directory: URL = repository, environment: [String: String] = [:]) async throws -> Result {
         let process = Process()
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.executableURL = productsDirectory.appendingPathComponent("orchestrator")
         process.arguments = arguments
         process.currentDirectoryURL = directory

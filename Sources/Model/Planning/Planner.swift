@@ -133,10 +133,11 @@ public enum SpecDiff {
     public static func changes(from old: Pipeline, to new: Pipeline) -> [FieldChange] {
         guard old != new else { return [] }
         let before = flatten(old), after = flatten(new)
+        let redactor = Redactor(specs: [old, new])
         let paths = Set(before.keys).union(after.keys).sorted()
         return paths.compactMap { path in
             guard before[path] != after[path] else { return nil }
-            return FieldChange(path: path, old: before[path], new: after[path], sensitive: isSensitive(path))
+            return FieldChange(path: path, old: before[path].map(redactor.redact), new: after[path].map(redactor.redact), sensitive: isSensitive(path))
         }
     }
 

@@ -55,13 +55,13 @@ public struct Executor: Sendable {
     public func run(_ request: Request, started: @escaping @Sendable (Int32) -> Void) async -> Result {
         let logPath = logFile(for: request)
         try? FileManager.default.createDirectory(atPath: PathResolution.directory(of: logPath), withIntermediateDirectories: true)
-        let log = RunLog(path: logPath, limit: logLimit)
-        defer { log.close() }
         let envFile = "\(logDirectory)/\(request.pipeline.name)/\(request.runID).env"
         defer { try? FileManager.default.removeItem(atPath: envFile) }
         let root = Observer.root(of: request.pipeline, manifestFile: request.manifestFile)
         let context = RunContext(pipeline: request.pipeline, runID: request.runID, file: root + "/" + request.relativePath,
                                  relativePath: request.relativePath, sha256: request.sha256, envFile: envFile)
+        let log = RunLog(path: logPath, limit: logLimit, redactor: Redactor(secrets: context.secrets(parent: parentEnvironment)))
+        defer { log.close() }
         let outcome: RunOutcome
         do {
             let environment = try context.environment(parent: parentEnvironment)

@@ -48,6 +48,21 @@ struct RunContext: Sendable {
         return pairs
     }
 
+    /// The values this run must never show: what `fromEnv` reads, and the literal values of
+    /// env keys whose names look sensitive.
+    func secrets(parent: [String: String]) -> [String] {
+        var values: [String] = []
+        for entry in pipeline.spec.run.env.entries {
+            switch entry.value {
+            case .fromEnv(let source): parent[source].map { values.append($0) }
+            case .value(let template) where Environment.looksSensitive(entry.name) && template.references.isEmpty:
+                values.append(template.render { _ in "" })
+            default: break
+            }
+        }
+        return values
+    }
+
     /// Renders a template of the command, given a way to read env keys.
     func render(_ template: Template, env: (String) throws(RunSetupError) -> String) throws(RunSetupError) -> String {
         var output = ""

@@ -1,21 +1,52 @@
 import Foundation
+import Model
 
-/// A run's output file, bounded in size, with its last bytes kept for the ledger.
+/// A run's output file, bounded in size, with secrets masked and its last bytes kept for the ledger.
+///
+/// Output is written a line at a time so that a secret split across two reads is still found;
+/// a line longer than `lineLimit` is written in pieces.
 final class RunLog: @unchecked Sendable {
     private let handle: FileHandle?
     private let limit: Int
+    private let redactor: Redactor
     private var written = 0
     private var truncated = false
+    private var pending: [UInt8] = []
     private var tail: [UInt8] = []
     static let tailBytes = 4096
+    static let lineLimit = 64 << 10
 
-    init(path: String, limit: Int) {
+    init(path: String, limit: Int, redactor: Redactor) {
         _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o640])
         handle = FileHandle(forWritingAtPath: path)
         self.limit = limit
+        self.redactor = redactor
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) {
+        pending.append(contentsOf: bytes)
+        if let newline = pending.lastIndex(of: UInt8(ascii: "\n")) {
+            emit(Array(pending[...newline]))
+            pending.removeFirst(newline + 1)
+        } else if pending.count > RunLog.lineLimit {
+            let keep = max(redactor.longestSecret - 1, 0)
+            emit(Array(pending.dropLast(keep)))
+            pending = Array(pending.suffix(keep))
+        }
+    }
+
+    func note(_ text: String) {
+        flush()
+        emit(Array(text.utf8))
+    }
+
+    private func flush() {
+        if !pending.isEmpty { emit(pending) }
+        pending = []
+    }
+
+    private func emit(_ raw: [UInt8]) {
+        let bytes = redactor.isEmpty ? raw : redactor.redact(raw)
         tail.append(contentsOf: bytes)
         if tail.count > RunLog.tailBytes * 2 { tail.removeFirst(tail.count - RunLog.tailBytes) }
         guard !truncated else { return }
@@ -31,14 +62,13 @@ final class RunLog: @unchecked Sendable {
         }
     }
 
-    func note(_ text: String) {
-        text.utf8CString.withUnsafeBytes { write(UnsafeRawBufferPointer(rebasing: $0.dropLast())) }
-    }
-
     /// The last lines of output, as text.
     var lastOutput: String {
         String(decoding: tail.suffix(RunLog.tailBytes), as: UTF8.self)
     }
 
-    func close() { try? handle?.close() }
+    func close() {
+        flush()
+        try? handle?.close()
+    }
 }

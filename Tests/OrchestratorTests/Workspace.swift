@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+
+/// A scratch project: `pipelines/`, `data/`, and the state beside them, removed at the end.
+struct Workspace {
+    let root: URL
+
+    init() throws {
+        root = try CLI.temporaryDirectory()
+        for folder in ["pipelines", "data/in", "out"] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: root) }
+
+    func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+
+    /// Writes a pipeline manifest named `name` whose spec is `spec` (indented two spaces).
+    func manifest(_ name: String, _ spec: String) throws {
+        let text = "apiVersion: orchestrator/v1\nkind: Pipeline\nmetadata: {name: \(name)}\nspec:\n" + spec
+        try write("pipelines/\(name).yaml", text)
+    }
+
+    func write(_ relative: String, _ text: String) throws {
+        let url = root.appendingPathComponent(relative)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+    }
+
+    func exists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: path(relative)) }
+
+    func read(_ relative: String) -> String { (try? String(contentsOfFile: path(relative), encoding: .utf8)) ?? "" }
+
+    /// Lines of a file, empty when absent.
+    func lines(_ relative: String) -> [String] { read(relative).split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
+
+    func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> CLI.Result {
+        try await CLI.run(arguments, in: root, environment: environment)
+    }
+}
+
+/// A script that records each file it is given, one per line, in `out/seen.log`.
+let recorder = "#!/bin/sh\nprintf '%s\\n' \"$1\" >> \"$RECORD\"\n"
