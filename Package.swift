@@ -43,7 +43,8 @@ let package = Package(
         ),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "YAML"]),
-        .testTarget(name: "OrchestratorTests", dependencies: ["orchestrator", "Reconciler", "Model"]),
+        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "Model"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["orchestrator"]),
     ],
     swiftLanguageModes: [.v6]
 )

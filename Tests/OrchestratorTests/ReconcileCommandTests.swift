@@ -102,7 +102,7 @@ struct ReconcileCommandTests {
         #expect(result.status == 1)
         #expect(result.stdout.contains("timed out"))
         let pid = try #require(Int32(workspace.read("out/grandchild.pid").trimmingCharacters(in: .whitespacesAndNewlines)))
-        #expect(!isRunning(pid), "the grandchild sleep must be gone")
+        #expect(!isAlive(pid), "the grandchild sleep must be gone")
     }
 
     @Test(arguments: ["with space.csv", "new\nline.csv", "été ☃.csv", "$(touch pwned).csv", "-leading-dash.csv", "quote'\"`.csv"])
@@ -156,9 +156,3 @@ struct ReconcileCommandTests {
     }
 }
 
-/// Whether a process exists and is not a zombie (an orphan killed in a container whose init does
-/// not reap stays a zombie, yet it is gone).
-private func isRunning(_ pid: Int32) -> Bool {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
-    return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
-}

@@ -42,3 +42,15 @@ struct Workspace {
 
 /// A script that records each file it is given, one per line, in `out/seen.log`.
 let recorder = "#!/bin/sh\nprintf '%s\\n' \"$1\" >> \"$RECORD\"\n"
+
+/// Waits until `condition` holds, polling, or fails the test after `timeout`.
+func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("timed out waiting until \(what)")
+            throw CancellationError()
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}

@@ -63,9 +63,9 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(image, forKey: .image)
-        try container.encode(args, forKey: .args, unlessDefault: [])
-        try container.encode(options, forKey: .options, unlessDefault: [])
-        try container.encode(volumes, forKey: .volumes, unlessDefault: [])
-        try container.encode(runtime, forKey: .runtime, unlessDefault: .docker)
+        try container.encode(args, forKey: .args, unlessDefault: [], encoder)
+        try container.encode(options, forKey: .options, unlessDefault: [], encoder)
+        try container.encode(volumes, forKey: .volumes, unlessDefault: [], encoder)
+        try container.encode(runtime, forKey: .runtime, unlessDefault: .docker, encoder)
     }
 }

@@ -73,8 +73,14 @@ extension FieldErrors {
 }
 
 extension KeyedEncodingContainer {
-    /// Encodes `value` unless it equals the field's default, so that written manifests stay short.
-    mutating func encode<T: Encodable & Equatable>(_ value: T, forKey key: Key, unlessDefault fallback: T) throws {
-        if value != fallback { try encode(value, forKey: key) }
+    /// Encodes `value` unless it equals the field's default, so that written manifests stay short;
+    /// always when the encoder asks for defaults (`CodingUserInfoKey.includeDefaults`).
+    mutating func encode<T: Encodable & Equatable>(_ value: T, forKey key: Key, unlessDefault fallback: T, _ encoder: any Encoder) throws {
+        if value != fallback || encoder.userInfo[.includeDefaults] as? Bool == true { try encode(value, forKey: key) }
     }
+}
+
+extension CodingUserInfoKey {
+    /// Set to `true` to encode manifests with every default spelled out (for field-level diffs).
+    public static let includeDefaults = CodingUserInfoKey(rawValue: "orchestrator.includeDefaults")!
 }

@@ -34,10 +34,10 @@ public struct PipelineSpec: Sendable, Hashable, Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(suspend, forKey: .suspend, unlessDefault: false)
+        try container.encode(suspend, forKey: .suspend, unlessDefault: false, encoder)
         try container.encode(watch, forKey: .watch)
         try container.encode(run, forKey: .run)
-        try container.encode(onSuccess, forKey: .onSuccess, unlessDefault: .keep)
-        try container.encode(onFailure, forKey: .onFailure, unlessDefault: .keep)
+        try container.encode(onSuccess, forKey: .onSuccess, unlessDefault: .keep, encoder)
+        try container.encode(onFailure, forKey: .onFailure, unlessDefault: .keep, encoder)
     }
 }

@@ -134,10 +134,10 @@ public struct RunSpec: Sendable, Hashable, Codable {
         case .container(let spec): try container.encode(spec, forKey: .container)
         }
         try container.encodeIfPresent(workingDir, forKey: .workingDir)
-        try container.encode(env, forKey: .env, unlessDefault: Environment())
-        try container.encode(timeout, forKey: .timeout, unlessDefault: RunSpec.defaultTimeout)
-        try container.encode(concurrency, forKey: .concurrency, unlessDefault: 1)
-        try container.encode(retries, forKey: .retries, unlessDefault: RunSpec.defaultRetries)
-        try container.encode(backoff, forKey: .backoff, unlessDefault: RunSpec.defaultBackoff)
+        try container.encode(env, forKey: .env, unlessDefault: Environment(), encoder)
+        try container.encode(timeout, forKey: .timeout, unlessDefault: RunSpec.defaultTimeout, encoder)
+        try container.encode(concurrency, forKey: .concurrency, unlessDefault: 1, encoder)
+        try container.encode(retries, forKey: .retries, unlessDefault: RunSpec.defaultRetries, encoder)
+        try container.encode(backoff, forKey: .backoff, unlessDefault: RunSpec.defaultBackoff, encoder)
     }
 }

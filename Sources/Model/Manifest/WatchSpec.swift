@@ -55,11 +55,11 @@ public struct WatchSpec: Sendable, Hashable, Codable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(path, forKey: .path)
-        try container.encode(include, forKey: .include, unlessDefault: [])
-        try container.encode(exclude, forKey: .exclude, unlessDefault: [])
+        try container.encode(include, forKey: .include, unlessDefault: [], encoder)
+        try container.encode(exclude, forKey: .exclude, unlessDefault: [], encoder)
         try container.encodeIfPresent(regex, forKey: .regex)
-        try container.encode(recursive, forKey: .recursive, unlessDefault: true)
-        try container.encode(settle, forKey: .settle, unlessDefault: WatchSpec.defaultSettle)
-        try container.encode(poll, forKey: .poll, unlessDefault: .zero)
+        try container.encode(recursive, forKey: .recursive, unlessDefault: true, encoder)
+        try container.encode(settle, forKey: .settle, unlessDefault: WatchSpec.defaultSettle, encoder)
+        try container.encode(poll, forKey: .poll, unlessDefault: .zero, encoder)
     }
 }

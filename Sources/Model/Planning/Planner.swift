@@ -154,7 +154,7 @@ public enum SpecDiff {
                 for pair in pairs { walk(pair.value, path.isEmpty ? pair.key.scalar?.text ?? "" : "\(path).\(pair.key.scalar?.text ?? "")") }
             }
         }
-        if let node = try? YAMLEncoder().encode(pipeline) { walk(node, "") }
+        if let node = try? YAMLEncoder(userInfo: [.includeDefaults: true]).encode(pipeline) { walk(node, "") }
         return result
     }
 

@@ -1,12 +1,17 @@
 /// Encodes `Encodable` values into a `Node` tree, keys in the order the type encodes them
 /// (declaration order for synthesized conformances), and strings styled to read back as strings.
 public struct YAMLEncoder: Sendable {
-    public init() {}
+    /// Passed to every `encode(to:)`, as with `JSONEncoder`.
+    public var userInfo: [CodingUserInfoKey: any Sendable]
+
+    public init(userInfo: [CodingUserInfoKey: any Sendable] = [:]) {
+        self.userInfo = userInfo
+    }
 
     /// The node tree for `value`.
     public func encode<T: Encodable>(_ value: T) throws -> Node {
         let root = Box()
-        try value.encode(to: EncoderImpl(box: root, codingPath: []))
+        try value.encode(to: EncoderImpl(box: root, codingPath: [], info: userInfo))
         return root.node
     }
 
@@ -59,14 +64,14 @@ final class Box {
         return child
     }
 
-    func set<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
+    func set<T: Encodable>(_ value: T, codingPath: [any CodingKey], info: [CodingUserInfoKey: any Sendable]) throws {
         switch value {
         case let text as String: content = .scalar(.string(text))
         case let flag as Bool: content = .scalar(.scalar(flag ? "true" : "false"))
         case let number as any BinaryInteger: content = .scalar(.scalar("\(number)"))
         case let number as Double: content = .scalar(.scalar(Box.format(number)))
         case let number as Float: content = .scalar(.scalar(Box.format(Double(number))))
-        default: try value.encode(to: EncoderImpl(box: self, codingPath: codingPath))
+        default: try value.encode(to: EncoderImpl(box: self, codingPath: codingPath, info: info))
         }
     }
 
@@ -80,51 +85,54 @@ final class Box {
 struct EncoderImpl: Encoder {
     let box: Box
     let codingPath: [any CodingKey]
-    var userInfo: [CodingUserInfoKey: Any] { [:] }
+    let info: [CodingUserInfoKey: any Sendable]
+    var userInfo: [CodingUserInfoKey: Any] { info }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         if case .mapping = box.content {} else { box.content = .mapping([]) }
-        return KeyedEncodingContainer(KeyedEncoding<Key>(box: box, codingPath: codingPath))
+        return KeyedEncodingContainer(KeyedEncoding<Key>(box: box, codingPath: codingPath, info: info))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
         if case .sequence = box.content {} else { box.content = .sequence([]) }
-        return UnkeyedEncoding(box: box, codingPath: codingPath)
+        return UnkeyedEncoding(box: box, codingPath: codingPath, info: info)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
-        SingleValueEncoding(box: box, codingPath: codingPath)
+        SingleValueEncoding(box: box, codingPath: codingPath, info: info)
     }
 }
 
 struct KeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let box: Box
     let codingPath: [any CodingKey]
+    let info: [CodingUserInfoKey: any Sendable]
 
     mutating func encodeNil(forKey key: Key) throws { box.child(forKey: key.stringValue).content = .scalar(.null) }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        try box.child(forKey: key.stringValue).set(value, codingPath: codingPath + [key])
+        try box.child(forKey: key.stringValue).set(value, codingPath: codingPath + [key], info: info)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-        EncoderImpl(box: box.child(forKey: key.stringValue), codingPath: codingPath + [key]).container(keyedBy: keyType)
+        EncoderImpl(box: box.child(forKey: key.stringValue), codingPath: codingPath + [key], info: info).container(keyedBy: keyType)
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        EncoderImpl(box: box.child(forKey: key.stringValue), codingPath: codingPath + [key]).unkeyedContainer()
+        EncoderImpl(box: box.child(forKey: key.stringValue), codingPath: codingPath + [key], info: info).unkeyedContainer()
     }
 
-    mutating func superEncoder() -> any Encoder { EncoderImpl(box: box, codingPath: codingPath) }
+    mutating func superEncoder() -> any Encoder { EncoderImpl(box: box, codingPath: codingPath, info: info) }
 
     mutating func superEncoder(forKey key: Key) -> any Encoder {
-        EncoderImpl(box: box.child(forKey: key.stringValue), codingPath: codingPath + [key])
+        EncoderImpl(box: box.child(forKey: key.stringValue), codingPath: codingPath + [key], info: info)
     }
 }
 
 struct UnkeyedEncoding: UnkeyedEncodingContainer {
     let box: Box
     let codingPath: [any CodingKey]
+    let info: [CodingUserInfoKey: any Sendable]
     var count: Int {
         if case .sequence(let items) = box.content { return items.count }
         return 0
@@ -134,25 +142,26 @@ struct UnkeyedEncoding: UnkeyedEncodingContainer {
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         let path = codingPath + [IndexKey(count)]
-        try box.appendToSequence().set(value, codingPath: path)
+        try box.appendToSequence().set(value, codingPath: path, info: info)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-        EncoderImpl(box: box.appendToSequence(), codingPath: codingPath).container(keyedBy: keyType)
+        EncoderImpl(box: box.appendToSequence(), codingPath: codingPath, info: info).container(keyedBy: keyType)
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-        EncoderImpl(box: box.appendToSequence(), codingPath: codingPath).unkeyedContainer()
+        EncoderImpl(box: box.appendToSequence(), codingPath: codingPath, info: info).unkeyedContainer()
     }
 
-    mutating func superEncoder() -> any Encoder { EncoderImpl(box: box.appendToSequence(), codingPath: codingPath) }
+    mutating func superEncoder() -> any Encoder { EncoderImpl(box: box.appendToSequence(), codingPath: codingPath, info: info) }
 }
 
 struct SingleValueEncoding: SingleValueEncodingContainer {
     let box: Box
     let codingPath: [any CodingKey]
+    let info: [CodingUserInfoKey: any Sendable]
 
     mutating func encodeNil() throws { box.content = .scalar(.null) }
 
-    mutating func encode<T: Encodable>(_ value: T) throws { try box.set(value, codingPath: codingPath) }
+    mutating func encode<T: Encodable>(_ value: T) throws { try box.set(value, codingPath: codingPath, info: info) }
 }

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+@testable import Reconciler
+import Model
+
+@Suite("Observer and state store")
+struct ObserverTests {
+    private func temporary() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("observer-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path + "/in/sub", withIntermediateDirectories: true)
+        return path
+    }
+
+    private func pipeline(_ yaml: String) throws -> Pipeline {
+        let text = "apiVersion: orchestrator/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n" + yaml
+        return try #require(ManifestDocument.parse(text, file: "m.yaml").first?.pipeline)
+    }
+
+    @Test func fileChangedWhileHashedIsNotTaken() throws {
+        let root = try temporary()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let path = root + "/in/a.csv"
+        try Data("first".utf8).write(to: URL(fileURLWithPath: path))
+        let before = try #require(FileStat.of(path))
+        #expect(ContentHasher.hash(path, expected: before) != .changed)
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(" and more".utf8))
+        try handle.close()
+        #expect(ContentHasher.hash(path, expected: before) == .changed)
+    }
+
+    @Test func filtersSettleAndStatCache() throws {
+        let root = try temporary()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for name in ["in/a.csv", "in/sub/b.csv", "in/c.txt", "in/.hidden.csv", "in/d.csv.part", "in/~$e.csv"] {
+            try Data("x \(name)".utf8).write(to: URL(fileURLWithPath: root + "/" + name))
+        }
+        try Data().write(to: URL(fileURLWithPath: root + "/in/empty.csv"))
+        let store = try SQLiteStateStore(path: root + "/state/state.db")
+        let spec = try pipeline("  watch: {path: in, include: [\"*.csv\"], settle: 0s}\n  run: {command: [x]}\n")
+        let observer = Observer(store: store)
+        let first = try observer.observe(spec, manifestFile: root + "/m.yaml", now: Date())
+        #expect(first.files.map(\.path) == ["a.csv", "empty.csv", "sub/b.csv"])
+        #expect(first.files.map(\.status) == [.ready, .empty, .ready])
+        #expect(try store.observations(pipeline: "p").count == 2)
+
+        let waiting = try pipeline("  watch: {path: in, include: [\"*.csv\"], settle: 1h, recursive: false}\n  run: {command: [x]}\n")
+        let second = try observer.observe(waiting, manifestFile: root + "/m.yaml", now: Date())
+        #expect(second.files.map(\.path) == ["a.csv", "empty.csv"])
+        #expect(second.files.first?.status == .ready, "an unchanged, already hashed file stays ready from the cache")
+
+        try Data("new content".utf8).write(to: URL(fileURLWithPath: root + "/in/a.csv"))
+        let third = try observer.observe(waiting, manifestFile: root + "/m.yaml", now: Date())
+        #expect(third.files.first?.status == .settling, "a changed file waits for its settle time")
+    }
+
+    @Test func claimsAreExclusive() throws {
+        let root = try temporary()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try SQLiteStateStore(path: root + "/state.db")
+        let other = try SQLiteStateStore(path: root + "/state.db")
+        let now = Date()
+        try store.recordSeen(pipeline: "p", contents: [(sha256: "abc", path: "a.csv")], at: now)
+        #expect(try store.claim(pipeline: "p", sha256: "abc", owner: "one", at: now) != nil)
+        #expect(try other.claim(pipeline: "p", sha256: "abc", owner: "two", at: now) == nil)
+        #expect(try other.complete(pipeline: "p", sha256: "abc", owner: "two", outcome: .succeeded, policy: RetryPolicy(retries: 0, backoff: .seconds(1)), jitter: 0, at: now) == nil)
+        let done = try store.complete(pipeline: "p", sha256: "abc", owner: "one", outcome: .exited(code: 1), policy: RetryPolicy(retries: 1, backoff: .seconds(10)), jitter: 0, at: now)
+        #expect(done?.state == .failed)
+        #expect(done?.nextAttemptAt == now.addingTimeInterval(10))
+        #expect(try store.claim(pipeline: "p", sha256: "abc", owner: "two", at: now) == nil, "not due yet")
+        #expect(try store.claim(pipeline: "p", sha256: "abc", owner: "two", at: now.addingTimeInterval(11)) != nil)
+    }
+}
