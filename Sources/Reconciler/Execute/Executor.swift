@@ -65,7 +65,9 @@ public struct Executor: Sendable {
         let outcome: RunOutcome
         do {
             let environment = try context.environment(parent: parentEnvironment)
-            try writeEnvFile(envFile, try context.resolvedEnv(parent: parentEnvironment))
+            if Executor.needsEnvFile(request.pipeline) {
+                try writeEnvFile(envFile, try context.resolvedEnv(parent: parentEnvironment))
+            }
             let (argv, containerName) = try command(context, request: request)
             let workingDirectory = request.pipeline.spec.run.workingDir.map {
                 PathResolution.resolve($0, relativeTo: PathResolution.directory(of: Observer.absolute(request.manifestFile)))
@@ -78,6 +80,12 @@ public struct Executor: Sendable {
         }
         log.note("\n[orchestrator] run \(request.runID): \(outcome.description)\n")
         return Result(outcome: outcome, logFile: logPath, logTail: log.lastOutput)
+    }
+
+    /// Containers read their env from the file; a command only when it names `${run.envFile}`.
+    static func needsEnvFile(_ pipeline: Pipeline) -> Bool {
+        if case .container = pipeline.spec.run.target { return true }
+        return pipeline.spec.run.targetTemplates.contains { $0.references.contains(.runEnvFile) }
     }
 
     private func containerRuntime(_ pipeline: Pipeline) -> String? {

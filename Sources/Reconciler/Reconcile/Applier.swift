@@ -48,8 +48,8 @@ public struct Applier: Sendable {
                 if let group = run.processGroup, group > 0 { kill(-group, SIGKILL) }
                 try store.finishRun(id: run.id, outcome: .interrupted, endedAt: now, logTail: run.logTail)
             }
-            try store.complete(pipeline: claim.pipeline, sha256: claim.sha256, owner: claimOwner, outcome: .interrupted,
-                               policy: RetryPolicy(retries: 0, backoff: .seconds(1)), jitter: 0, at: now)
+            try store.complete(pipeline: claim.pipeline, sha256: claim.sha256, owner: claimOwner, run: nil, outcome: .interrupted,
+                               policy: RetryPolicy(retries: 0, backoff: .seconds(1)), jitter: 0, durable: false, at: now)
             recovered += 1
         }
         return recovered
@@ -115,20 +115,20 @@ public struct Applier: Sendable {
     private func runOne(_ file: FileChange, of pipeline: Pipeline, manifestFile: String) async -> Report {
         var report = Report()
         do {
-            guard try store.claim(pipeline: pipeline.name, sha256: file.sha256, owner: owner.description, at: Date()) != nil else {
+            let runID = Applier.newRunID()
+            let request = Executor.Request(pipeline: pipeline, manifestFile: manifestFile, relativePath: file.path, sha256: file.sha256, runID: runID)
+            let record = RunRecord(id: runID, pipeline: pipeline.name, sha256: file.sha256, path: file.path, startedAt: Date(),
+                                   logFile: executor.logFile(for: request))
+            guard try store.claim(pipeline: pipeline.name, sha256: file.sha256, owner: owner.description, run: record, at: Date()) != nil else {
                 report.lostClaims += 1
                 return report
             }
-            let runID = Applier.newRunID()
-            let request = Executor.Request(pipeline: pipeline, manifestFile: manifestFile, relativePath: file.path, sha256: file.sha256, runID: runID)
-            try store.startRun(RunRecord(id: runID, pipeline: pipeline.name, sha256: file.sha256, path: file.path, startedAt: Date(),
-                                         logFile: executor.logFile(for: request)), owner: owner.description)
             let store = self.store
             let result = await executor.run(request) { group in try? store.setProcessGroup(runID: runID, group) }
-            let ended = Date()
-            try store.finishRun(id: runID, outcome: result.outcome, endedAt: ended, logTail: result.logTail)
-            let entry = try store.complete(pipeline: pipeline.name, sha256: file.sha256, owner: owner.description, outcome: result.outcome,
-                                           policy: RetryPolicy(pipeline.spec.run), jitter: Double.random(in: 0..<1), at: ended)
+            let hasFileAction = (result.outcome.isSuccess ? pipeline.spec.onSuccess : pipeline.spec.onFailure) != .keep
+            let entry = try store.complete(pipeline: pipeline.name, sha256: file.sha256, owner: owner.description, run: (runID, result.logTail),
+                                           outcome: result.outcome, policy: RetryPolicy(pipeline.spec.run), jitter: Double.random(in: 0..<1),
+                                           durable: hasFileAction, at: Date())
             let state = entry?.state ?? .failed
             report.runs.append(Finished(pipeline: pipeline.name, path: file.path, runID: runID, outcome: result.outcome, state: state, logFile: result.logFile))
             // The ledger has committed the outcome: only now may the file move or go.

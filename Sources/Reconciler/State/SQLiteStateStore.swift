@@ -13,6 +13,11 @@ public final class SQLiteStateStore: StateStore {
         try FileManager.default.createDirectory(atPath: PathResolution.directory(of: path), withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        // WAL with synchronous=NORMAL: a commit survives a crash of the process, and the database
+        // stays consistent on power loss. Outcomes that a file action depends on are committed
+        // with synchronous=FULL (see `complete`), so nothing is moved or deleted before its
+        // success is on disk.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         database = try DatabasePool(path: path, configuration: configuration)
         self.path = path
         try SQLiteStateStore.migrator.migrate(database)
@@ -153,7 +158,7 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    public func claim(pipeline: String, sha256: String, owner: String, at now: Date) throws -> LedgerEntry? {
+    public func claim(pipeline: String, sha256: String, owner: String, run: RunRecord?, at now: Date) throws -> LedgerEntry? {
         try database.write { db in
             try db.execute(sql: """
                 UPDATE ledger SET state = 'running', owner = ?, attempts = attempts + 1, next_attempt_at = NULL
@@ -161,47 +166,70 @@ public final class SQLiteStateStore: StateStore {
                   AND (state = 'pending' OR (state = 'failed' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)))
                 """, arguments: [owner, pipeline, sha256, now.timeIntervalSince1970])
             guard db.changesCount == 1 else { return nil }
+            if let run {
+                try db.execute(sql: """
+                    INSERT INTO runs (id, pipeline, sha256, path, started_at, process_group, owner, log_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [run.id, run.pipeline, run.sha256, run.path, run.startedAt.timeIntervalSince1970, run.processGroup, owner, run.logFile])
+            }
             return try Row.fetchOne(db, sql: "SELECT * FROM ledger WHERE pipeline = ? AND sha256 = ?", arguments: [pipeline, sha256]).map(SQLiteStateStore.entry)
         }
     }
 
-    public func complete(pipeline: String, sha256: String, owner: String, outcome: RunOutcome, policy: RetryPolicy, jitter: Double, at now: Date) throws -> LedgerEntry? {
-        try database.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM ledger WHERE pipeline = ? AND sha256 = ? AND state = 'running' AND owner = ?",
-                                             arguments: [pipeline, sha256, owner]) else { return nil }
-            var entry = SQLiteStateStore.entry(row)
-            entry.owner = nil
-            entry.lastExitCode = nil
-            entry.lastSignal = nil
-            switch outcome {
-            case .succeeded:
-                entry.state = .succeeded
-                entry.succeededAt = now
-                entry.succeededPath = entry.path
-                entry.lastError = nil
-                entry.lastExitCode = 0
-            case .interrupted:
-                // The orchestrator died or stopped, not the command: due again at once, and the
-                // attempt does not count against the retries.
-                entry.state = .failed
-                entry.attempts = max(entry.attempts - 1, 0)
-                entry.nextAttemptAt = now
-                entry.lastError = outcome.description
-            default:
-                if case .exited(let code) = outcome { entry.lastExitCode = code }
-                if case .signaled(let signal) = outcome { entry.lastSignal = signal }
-                entry.lastError = outcome.description
-                entry.nextAttemptAt = policy.nextAttempt(afterAttempts: entry.attempts, now: now, jitter: jitter)
-                entry.state = entry.nextAttemptAt == nil ? .quarantined : .failed
+    public func complete(pipeline: String, sha256: String, owner: String, run: (id: String, logTail: String)?, outcome: RunOutcome,
+                         policy: RetryPolicy, jitter: Double, durable: Bool, at now: Date) throws -> LedgerEntry? {
+        let update = { (db: Database) throws -> LedgerEntry? in
+            if let run { try SQLiteStateStore.finishRun(db, id: run.id, outcome: outcome, endedAt: now, logTail: run.logTail) }
+            return try SQLiteStateStore.complete(db, pipeline: pipeline, sha256: sha256, owner: owner, outcome: outcome, policy: policy, jitter: jitter, at: now)
+        }
+        guard durable else { return try database.write(update) }
+        return try database.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            var entry: LedgerEntry?
+            try db.inTransaction {
+                entry = try update(db)
+                return .commit
             }
-            try db.execute(sql: """
-                UPDATE ledger SET state = ?, owner = NULL, attempts = ?, next_attempt_at = ?, last_exit_code = ?, last_signal = ?, last_error = ?,
-                    succeeded_at = ?, succeeded_path = ?
-                WHERE pipeline = ? AND sha256 = ? AND state = 'running' AND owner = ?
-                """, arguments: [entry.state.rawValue, entry.attempts, entry.nextAttemptAt?.timeIntervalSince1970, entry.lastExitCode, entry.lastSignal, entry.lastError,
-                                 entry.succeededAt?.timeIntervalSince1970, entry.succeededPath, pipeline, sha256, owner])
             return entry
         }
+    }
+
+    private static func complete(_ db: Database, pipeline: String, sha256: String, owner: String, outcome: RunOutcome, policy: RetryPolicy,
+                                 jitter: Double, at now: Date) throws -> LedgerEntry? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM ledger WHERE pipeline = ? AND sha256 = ? AND state = 'running' AND owner = ?",
+                                         arguments: [pipeline, sha256, owner]) else { return nil }
+        var entry = SQLiteStateStore.entry(row)
+        entry.owner = nil
+        entry.lastExitCode = nil
+        entry.lastSignal = nil
+        switch outcome {
+        case .succeeded:
+            entry.state = .succeeded
+            entry.succeededAt = now
+            entry.succeededPath = entry.path
+            entry.lastError = nil
+            entry.lastExitCode = 0
+        case .interrupted:
+            // The orchestrator died or stopped, not the command: due again at once, and the
+            // attempt does not count against the retries.
+            entry.state = .failed
+            entry.attempts = max(entry.attempts - 1, 0)
+            entry.nextAttemptAt = now
+            entry.lastError = outcome.description
+        default:
+            if case .exited(let code) = outcome { entry.lastExitCode = code }
+            if case .signaled(let signal) = outcome { entry.lastSignal = signal }
+            entry.lastError = outcome.description
+            entry.nextAttemptAt = policy.nextAttempt(afterAttempts: entry.attempts, now: now, jitter: jitter)
+            entry.state = entry.nextAttemptAt == nil ? .quarantined : .failed
+        }
+        try db.execute(sql: """
+            UPDATE ledger SET state = ?, owner = NULL, attempts = ?, next_attempt_at = ?, last_exit_code = ?, last_signal = ?, last_error = ?,
+                succeeded_at = ?, succeeded_path = ?
+            WHERE pipeline = ? AND sha256 = ? AND state = 'running' AND owner = ?
+            """, arguments: [entry.state.rawValue, entry.attempts, entry.nextAttemptAt?.timeIntervalSince1970, entry.lastExitCode, entry.lastSignal, entry.lastError,
+                             entry.succeededAt?.timeIntervalSince1970, entry.succeededPath, pipeline, sha256, owner])
+        return entry
     }
 
     public func claims() throws -> [LedgerEntry] {
@@ -231,24 +259,18 @@ public final class SQLiteStateStore: StateStore {
 
     // MARK: Runs
 
-    public func startRun(_ run: RunRecord, owner: String) throws {
-        try database.write { db in
-            try db.execute(sql: """
-                INSERT INTO runs (id, pipeline, sha256, path, started_at, process_group, owner, log_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [run.id, run.pipeline, run.sha256, run.path, run.startedAt.timeIntervalSince1970, run.processGroup, owner, run.logFile])
-        }
-    }
-
     public func setProcessGroup(runID: String, _ group: Int32) throws {
         try database.write { try $0.execute(sql: "UPDATE runs SET process_group = ? WHERE id = ?", arguments: [group, runID]) }
     }
 
     public func finishRun(id: String, outcome: RunOutcome, endedAt: Date, logTail: String) throws {
+        try database.write { try SQLiteStateStore.finishRun($0, id: id, outcome: outcome, endedAt: endedAt, logTail: logTail) }
+    }
+
+    private static func finishRun(_ db: Database, id: String, outcome: RunOutcome, endedAt: Date, logTail: String) throws {
         let json = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
-        try database.write { db in
-            try db.execute(sql: "UPDATE runs SET ended_at = ?, outcome = ?, log_tail = ? WHERE id = ?",
-                           arguments: [endedAt.timeIntervalSince1970, json, logTail, id])
-        }
+        try db.execute(sql: "UPDATE runs SET ended_at = ?, outcome = ?, log_tail = ? WHERE id = ?",
+                       arguments: [endedAt.timeIntervalSince1970, json, logTail, id])
     }
 
     public func runs(pipeline: String, limit: Int) throws -> [RunRecord] {

@@ -24,12 +24,15 @@ public protocol StateStore: Sendable {
     func ledger(pipeline: String) throws -> [String: LedgerEntry]
     /// Adds `pending` rows for new contents and refreshes `lastSeen`/`path` of known ones.
     func recordSeen(pipeline: String, contents: [(sha256: String, path: String)], at now: Date) throws
-    /// Claims a content for a run: `pending`, or `failed` and due, becomes `running`.
-    /// Returns `nil` when another process holds it or it is no longer claimable.
-    func claim(pipeline: String, sha256: String, owner: String, at now: Date) throws -> LedgerEntry?
-    /// Records how a claimed run ended; only the owner of the claim can.
+    /// Claims a content for `run`: `pending`, or `failed` and due, becomes `running`, and the run
+    /// is recorded in the same transaction. Returns `nil` when another process holds the content
+    /// or it is no longer claimable.
+    func claim(pipeline: String, sha256: String, owner: String, run: RunRecord?, at now: Date) throws -> LedgerEntry?
+    /// Records how a claimed run ended (and ends its run row); only the owner of the claim can.
+    /// `durable` commits with a full sync, for outcomes a file action is about to act on.
     @discardableResult
-    func complete(pipeline: String, sha256: String, owner: String, outcome: RunOutcome, policy: RetryPolicy, jitter: Double, at now: Date) throws -> LedgerEntry?
+    func complete(pipeline: String, sha256: String, owner: String, run: (id: String, logTail: String)?, outcome: RunOutcome,
+                  policy: RetryPolicy, jitter: Double, durable: Bool, at now: Date) throws -> LedgerEntry?
     /// Every claimed content, across pipelines, with its owner.
     func claims() throws -> [LedgerEntry]
     /// Makes failed or quarantined contents due now (all of a pipeline, or one).
@@ -38,7 +41,6 @@ public protocol StateStore: Sendable {
     func forget(pipeline: String, sha256: String) throws -> Bool
 
     // MARK: Runs
-    func startRun(_ run: RunRecord, owner: String) throws
     /// Records the child's process group once it is known (the run row exists before the spawn).
     func setProcessGroup(runID: String, _ group: Int32) throws
     func finishRun(id: String, outcome: RunOutcome, endedAt: Date, logTail: String) throws

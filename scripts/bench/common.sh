@@ -1,0 +1,32 @@
+# Shared by the benchmarks: a release build, a scratch folder, and a timer.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+source scripts/setup.sh
+swift build -c release --product orchestrator 2>&1 | grep -E "error|Build" >&2 || true
+ORCHESTRATOR="$(swift build -c release --show-bin-path)/orchestrator"
+[ -x "$ORCHESTRATOR" ] || { echo "bench: the release build failed" >&2; exit 1; }
+SCRATCH="${BENCH_DIR:-$(mktemp -d /tmp/orchestrator-bench.XXXXXX)}"
+trap 'rm -rf "$SCRATCH"' EXIT
+
+# best_of N COMMAND...: runs COMMAND N times, prints the fastest wall time in seconds.
+best_of() {
+  local runs=$1 best="" start end elapsed
+  shift
+  for _ in $(seq "$runs"); do
+    start=$(date +%s.%N)
+    "$@" >/dev/null 2>&1
+    end=$(date +%s.%N)
+    elapsed=$(echo "$end - $start" | bc -l)
+    if [ -z "$best" ] || (( $(echo "$elapsed < $best" | bc -l) )); then best=$elapsed; fi
+  done
+  printf '%.3f' "$best"
+}
+
+# ratio A B: A / B with two decimals.
+ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
+
+# manifest DIR NAME SPEC: writes a pipeline manifest.
+manifest() {
+  mkdir -p "$1"
+  printf 'apiVersion: orchestrator/v1\nkind: Pipeline\nmetadata: {name: %s}\nspec:\n%s\n' "$2" "$3" > "$1/$2.yaml"
+}
