@@ -83,8 +83,11 @@ public enum Planner {
         if let problem = folder.problem { plan.notes.append(problem) }
         let ledger = input.ledgers[plan.name] ?? [:]
         var firstPathOfContent: [String: String] = [:]
+        firstPathOfContent.reserveCapacity(folder.files.count)
+        plan.files.reserveCapacity(folder.files.count)
         var settling = 0, empty = 0
-        for file in folder.files.sorted(by: { $0.path < $1.path }) {
+        let inOrder = zip(folder.files, folder.files.dropFirst()).allSatisfy { $0.path < $1.path }
+        for file in inOrder ? folder.files : folder.files.sorted(by: { $0.path < $1.path }) {
             switch file.status {
             case .settling: settling += 1; continue
             case .empty: empty += 1; continue

@@ -8,7 +8,8 @@ public struct WatchFilter: Sendable {
 
     public init(_ watch: WatchSpec) throws(RegexError) {
         include = watch.include
-        exclude = WatchSpec.builtInExcludes + watch.exclude
+        // Dotfiles are handled by `hasHiddenComponent`, at any depth.
+        exclude = WatchSpec.builtInExcludes.filter { $0.pattern != ".*" } + watch.exclude
         regex = try watch.regex?.compile()
         recursive = watch.recursive
     }
@@ -20,10 +21,20 @@ public struct WatchFilter: Sendable {
 
     /// Whether the file at `relativePath` belongs to the pipeline.
     public func accepts(_ relativePath: String) -> Bool {
-        if relativePath.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { return false }
+        if WatchFilter.hasHiddenComponent(relativePath) { return false }
         if exclude.contains(where: { $0.matches(relativePath) }) { return false }
         if !include.isEmpty, !include.contains(where: { $0.matches(relativePath) }) { return false }
         if let regex, !regex.matches(relativePath) { return false }
         return true
+    }
+
+    /// Whether any component of the path starts with a dot.
+    static func hasHiddenComponent(_ path: String) -> Bool {
+        var previous = UInt8(ascii: "/")
+        for byte in path.utf8 {
+            if byte == UInt8(ascii: "."), previous == UInt8(ascii: "/") { return true }
+            previous = byte
+        }
+        return false
     }
 }

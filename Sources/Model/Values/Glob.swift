@@ -10,6 +10,14 @@ public struct Glob: Sendable, Hashable, TextCodable {
     public let pattern: String
     private let tokens: [Token]
     private let matchesBaseName: Bool
+    /// The common shapes (`*.csv`, `~$*`, `name.csv`), matched on bytes without the general matcher.
+    private let shortcut: Shortcut?
+
+    enum Shortcut: Sendable, Hashable {
+        case suffix([UInt8])
+        case prefix([UInt8])
+        case exact([UInt8])
+    }
 
     indirect enum Token: Sendable, Hashable {
         case literal(Character)
@@ -29,10 +37,37 @@ public struct Glob: Sendable, Hashable, TextCodable {
         var parser = GlobParser(pattern: pattern, rest: body)
         tokens = try parser.parseSequence(inAlternative: false)
         self.pattern = pattern
+        shortcut = Glob.shortcut(for: tokens)
+    }
+
+    private static func shortcut(for tokens: [Token]) -> Shortcut? {
+        func literal(_ slice: ArraySlice<Token>) -> [UInt8]? {
+            var text = ""
+            for token in slice {
+                guard case .literal(let character) = token, character != "/" else { return nil }
+                text.append(character)
+            }
+            return Array(text.utf8)
+        }
+        if tokens.first == .star, let rest = literal(tokens.dropFirst()) { return .suffix(rest) }
+        if tokens.last == .star, let rest = literal(tokens.dropLast()) { return .prefix(rest) }
+        return literal(tokens[...]).map(Shortcut.exact)
     }
 
     /// Whether `relativePath` (components separated by `/`) matches.
     public func matches(_ relativePath: String) -> Bool {
+        if let shortcut, matchesBaseName {
+            var path = relativePath
+            return path.withUTF8 { bytes in
+                let start = (bytes.lastIndex(of: UInt8(ascii: "/")) ?? -1) + 1
+                let name = UnsafeBufferPointer(rebasing: bytes[start...])
+                switch shortcut {
+                case .suffix(let suffix): return name.count >= suffix.count && name.suffix(suffix.count).elementsEqual(suffix)
+                case .prefix(let prefix): return name.count >= prefix.count && name.prefix(prefix.count).elementsEqual(prefix)
+                case .exact(let text): return name.elementsEqual(text)
+                }
+            }
+        }
         let subject = matchesBaseName ? Substring(relativePath.split(separator: "/").last ?? "") : Substring(relativePath)
         return Glob.match(tokens[...], Array(subject)[...])
     }

@@ -54,7 +54,6 @@ public struct Executor: Sendable {
     /// Runs `request`; `started` receives the child's process group as soon as it exists.
     public func run(_ request: Request, started: @escaping @Sendable (Int32) -> Void) async -> Result {
         let logPath = logFile(for: request)
-        try? FileManager.default.createDirectory(atPath: PathResolution.directory(of: logPath), withIntermediateDirectories: true)
         let envFile = "\(logDirectory)/\(request.pipeline.name)/\(request.runID).env"
         defer { try? FileManager.default.removeItem(atPath: envFile) }
         let root = Observer.root(of: request.pipeline, manifestFile: request.manifestFile)
@@ -66,6 +65,7 @@ public struct Executor: Sendable {
         do {
             let environment = try context.environment(parent: parentEnvironment)
             if Executor.needsEnvFile(request.pipeline) {
+                try? FileManager.default.createDirectory(atPath: PathResolution.directory(of: envFile), withIntermediateDirectories: true)
                 try writeEnvFile(envFile, try context.resolvedEnv(parent: parentEnvironment))
             }
             let (argv, containerName) = try command(context, request: request)
@@ -78,7 +78,9 @@ public struct Executor: Sendable {
         } catch {
             outcome = .failedToStart(reason: "\(error)")
         }
-        log.note("\n[orchestrator] run \(request.runID): \(outcome.description)\n")
+        if !outcome.isSuccess || !log.isEmpty {
+            log.note("\n[orchestrator] run \(request.runID): \(outcome.description)\n")
+        }
         return Result(outcome: outcome, logFile: logPath, logTail: log.lastOutput)
     }
 
@@ -136,7 +138,11 @@ public struct Executor: Sendable {
         options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: grace)]
         var variables: [Subprocess.Environment.Key: String?] = [:]
         for (key, value) in environment { variables[Subprocess.Environment.Key(stringLiteral: key)] = value }
-        let executable: Executable = program.contains("/") ? .path(FilePath(program)) : .name(program)
+        let path = environment.last { $0.0 == "PATH" }?.1 ?? ""
+        guard let resolved = Executor.resolve(program, path: path, workingDirectory: workingDirectory) else {
+            return .failedToStart(reason: "\(program): command not found (PATH=\(path))")
+        }
+        let executable: Executable = .path(FilePath(resolved))
         let configuration = Configuration(executable: executable, arguments: Arguments(Array(argv.dropFirst())),
                                           environment: .custom(variables.compactMapValues { $0 }),
                                           workingDirectory: workingDirectory.map { FilePath($0) }, platformOptions: options)
@@ -178,6 +184,20 @@ public struct Executor: Sendable {
         case .exited(.exited(let code)): return code == 0 ? .succeeded : .exited(code: Int(code))
         case .exited(.signaled(let signal)): return .signaled(signal: Int(signal))
         }
+    }
+
+    /// The program's path: as given when it holds a `/` (relative to the working folder), else
+    /// the first executable of that name in `path`. Resolved here rather than by trying each
+    /// folder of PATH with a spawn, which costs a process creation per miss.
+    static func resolve(_ program: String, path: String, workingDirectory: String?) -> String? {
+        if program.contains("/") {
+            return program.hasPrefix("/") || workingDirectory == nil ? program : PathResolution.resolve(program, relativeTo: workingDirectory!)
+        }
+        for folder in path.split(separator: ":") where !folder.isEmpty {
+            let candidate = "\(folder)/\(program)"
+            if access(candidate, X_OK) == 0, FileStat.of(candidate).map({ !$0.isDirectory }) ?? true { return candidate }
+        }
+        return nil
     }
 
     /// `docker kill NAME` (or podman), best effort: the container may already be gone.

@@ -4,9 +4,11 @@ import Model
 /// A run's output file, bounded in size, with secrets masked and its last bytes kept for the ledger.
 ///
 /// Output is written a line at a time so that a secret split across two reads is still found;
-/// a line longer than `lineLimit` is written in pieces.
+/// a line longer than `lineLimit` is written in pieces. The file is created with the first byte
+/// to write: a run without output leaves no file (its outcome is in the ledger).
 final class RunLog: @unchecked Sendable {
-    private let handle: FileHandle?
+    private let path: String
+    private var handle: FileHandle?
     private let limit: Int
     private let redactor: Redactor
     private var written = 0
@@ -17,8 +19,7 @@ final class RunLog: @unchecked Sendable {
     static let lineLimit = 64 << 10
 
     init(path: String, limit: Int, redactor: Redactor) {
-        _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o640])
-        handle = FileHandle(forWritingAtPath: path)
+        self.path = path
         self.limit = limit
         self.redactor = redactor
     }
@@ -45,7 +46,16 @@ final class RunLog: @unchecked Sendable {
         pending = []
     }
 
+    /// Whether anything was written.
+    var isEmpty: Bool { handle == nil }
+
     private func emit(_ raw: [UInt8]) {
+        guard !raw.isEmpty else { return }
+        if handle == nil {
+            try? FileManager.default.createDirectory(atPath: PathResolution.directory(of: path), withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o640])
+            handle = FileHandle(forWritingAtPath: path)
+        }
         let bytes = redactor.isEmpty ? raw : redactor.redact(raw)
         tail.append(contentsOf: bytes)
         if tail.count > RunLog.tailBytes * 2 { tail.removeFirst(tail.count - RunLog.tailBytes) }

@@ -1,3 +1,4 @@
+import Model
 import Glibc
 
 /// The identity and version of a file as `stat` reports it: what the stat cache compares.
@@ -26,10 +27,22 @@ struct FileStat: Equatable {
         return lstat(path, &raw) == 0 ? FileStat(raw) : nil
     }
 
+    /// `lstat` of a name in an open folder, which spares the kernel the walk of the whole path.
+    static func of(_ name: String, in folder: Int32) -> FileStat? {
+        var raw = stat()
+        return fstatat(folder, name, &raw, AT_SYMLINK_NOFOLLOW) == 0 ? FileStat(raw) : nil
+    }
+
     /// `fstat` of an open descriptor.
     static func of(descriptor: Int32) -> FileStat? {
         var raw = stat()
         return fstat(descriptor, &raw) == 0 ? FileStat(raw) : nil
+    }
+
+    /// Whether the cached observation describes this very version of the file.
+    func matches(_ observation: Observation) -> Bool {
+        device == observation.device && inode == observation.inode && size == observation.size
+            && mtimeNs == observation.mtimeNs && ctimeNs == observation.ctimeNs
     }
 
     /// Nanoseconds since the epoch of the last change: `mv` keeps an old mtime, so the ctime counts too.

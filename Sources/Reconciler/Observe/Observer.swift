@@ -29,21 +29,23 @@ public struct Observer: Sendable {
         let nowNs = Int64(now.timeIntervalSince1970 * 1e9)
         var files: [ObservedFile] = []
         var updates: [Observation] = []
-        var seen: Set<String> = []
+        var cachedSeen = 0
+        var unreadable: [String] = []
+        files.reserveCapacity(cache.count)
 
         Self.walk(root, relative: "", filter: filter) { relative, stat in
-            seen.insert(relative)
             let cached = cache[relative]
-            let observation = Observation(pipeline: pipeline.name, path: relative, device: stat.device, inode: stat.inode, size: stat.size,
-                                          mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs, sha256: nil, observedAt: now)
+            if cached != nil { cachedSeen += 1 }
             if stat.size == 0 {
                 files.append(ObservedFile(path: relative, status: .empty, size: 0))
                 return
             }
-            if let cached, let sha = cached.sha256, cached.hasSameStat(as: observation) {
+            if let cached, let sha = cached.sha256, stat.matches(cached) {
                 files.append(ObservedFile(path: relative, status: .ready, size: stat.size, sha256: sha))
                 return
             }
+            let observation = Observation(pipeline: pipeline.name, path: relative, device: stat.device, inode: stat.inode, size: stat.size,
+                                          mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs, sha256: nil, observedAt: now)
             guard nowNs - stat.lastChangeNs >= settleNs else {
                 files.append(ObservedFile(path: relative, status: .settling, size: stat.size))
                 return
@@ -58,10 +60,15 @@ public struct Observer: Sendable {
             case .changed:
                 files.append(ObservedFile(path: relative, status: .settling, size: stat.size))
             case .unreadable:
-                seen.remove(relative)
+                unreadable.append(relative)
             }
         }
-        let removed = cache.keys.filter { !seen.contains($0) }
+        // Paths in the cache that the walk did not see are gone; most walks see them all.
+        var removed = unreadable.filter { cache[$0] != nil }
+        if cachedSeen - removed.count < cache.count {
+            let present = Set(files.map(\.path)).subtracting(unreadable)
+            removed = cache.keys.filter { !present.contains($0) }
+        }
         try store.saveObservations(updates, removing: removed, pipeline: pipeline.name)
         return ObservedFolder(files: files)
     }
@@ -80,16 +87,17 @@ public struct Observer: Sendable {
     /// Visits every regular file under `folder` that `filter` accepts, in name order.
     static func walk(_ folder: String, relative: String, filter: WatchFilter, visit: (String, FileStat) -> Void) {
         guard let directory = opendir(folder) else { return }
+        defer { closedir(directory) }
+        let descriptor = dirfd(directory)
         var names: [String] = []
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
             if name != ".", name != ".." { names.append(name) }
         }
-        closedir(directory)
         for name in names.sorted() {
             let path = folder + "/" + name
             let relativePath = relative.isEmpty ? name : relative + "/" + name
-            guard let stat = FileStat.of(path) else { continue }
+            guard let stat = FileStat.of(name, in: descriptor) else { continue }
             if stat.isDirectory {
                 if filter.descends(into: relativePath) { walk(path, relative: relativePath, filter: filter, visit: visit) }
             } else if stat.isRegular, filter.accepts(relativePath) {

@@ -91,11 +91,15 @@ public final class SQLiteStateStore: StateStore {
     public func observations(pipeline: String) throws -> [String: Observation] {
         try database.read { db in
             var result: [String: Observation] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM observations WHERE pipeline = ?", arguments: [pipeline])
+            result.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM observations WHERE pipeline = ?", arguments: [pipeline]) ?? 0)
+            // Columns by position: this runs once per file of a folder, and name lookups add up.
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT path, device, inode, size, mtime_ns, ctime_ns, sha256, observed_at FROM observations WHERE pipeline = ?
+                """, arguments: [pipeline])
             while let row = try rows.next() {
-                let observation = Observation(pipeline: pipeline, path: row["path"], device: UInt64(bitPattern: row["device"]), inode: UInt64(bitPattern: row["inode"]),
-                                              size: row["size"], mtimeNs: row["mtime_ns"], ctimeNs: row["ctime_ns"], sha256: row["sha256"],
-                                              observedAt: Date(timeIntervalSince1970: row["observed_at"]))
+                let observation = Observation(pipeline: pipeline, path: row[0], device: UInt64(bitPattern: row[1]), inode: UInt64(bitPattern: row[2]),
+                                              size: row[3], mtimeNs: row[4], ctimeNs: row[5], sha256: row[6],
+                                              observedAt: Date(timeIntervalSince1970: row[7]))
                 result[observation.path] = observation
             }
             return result
@@ -136,7 +140,7 @@ public final class SQLiteStateStore: StateStore {
     public func ledger(pipeline: String) throws -> [String: LedgerEntry] {
         try database.read { db in
             var result: [String: LedgerEntry] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM ledger WHERE pipeline = ?", arguments: [pipeline])
+            let rows = try Row.fetchCursor(db, sql: "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ?", arguments: [pipeline])
             while let row = try rows.next() {
                 let entry = SQLiteStateStore.entry(row)
                 result[entry.sha256] = entry
@@ -171,7 +175,7 @@ public final class SQLiteStateStore: StateStore {
                     INSERT INTO runs (id, pipeline, sha256, path, started_at, process_group, owner, log_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [run.id, run.pipeline, run.sha256, run.path, run.startedAt.timeIntervalSince1970, run.processGroup, owner, run.logFile])
             }
-            return try Row.fetchOne(db, sql: "SELECT * FROM ledger WHERE pipeline = ? AND sha256 = ?", arguments: [pipeline, sha256]).map(SQLiteStateStore.entry)
+            return try Row.fetchOne(db, sql: "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ?", arguments: [pipeline, sha256]).map(SQLiteStateStore.entry)
         }
     }
 
@@ -196,7 +200,7 @@ public final class SQLiteStateStore: StateStore {
 
     private static func complete(_ db: Database, pipeline: String, sha256: String, owner: String, outcome: RunOutcome, policy: RetryPolicy,
                                  jitter: Double, at now: Date) throws -> LedgerEntry? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM ledger WHERE pipeline = ? AND sha256 = ? AND state = 'running' AND owner = ?",
+        guard let row = try Row.fetchOne(db, sql: "SELECT \(ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ? AND state = 'running' AND owner = ?",
                                          arguments: [pipeline, sha256, owner]) else { return nil }
         var entry = SQLiteStateStore.entry(row)
         entry.owner = nil
@@ -234,7 +238,7 @@ public final class SQLiteStateStore: StateStore {
 
     public func claims() throws -> [LedgerEntry] {
         try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM ledger WHERE state = 'running' ORDER BY pipeline, sha256").map(SQLiteStateStore.entry)
+            try Row.fetchAll(db, sql: "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE state = 'running' ORDER BY pipeline, sha256").map(SQLiteStateStore.entry)
         }
     }
 
@@ -288,13 +292,18 @@ public final class SQLiteStateStore: StateStore {
 
     // MARK: Rows
 
+    /// The ledger's columns in the order `entry` reads them.
+    static let ledgerColumns = """
+        pipeline, sha256, state, attempts, first_seen, last_seen, path, next_attempt_at, last_exit_code, last_signal, last_error, \
+        succeeded_at, succeeded_path, owner
+        """
+
     private static func entry(_ row: Row) -> LedgerEntry {
-        LedgerEntry(pipeline: row["pipeline"], sha256: row["sha256"], state: LedgerState(rawValue: row["state"]) ?? .pending, attempts: row["attempts"],
-                    firstSeen: Date(timeIntervalSince1970: row["first_seen"]), lastSeen: Date(timeIntervalSince1970: row["last_seen"]), path: row["path"],
-                    nextAttemptAt: (row["next_attempt_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-                    lastExitCode: row["last_exit_code"], lastSignal: row["last_signal"], lastError: row["last_error"],
-                    succeededAt: (row["succeeded_at"] as Double?).map(Date.init(timeIntervalSince1970:)), succeededPath: row["succeeded_path"],
-                    owner: row["owner"])
+        LedgerEntry(pipeline: row[0], sha256: row[1], state: LedgerState(rawValue: row[2]) ?? .pending, attempts: row[3],
+                    firstSeen: Date(timeIntervalSince1970: row[4]), lastSeen: Date(timeIntervalSince1970: row[5]), path: row[6],
+                    nextAttemptAt: (row[7] as Double?).map(Date.init(timeIntervalSince1970:)),
+                    lastExitCode: row[8], lastSignal: row[9], lastError: row[10],
+                    succeededAt: (row[11] as Double?).map(Date.init(timeIntervalSince1970:)), succeededPath: row[12], owner: row[13])
     }
 
     private static func run(_ row: Row) -> RunRecord {
