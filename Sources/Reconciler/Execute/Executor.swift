@@ -55,7 +55,6 @@ public struct Executor: Sendable {
     public func run(_ request: Request, started: @escaping @Sendable (Int32) -> Void) async -> Result {
         let logPath = logFile(for: request)
         let envFile = "\(logDirectory)/\(request.pipeline.name)/\(request.runID).env"
-        defer { try? FileManager.default.removeItem(atPath: envFile) }
         let root = Observer.root(of: request.pipeline, manifestFile: request.manifestFile)
         let context = RunContext(pipeline: request.pipeline, runID: request.runID, file: root + "/" + request.relativePath,
                                  relativePath: request.relativePath, sha256: request.sha256, envFile: envFile)
@@ -63,18 +62,18 @@ public struct Executor: Sendable {
         defer { log.close() }
         let outcome: RunOutcome
         do {
-            let environment = try context.environment(parent: parentEnvironment)
+            let resolved = try context.resolvedEnv(parent: parentEnvironment)
             if Executor.needsEnvFile(request.pipeline) {
-                try? FileManager.default.createDirectory(atPath: PathResolution.directory(of: envFile), withIntermediateDirectories: true)
-                try writeEnvFile(envFile, try context.resolvedEnv(parent: parentEnvironment))
+                try writeEnvFile(envFile, resolved)
             }
-            let (argv, containerName) = try command(context, request: request)
+            defer { if Executor.needsEnvFile(request.pipeline) { try? FileManager.default.removeItem(atPath: envFile) } }
+            let (argv, containerName) = try command(context, resolved: resolved, request: request)
             let workingDirectory = request.pipeline.spec.run.workingDir.map {
                 PathResolution.resolve($0, relativeTo: PathResolution.directory(of: Observer.absolute(request.manifestFile)))
             }
-            outcome = await spawn(argv, environment: environment, workingDirectory: workingDirectory,
-                                  timeout: request.pipeline.spec.run.timeout, containerName: containerName,
-                                  runtime: containerRuntime(request.pipeline), log: log, started: started)
+            outcome = await spawn(argv, environment: context.environment(parent: parentEnvironment, resolved: resolved),
+                                  workingDirectory: workingDirectory, timeout: request.pipeline.spec.run.timeout,
+                                  containerName: containerName, runtime: containerRuntime(request.pipeline), log: log, started: started)
         } catch {
             outcome = .failedToStart(reason: "\(error)")
         }
@@ -96,8 +95,8 @@ public struct Executor: Sendable {
     }
 
     /// The argv of the run, and the container's name when it runs in one.
-    private func command(_ context: RunContext, request: Request) throws(RunSetupError) -> ([String], String?) {
-        let env = Dictionary(try context.resolvedEnv(parent: parentEnvironment), uniquingKeysWith: { _, last in last })
+    private func command(_ context: RunContext, resolved: [(String, String)], request: Request) throws(RunSetupError) -> ([String], String?) {
+        let env = Dictionary(resolved, uniquingKeysWith: { _, last in last })
         func render(_ template: Template) throws(RunSetupError) -> String {
             try context.render(template) { name throws(RunSetupError) in env[name] ?? "" }
         }
@@ -118,6 +117,7 @@ public struct Executor: Sendable {
     }
 
     private func writeEnvFile(_ path: String, _ pairs: [(String, String)]) throws(RunSetupError) {
+        try? FileManager.default.createDirectory(atPath: PathResolution.directory(of: path), withIntermediateDirectories: true)
         let text = pairs.map { "\($0.0)=\($0.1.replacingOccurrences(of: "\n", with: " "))\n" }.joined()
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw .cannotWrite("cannot write the run's env file \(path)")
@@ -139,7 +139,7 @@ public struct Executor: Sendable {
         var variables: [Subprocess.Environment.Key: String?] = [:]
         for (key, value) in environment { variables[Subprocess.Environment.Key(stringLiteral: key)] = value }
         let path = environment.last { $0.0 == "PATH" }?.1 ?? ""
-        guard let resolved = Executor.resolve(program, path: path, workingDirectory: workingDirectory) else {
+        guard let resolved = Executor.programs.resolve(program, path: path, workingDirectory: workingDirectory) else {
             return .failedToStart(reason: "\(program): command not found (PATH=\(path))")
         }
         let executable: Executable = .path(FilePath(resolved))
@@ -186,19 +186,7 @@ public struct Executor: Sendable {
         }
     }
 
-    /// The program's path: as given when it holds a `/` (relative to the working folder), else
-    /// the first executable of that name in `path`. Resolved here rather than by trying each
-    /// folder of PATH with a spawn, which costs a process creation per miss.
-    static func resolve(_ program: String, path: String, workingDirectory: String?) -> String? {
-        if program.contains("/") {
-            return program.hasPrefix("/") || workingDirectory == nil ? program : PathResolution.resolve(program, relativeTo: workingDirectory!)
-        }
-        for folder in path.split(separator: ":") where !folder.isEmpty {
-            let candidate = "\(folder)/\(program)"
-            if access(candidate, X_OK) == 0, FileStat.of(candidate).map({ !$0.isDirectory }) ?? true { return candidate }
-        }
-        return nil
-    }
+    static let programs = ProgramResolver()
 
     /// `docker kill NAME` (or podman), best effort: the container may already be gone.
     static func killContainer(runtime: String, name: String) {
@@ -209,6 +197,32 @@ public struct Executor: Sendable {
         process.standardError = FileHandle.nullDevice
         try? process.run()
         process.waitUntilExit()
+    }
+}
+
+/// Finds programs on PATH, remembering what it found for the life of the process (a reconcile
+/// runs the same program for thousands of files).
+final class ProgramResolver: @unchecked Sendable {
+    private let lock = NSLock()
+    private var found: [String: String] = [:]
+
+    /// The program's path: as given when it holds a `/` (relative to the working folder), else
+    /// the first executable of that name in `path`. Resolved here rather than by trying each
+    /// folder of PATH with a spawn, which costs a process creation per miss.
+    func resolve(_ program: String, path: String, workingDirectory: String?) -> String? {
+        if program.contains("/") {
+            return program.hasPrefix("/") || workingDirectory == nil ? program : PathResolution.resolve(program, relativeTo: workingDirectory!)
+        }
+        let key = program + "\u{0}" + path
+        if let known = lock.withLock({ found[key] }), access(known, X_OK) == 0 { return known }
+        for folder in path.split(separator: ":") where !folder.isEmpty {
+            let candidate = "\(folder)/\(program)"
+            if access(candidate, X_OK) == 0, FileStat.of(candidate).map({ !$0.isDirectory }) ?? true {
+                lock.withLock { found[key] = candidate }
+                return candidate
+            }
+        }
+        return nil
     }
 }
 

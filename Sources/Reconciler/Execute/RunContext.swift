@@ -13,12 +13,12 @@ struct RunContext: Sendable {
 
     /// The child's environment, in order: the orchestrator's PATH, HOME, LANG, LC_*, TZ, then
     /// `run.env` (secrets read from the orchestrator's environment now), then `ORCHESTRATOR_*`.
-    func environment(parent: [String: String]) throws(RunSetupError) -> [(String, String)] {
+    func environment(parent: [String: String], resolved: [(String, String)]) -> [(String, String)] {
         var result: [(String, String)] = parent
             .filter { ["PATH", "HOME", "LANG", "TZ"].contains($0.key) || $0.key.hasPrefix("LC_") }
             .sorted { $0.key < $1.key }
             .map { ($0.key, $0.value) }
-        result += try resolvedEnv(parent: parent)
+        result += resolved
         result += [("ORCHESTRATOR_FILE", file), ("ORCHESTRATOR_FILE_SHA256", sha256),
                    ("ORCHESTRATOR_PIPELINE", pipeline.name), ("ORCHESTRATOR_RUN_ID", runID)]
         return result

@@ -142,10 +142,20 @@ public struct Applier: Sendable {
         return report
     }
 
+    /// A run id that sorts by time: `20261129T124452-1a2b3c4d`.
     static func newRunID() -> String {
-        let stamp = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeSeparator(.omitted).dateSeparator(.omitted))
-        let random = (0..<4).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
-        return "\(stamp.replacingOccurrences(of: "Z", with: ""))-\(random)"
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        let stamp = String(format: "%04d%02d%02dT%02d%02d%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                           parts.tm_hour, parts.tm_min, parts.tm_sec)
+        return stamp + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16).leftPadded(to: 8)
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
 

@@ -164,18 +164,18 @@ public final class SQLiteStateStore: StateStore {
 
     public func claim(pipeline: String, sha256: String, owner: String, run: RunRecord?, at now: Date) throws -> LedgerEntry? {
         try database.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE ledger SET state = 'running', owner = ?, attempts = attempts + 1, next_attempt_at = NULL
                 WHERE pipeline = ? AND sha256 = ?
                   AND (state = 'pending' OR (state = 'failed' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)))
-                """, arguments: [owner, pipeline, sha256, now.timeIntervalSince1970])
+                """).execute(arguments: [owner, pipeline, sha256, now.timeIntervalSince1970])
             guard db.changesCount == 1 else { return nil }
             if let run {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO runs (id, pipeline, sha256, path, started_at, process_group, owner, log_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [run.id, run.pipeline, run.sha256, run.path, run.startedAt.timeIntervalSince1970, run.processGroup, owner, run.logFile])
+                    """).execute(arguments: [run.id, run.pipeline, run.sha256, run.path, run.startedAt.timeIntervalSince1970, run.processGroup, owner, run.logFile])
             }
-            return try Row.fetchOne(db, sql: "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ?", arguments: [pipeline, sha256]).map(SQLiteStateStore.entry)
+            return try Row.fetchOne(db.cachedStatement(sql: "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ?"), arguments: [pipeline, sha256]).map(SQLiteStateStore.entry)
         }
     }
 
@@ -200,7 +200,7 @@ public final class SQLiteStateStore: StateStore {
 
     private static func complete(_ db: Database, pipeline: String, sha256: String, owner: String, outcome: RunOutcome, policy: RetryPolicy,
                                  jitter: Double, at now: Date) throws -> LedgerEntry? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT \(ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ? AND state = 'running' AND owner = ?",
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ? AND state = 'running' AND owner = ?"),
                                          arguments: [pipeline, sha256, owner]) else { return nil }
         var entry = SQLiteStateStore.entry(row)
         entry.owner = nil
@@ -227,11 +227,11 @@ public final class SQLiteStateStore: StateStore {
             entry.nextAttemptAt = policy.nextAttempt(afterAttempts: entry.attempts, now: now, jitter: jitter)
             entry.state = entry.nextAttemptAt == nil ? .quarantined : .failed
         }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE ledger SET state = ?, owner = NULL, attempts = ?, next_attempt_at = ?, last_exit_code = ?, last_signal = ?, last_error = ?,
                 succeeded_at = ?, succeeded_path = ?
             WHERE pipeline = ? AND sha256 = ? AND state = 'running' AND owner = ?
-            """, arguments: [entry.state.rawValue, entry.attempts, entry.nextAttemptAt?.timeIntervalSince1970, entry.lastExitCode, entry.lastSignal, entry.lastError,
+            """).execute(arguments: [entry.state.rawValue, entry.attempts, entry.nextAttemptAt?.timeIntervalSince1970, entry.lastExitCode, entry.lastSignal, entry.lastError,
                              entry.succeededAt?.timeIntervalSince1970, entry.succeededPath, pipeline, sha256, owner])
         return entry
     }
@@ -264,7 +264,7 @@ public final class SQLiteStateStore: StateStore {
     // MARK: Runs
 
     public func setProcessGroup(runID: String, _ group: Int32) throws {
-        try database.write { try $0.execute(sql: "UPDATE runs SET process_group = ? WHERE id = ?", arguments: [group, runID]) }
+        try database.write { try $0.cachedStatement(sql: "UPDATE runs SET process_group = ? WHERE id = ?").execute(arguments: [group, runID]) }
     }
 
     public func finishRun(id: String, outcome: RunOutcome, endedAt: Date, logTail: String) throws {
@@ -273,8 +273,8 @@ public final class SQLiteStateStore: StateStore {
 
     private static func finishRun(_ db: Database, id: String, outcome: RunOutcome, endedAt: Date, logTail: String) throws {
         let json = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
-        try db.execute(sql: "UPDATE runs SET ended_at = ?, outcome = ?, log_tail = ? WHERE id = ?",
-                       arguments: [endedAt.timeIntervalSince1970, json, logTail, id])
+        try db.cachedStatement(sql: "UPDATE runs SET ended_at = ?, outcome = ?, log_tail = ? WHERE id = ?")
+            .execute(arguments: [endedAt.timeIntervalSince1970, json, logTail, id])
     }
 
     public func runs(pipeline: String, limit: Int) throws -> [RunRecord] {
