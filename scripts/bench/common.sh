@@ -30,3 +30,16 @@ manifest() {
   mkdir -p "$1"
   printf 'apiVersion: orchestrator/v1\nkind: Pipeline\nmetadata: {name: %s}\nspec:\n%s\n' "$2" "$3" > "$1/$2.yaml"
 }
+
+# make_files DIR COUNT PER_FOLDER: COUNT tiny distinct files, PER_FOLDER to a subfolder (0: flat).
+make_files() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import os, sys
+root, count, per_folder = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for i in range(count):
+    folder = os.path.join(root, f"d{i // per_folder:03d}") if per_folder else root
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, f"f{i:06d}.csv"), "w") as f:
+        f.write(f"row,{i}\n")
+PY
+}

@@ -3,16 +3,7 @@
 # `find DIR -type f -printf '%s %T@\n'`. Ratio = our time / find time (goal <= 3).
 source "$(dirname "$0")/common.sh"
 count=${PLAN_FILES:-100000}
-mkdir -p "$SCRATCH/data"
-python3 - "$SCRATCH/data" "$count" <<'PY'
-import os, sys
-root, count = sys.argv[1], int(sys.argv[2])
-for i in range(count):
-    folder = os.path.join(root, f"d{i // 1000:03d}")
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, f"f{i:06d}.csv"), "w") as f:
-        f.write(f"row,{i}\n")
-PY
+make_files "$SCRATCH/data" "$count" 1000
 manifest "$SCRATCH/pipelines" many '  watch: {path: ../data, settle: 0s}
   run: {command: ["true"]}'
 "$ORCHESTRATOR" plan --pipelines "$SCRATCH/pipelines" > /dev/null   # warms the stat cache

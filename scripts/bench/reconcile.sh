@@ -4,14 +4,7 @@
 # Ratio = xargs time / our time (goal >= 0.5).
 source "$(dirname "$0")/common.sh"
 count=${RECONCILE_FILES:-10000}
-mkdir -p "$SCRATCH/data"
-python3 - "$SCRATCH/data" "$count" <<'PY'
-import os, sys
-root, count = sys.argv[1], int(sys.argv[2])
-for i in range(count):
-    with open(os.path.join(root, f"f{i:06d}.csv"), "w") as f:
-        f.write(f"row,{i}\n")
-PY
+make_files "$SCRATCH/data" "$count" 0
 manifest "$SCRATCH/pipelines" tiny '  watch: {path: ../data, settle: 0s}
   run: {command: ["true", "${file}"], concurrency: 2}'
 "$ORCHESTRATOR" plan --pipelines "$SCRATCH/pipelines" > /dev/null   # hashing is not what is measured

@@ -38,15 +38,8 @@ public struct Environment: Sendable, Hashable, Codable {
     /// Names reserved for the variables the orchestrator sets for each run.
     public static let reservedPrefix = "ORCHESTRATOR_"
 
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: Key.self)
+        let container = try decoder.container(keyedBy: AnyKey.self)
         var errors = FieldErrors(decoder)
         var entries: [Entry] = []
         for key in container.allKeys {
@@ -64,9 +57,9 @@ public struct Environment: Sendable, Hashable, Codable {
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
+        var container = encoder.container(keyedBy: AnyKey.self)
         for entry in entries {
-            try container.encode(entry.value, forKey: Key(stringValue: entry.name))
+            try container.encode(entry.value, forKey: AnyKey(entry.name))
         }
     }
 }

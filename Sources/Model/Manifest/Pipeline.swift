@@ -102,15 +102,17 @@ struct SortedMap: Encodable {
     let values: [String: String]
     init(_ values: [String: String]) { self.values = values }
 
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
-        for key in values.keys.sorted() { try container.encode(values[key], forKey: Key(stringValue: key)) }
+        var container = encoder.container(keyedBy: AnyKey.self)
+        for key in values.keys.sorted() { try container.encode(values[key], forKey: AnyKey(key)) }
     }
+}
+
+/// A coding key for maps whose keys are data (labels, env names), not fields.
+struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ name: String) { stringValue = name }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }

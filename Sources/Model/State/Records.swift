@@ -25,11 +25,6 @@ public struct Observation: Sendable, Hashable, Codable {
         self.sha256 = sha256
         self.observedAt = observedAt
     }
-
-    /// Whether `other` describes the same version of the file (so its hash still holds).
-    public func hasSameStat(as other: Observation) -> Bool {
-        device == other.device && inode == other.inode && size == other.size && mtimeNs == other.mtimeNs && ctimeNs == other.ctimeNs
-    }
 }
 
 /// One execution of a pipeline's command for one content.

@@ -24,11 +24,7 @@ struct LedgerCommand: ParsableCommand {
         let entries = try store.ledger(pipeline: pipeline).values.sorted { ($0.lastSeen, $0.sha256) > ($1.lastSeen, $1.sha256) }
         switch output {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.dateEncodingStrategy = .iso8601
-            Terminal.out(String(decoding: try encoder.encode(entries), as: UTF8.self))
+            try Terminal.json(entries)
         case .text:
             if entries.isEmpty { Terminal.out("The ledger of \(pipeline) is empty.") }
             for entry in entries {

@@ -70,11 +70,7 @@ struct Status: ParsableCommand {
         }
         switch output {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.dateEncodingStrategy = .iso8601
-            Terminal.out(String(decoding: try encoder.encode(statuses), as: UTF8.self))
+            try Terminal.json(statuses)
         case .text:
             if statuses.isEmpty { Terminal.out("No pipelines.") }
             for status in statuses {

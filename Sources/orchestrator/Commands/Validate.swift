@@ -33,7 +33,7 @@ struct Validate: ParsableCommand {
         let invalid = manifests.documents.filter { !$0.isValid }.count
         switch output {
         case .json:
-            Terminal.out(try ValidationReport(valid: !diagnostics.hasErrors, pipelines: valid, invalidDocuments: invalid, diagnostics: diagnostics).json())
+            try Terminal.json(ValidationReport(valid: !diagnostics.hasErrors, pipelines: valid, invalidDocuments: invalid, diagnostics: diagnostics))
         case .text:
             Terminal.report(diagnostics, to: { Terminal.out($0) })
             let errors = diagnostics.filter { $0.severity == .error }.count
@@ -54,14 +54,4 @@ struct ValidationReport: Encodable {
     let pipelines: [String]
     let invalidDocuments: Int
     let diagnostics: [Diagnostic]
-
-    enum CodingKeys: String, CodingKey {
-        case formatVersion = "format_version", valid, pipelines, invalidDocuments = "invalid_documents", diagnostics
-    }
-
-    func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
 }
