@@ -10,6 +10,6 @@ struct Orchestrator: AsyncParsableCommand {
             Exit codes: 0 success; 1 invalid input (manifests, legacy configs) or a failed run; \
             64 bad command-line usage.
             """,
-        subcommands: [Validate.self, Convert.self, PlanCommand.self, Reconcile.self, Status.self, LedgerCommand.self, RetryCommand.self, ForgetCommand.self]
+        subcommands: [Validate.self, Convert.self, PlanCommand.self, Reconcile.self, Run.self, Status.self, LedgerCommand.self, RetryCommand.self, ForgetCommand.self]
     )
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A file of a watched folder as the observer found it, ready to be planned.
 public struct ObservedFile: Sendable, Hashable, Codable {
     public enum Status: String, Sendable, Hashable, Codable {
@@ -17,13 +19,16 @@ public struct ObservedFile: Sendable, Hashable, Codable {
     public var sha256: String?
     /// The content this path had when last observed, when it differs (a re-upload).
     public var previousSHA256: String?
+    /// For a settling file: when it will be ready if nothing changes it meanwhile.
+    public var readyAt: Date?
 
-    public init(path: String, status: Status, size: Int64, sha256: String? = nil, previousSHA256: String? = nil) {
+    public init(path: String, status: Status, size: Int64, sha256: String? = nil, previousSHA256: String? = nil, readyAt: Date? = nil) {
         self.path = path
         self.status = status
         self.size = size
         self.sha256 = sha256
         self.previousSHA256 = previousSHA256
+        self.readyAt = readyAt
     }
 }
 
@@ -37,4 +42,7 @@ public struct ObservedFolder: Sendable, Hashable {
         self.files = files
         self.problem = problem
     }
+
+    /// The earliest time a settling file may become ready: when to look again.
+    public var nextReady: Date? { files.compactMap(\.readyAt).min() }
 }

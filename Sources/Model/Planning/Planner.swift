@@ -76,12 +76,17 @@ public enum Planner {
         return Plan(pipelines: plans.sorted { $0.name < $1.name }, diagnostics: input.manifests.diagnostics, refusal: refusal)
     }
 
-    /// Classifies the observed files of a pipeline against its ledger.
     private static func planFiles(_ plan: PipelinePlan, _ input: Input) -> PipelinePlan {
+        guard let folder = input.observed[plan.name] else { return plan }
+        return planFiles(plan, folder: folder, ledger: input.ledgers[plan.name] ?? [:], now: input.now)
+    }
+
+    /// Classifies the observed files of one pipeline against its ledger: what the daemon does
+    /// for a single pipeline when an event says its folder changed.
+    public static func planFiles(_ plan: PipelinePlan, folder: ObservedFolder, ledger: [String: LedgerEntry], now: Date) -> PipelinePlan {
         var plan = plan
-        guard let pipeline = plan.effective, let folder = input.observed[plan.name] else { return plan }
+        guard let pipeline = plan.effective else { return plan }
         if let problem = folder.problem { plan.notes.append(problem) }
-        let ledger = input.ledgers[plan.name] ?? [:]
         var firstPathOfContent: [String: String] = [:]
         firstPathOfContent.reserveCapacity(folder.files.count)
         plan.files.reserveCapacity(folder.files.count)
@@ -99,7 +104,7 @@ public enum Planner {
                 continue
             }
             firstPathOfContent[sha] = file.path
-            plan.files.append(change(for: file, sha: sha, entry: ledger[sha], now: input.now))
+            plan.files.append(change(for: file, sha: sha, entry: ledger[sha], now: now))
         }
         if settling > 0 { plan.notes.append("\(settling) file\(settling == 1 ? " is" : "s are") still being written (settle \(pipeline.spec.watch.settle))") }
         if empty > 0 { plan.notes.append("\(empty) empty file\(empty == 1 ? "" : "s") skipped") }

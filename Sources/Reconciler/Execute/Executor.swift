@@ -178,6 +178,8 @@ public struct Executor: Sendable {
             return first
         }
         if let pid = group.value { kill(-pid, SIGKILL) }
+        // Cancelled from outside (the orchestrator is stopping), not by its own timeout.
+        if Task.isCancelled { return .interrupted }
         switch ending {
         case .timedOut: return .timedOut
         case .failed(let reason): return .failedToStart(reason: reason)

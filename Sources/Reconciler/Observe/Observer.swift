@@ -16,8 +16,9 @@ public struct Observer: Sendable {
     }
 
     /// Observes `pipeline`, whose relative paths are relative to the folder of `manifestFile`,
-    /// and saves what it learned to the stat cache.
-    public func observe(_ pipeline: Pipeline, manifestFile: String, now: Date) throws -> ObservedFolder {
+    /// and saves what it learned to the stat cache. Paths in `busy` (seen open for writing and
+    /// not yet closed) are not ready, whatever their age.
+    public func observe(_ pipeline: Pipeline, manifestFile: String, now: Date, busy: Set<String> = []) throws -> ObservedFolder {
         let root = Self.root(of: pipeline, manifestFile: manifestFile)
         guard let rootStat = FileStat.of(root), rootStat.isDirectory else {
             return ObservedFolder(problem: "watch.path \(root) does not exist or is not a folder")
@@ -46,8 +47,9 @@ public struct Observer: Sendable {
             }
             let observation = Observation(pipeline: pipeline.name, path: relative, device: stat.device, inode: stat.inode, size: stat.size,
                                           mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs, sha256: nil, observedAt: now)
-            guard nowNs - stat.lastChangeNs >= settleNs else {
-                files.append(ObservedFile(path: relative, status: .settling, size: stat.size))
+            guard nowNs - stat.lastChangeNs >= settleNs, !busy.contains(relative) else {
+                let readyAt = Date(timeIntervalSince1970: Double(stat.lastChangeNs + settleNs) / 1e9)
+                files.append(ObservedFile(path: relative, status: .settling, size: stat.size, readyAt: busy.contains(relative) ? nil : readyAt))
                 return
             }
             switch ContentHasher.hash(root + "/" + relative, expected: stat) {
@@ -58,7 +60,7 @@ public struct Observer: Sendable {
                 let previous = cached?.sha256.flatMap { $0 == sha ? nil : $0 }
                 files.append(ObservedFile(path: relative, status: .ready, size: stat.size, sha256: sha, previousSHA256: previous))
             case .changed:
-                files.append(ObservedFile(path: relative, status: .settling, size: stat.size))
+                files.append(ObservedFile(path: relative, status: .settling, size: stat.size, readyAt: now.addingTimeInterval(max(Double(settleNs) / 1e9, 0.1))))
             case .unreadable:
                 unreadable.append(relative)
             }

@@ -23,6 +23,9 @@ public struct Applier: Sendable {
         public var outcome: RunOutcome
         public var state: LedgerState
         public var logFile: String
+        /// For a failed content: when it is due again.
+        public var nextAttemptAt: Date?
+        public var duration: Duration
     }
 
     public struct Report: Sendable {
@@ -100,19 +103,21 @@ public struct Applier: Sendable {
             }
             for _ in 0..<pipeline.spec.run.concurrency {
                 guard let file = pending.popFirst() else { break }
-                group.addTask { await self.runOne(file, of: pipeline, manifestFile: manifestFile) }
+                group.addTask { await self.process(file, of: pipeline, manifestFile: manifestFile) }
             }
             for await partial in group {
                 merge(partial)
                 if let file = pending.popFirst() {
-                    group.addTask { await self.runOne(file, of: pipeline, manifestFile: manifestFile) }
+                    group.addTask { await self.process(file, of: pipeline, manifestFile: manifestFile) }
                 }
             }
             return report
         }
     }
 
-    private func runOne(_ file: FileChange, of pipeline: Pipeline, manifestFile: String) async -> Report {
+    /// Claims, runs and commits one content, then performs its file action: the unit of work of
+    /// both `reconcile` and the daemon.
+    public func process(_ file: FileChange, of pipeline: Pipeline, manifestFile: String) async -> Report {
         var report = Report()
         do {
             let runID = Applier.newRunID()
@@ -124,13 +129,16 @@ public struct Applier: Sendable {
                 return report
             }
             let store = self.store
+            let started = ContinuousClock.now
             let result = await executor.run(request) { group in try? store.setProcessGroup(runID: runID, group) }
+            let duration = ContinuousClock.now - started
             let hasFileAction = (result.outcome.isSuccess ? pipeline.spec.onSuccess : pipeline.spec.onFailure) != .keep
             let entry = try store.complete(pipeline: pipeline.name, sha256: file.sha256, owner: owner.description, run: (runID, result.logTail),
                                            outcome: result.outcome, policy: RetryPolicy(pipeline.spec.run), jitter: Double.random(in: 0..<1),
                                            durable: hasFileAction, at: Date())
             let state = entry?.state ?? .failed
-            report.runs.append(Finished(pipeline: pipeline.name, path: file.path, runID: runID, outcome: result.outcome, state: state, logFile: result.logFile))
+            report.runs.append(Finished(pipeline: pipeline.name, path: file.path, runID: runID, outcome: result.outcome, state: state,
+                                        logFile: result.logFile, nextAttemptAt: entry?.nextAttemptAt, duration: duration))
             // The ledger has committed the outcome: only now may the file move or go.
             let action: FileAction? = state == .succeeded ? pipeline.spec.onSuccess : state == .quarantined ? pipeline.spec.onFailure : nil
             if let action, let problem = FileActions.perform(action, on: file, of: pipeline, manifestFile: manifestFile, store: store) {

@@ -1,0 +1,87 @@
+import Foundation
+import Logging
+import Model
+import ServiceLifecycle
+import UnixSignals
+
+/// `orchestrator run`: the continuous, level-triggered reconcile loop, as a service of
+/// swift-service-lifecycle (SIGTERM and SIGINT start a graceful shutdown; SIGHUP re-reads all).
+///
+/// At start it recovers what a dead orchestrator left and processes the backlog. Then inotify
+/// events, the settle and retry timers, and a periodic full rescan wake the loop; each wake
+/// checks what is due. On shutdown, intake stops, running jobs get `grace` to finish, then they
+/// are killed and left retryable.
+public final class Daemon: Service, Sendable {
+    private let controller: Controller
+    private let inotify: Inotify
+    private let wake: Wake
+    private let options: DaemonOptions
+    private let logger: Logger
+    private let stopping = StopFlag()
+
+    public init(options: DaemonOptions, store: any StateStore, executor: Executor, logger: Logger) throws {
+        inotify = try Inotify()
+        wake = Wake()
+        self.options = options
+        self.logger = logger
+        controller = Controller(options: options, store: store, applier: Applier(store: store, executor: executor),
+                                inotify: inotify, wake: wake, logger: logger)
+    }
+
+    /// Whether the daemon has planned its start-up backlog (for `/readyz`).
+    public var isReady: Bool {
+        get async { await controller.isReady && !stopping.isSet }
+    }
+
+    public func run() async throws {
+        try await controller.start()
+        logger.info("running", metadata: ["pipelines": "\(options.pipelines)", "max-jobs": "\(options.maxJobs)"])
+        let events = inotify.events()
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { [controller] in
+                    for await batch in events { await controller.handle(batch) }
+                }
+                group.addTask { [controller] in
+                    for await _ in await UnixSignalsSequence(trapping: .sighup) { await controller.hangUp() }
+                }
+                while !stopping.isSet {
+                    await wake.wait(timeout: await controller.timeUntilDue())
+                    if stopping.isSet { break }
+                    await controller.tick()
+                }
+                await drain()
+                inotify.stop()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: { [stopping, wake] in
+            stopping.set()
+            wake.signal()
+        }
+        logger.info("stopped")
+    }
+
+    /// Lets running jobs finish within the grace period, then kills them (they stay retryable).
+    private func drain() async {
+        await controller.stopIntake()
+        let deadline = ContinuousClock.now + options.grace
+        var running = await controller.runningCount
+        if running > 0 { logger.info("stopping: waiting for running jobs", metadata: ["running": "\(running)", "grace": "\(options.grace)"]) }
+        while running > 0, ContinuousClock.now < deadline {
+            await wake.wait(timeout: min(.milliseconds(200), deadline - ContinuousClock.now))
+            running = await controller.runningCount
+        }
+        if running > 0 {
+            logger.warning("grace period over: killing running jobs; they will run again", metadata: ["running": "\(running)"])
+            await controller.cancelRunning()
+        }
+    }
+}
+
+/// Set once, read from anywhere: whether shutdown has begun.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+}

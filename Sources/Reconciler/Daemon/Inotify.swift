@@ -1,0 +1,124 @@
+import Foundation
+import Glibc
+
+/// One event of the kernel's inotify queue.
+public struct InotifyEvent: Sendable, Hashable {
+    /// The watch it concerns (-1 for a queue overflow).
+    public var watch: Int32
+    public var mask: UInt32
+    public var cookie: UInt32
+    /// The name of the entry in the watched folder, empty for events about the folder itself.
+    public var name: String
+
+    public func has(_ flag: UInt32) -> Bool { mask & flag != 0 }
+}
+
+/// The inotify flags the orchestrator uses (defined here: C macros do not all import).
+public enum InotifyMask {
+    public static let modify: UInt32 = 0x0000_0002
+    public static let closeWrite: UInt32 = 0x0000_0008
+    public static let movedFrom: UInt32 = 0x0000_0040
+    public static let movedTo: UInt32 = 0x0000_0080
+    public static let create: UInt32 = 0x0000_0100
+    public static let delete: UInt32 = 0x0000_0200
+    public static let deleteSelf: UInt32 = 0x0000_0400
+    public static let moveSelf: UInt32 = 0x0000_0800
+    public static let unmount: UInt32 = 0x0000_2000
+    public static let queueOverflow: UInt32 = 0x0000_4000
+    public static let ignored: UInt32 = 0x0000_8000
+    public static let onlyDirectory: UInt32 = 0x0100_0000
+    public static let dontFollow: UInt32 = 0x0200_0000
+    public static let isDirectory: UInt32 = 0x4000_0000
+
+    /// What a watched folder of files reports.
+    public static let folder: UInt32 = modify | closeWrite | movedFrom | movedTo | create | delete | deleteSelf | moveSelf | onlyDirectory | dontFollow
+}
+
+/// Why a watch could not be added.
+public enum InotifyError: Error, CustomStringConvertible {
+    /// `max_user_watches` reached: the folder must be polled instead.
+    case noSpace
+    case failed(String, Int32)
+
+    public var description: String {
+        switch self {
+        case .noSpace: return "inotify watch limit reached (fs.inotify.max_user_watches)"
+        case .failed(let what, let code): return "\(what): \(String(cString: strerror(code)))"
+        }
+    }
+}
+
+/// The Linux inotify API through Glibc: one instance, its watches, and a reader thread that
+/// delivers events in batches. A blocking read belongs on a thread of its own, not on the
+/// cooperative pool that runs the orchestrator's tasks.
+public final class Inotify: @unchecked Sendable {
+    private let descriptor: Int32
+    private let stopped = NSLock()
+    private var isStopped = false
+
+    public init() throws(InotifyError) {
+        descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        guard descriptor >= 0 else { throw .failed("inotify_init1", errno) }
+    }
+
+    deinit { Glibc.close(descriptor) }
+
+    /// Watches `path` for `mask`; the same folder watched twice gives the same descriptor.
+    public func add(_ path: String, mask: UInt32) throws(InotifyError) -> Int32 {
+        let watch = inotify_add_watch(descriptor, path, mask)
+        guard watch >= 0 else { throw errno == ENOSPC ? .noSpace : .failed("watch \(path)", errno) }
+        return watch
+    }
+
+    public func remove(_ watch: Int32) {
+        _ = inotify_rm_watch(descriptor, watch)
+    }
+
+    /// The events, in batches as the kernel returns them, until `stop()`.
+    public func events() -> AsyncStream<[InotifyEvent]> {
+        let (stream, continuation) = AsyncStream<[InotifyEvent]>.makeStream(bufferingPolicy: .unbounded)
+        let thread = Thread { [self] in
+            self.readLoop(continuation)
+            continuation.finish()
+        }
+        thread.name = "inotify"
+        thread.start()
+        return stream
+    }
+
+    /// Ends the event stream (within the reader's poll interval).
+    public func stop() {
+        stopped.withLock { isStopped = true }
+    }
+
+    private func readLoop(_ continuation: AsyncStream<[InotifyEvent]>.Continuation) {
+        let size = 64 << 10
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
+        defer { buffer.deallocate() }
+        while !stopped.withLock({ isStopped }) {
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, 200)
+            guard ready > 0 else { continue }
+            let count = read(descriptor, buffer, size)
+            if count <= 0 { continue }
+            continuation.yield(Inotify.parse(UnsafeRawBufferPointer(start: buffer, count: count)))
+        }
+    }
+
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> [InotifyEvent] {
+        var events: [InotifyEvent] = []
+        var offset = 0
+        let header = 16
+        while offset + header <= bytes.count {
+            let watch = bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self)
+            let mask = bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)
+            let cookie = bytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self)
+            let length = Int(bytes.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
+            let nameBytes = bytes[(offset + header)..<min(offset + header + length, bytes.count)]
+            let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
+            events.append(InotifyEvent(watch: watch, mask: mask, cookie: cookie, name: name))
+            offset += header + length
+        }
+        return events
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import HTTPServer
+import Logging
+import Model
+import Reconciler
+import ServiceLifecycle
+
+/// `orchestrator run`: the daemon.
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run continuously: watch the folders and the manifests, process each new content once.",
+        discussion: """
+            At start, claims left by a dead orchestrator are recovered and the files that arrived \
+            meanwhile are processed. inotify events (close after write, renames in, new folders), \
+            settle and retry timers and a periodic full rescan trigger checks; a lost event only \
+            delays a file until the next rescan. Manifests are re-read when they change: pipelines \
+            start, restart with their new spec or stop without a restart of the daemon; an invalid \
+            manifest keeps its last applied spec running. SIGTERM/SIGINT: intake stops, running \
+            jobs get --grace to finish, then are killed and left retryable. SIGHUP re-reads all. \
+            HTTP on --listen: /healthz, /readyz, /metrics (Prometheus). \
+            Exit codes: 0 stopped by a signal; 1 could not start; 64 bad usage.
+            """
+    )
+
+    @OptionGroup var state: StateOptions
+
+    @Option(help: "Jobs running at once, all pipelines together (each pipeline also keeps to its run.concurrency).")
+    var maxJobs = 4
+
+    @Option(help: "Seconds running jobs may take to finish after SIGTERM or SIGINT before they are killed.")
+    var grace = 30
+
+    @Option(help: "Seconds a timed-out run may take to exit after SIGTERM before SIGKILL.")
+    var killGrace = 10
+
+    @Option(help: "Seconds between full rescans of every folder (jittered by 10%).")
+    var rescanInterval = 300
+
+    @Option(help: "Seconds a file seen open for writing may stay unclosed before it is taken anyway.")
+    var openWriterBound = 3600
+
+    @Option(help: "HOST:PORT for /healthz, /readyz and /metrics (port 0 picks one), or off.")
+    var listen = "127.0.0.1:9090"
+
+    @Option(help: "Log format: text, or json (one object per line).")
+    var logFormat: LogFormat = .text
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        if maxJobs < 1 { throw ValidationError("--max-jobs must be at least 1.") }
+        if listen != "off", Run.hostAndPort(listen) == nil { throw ValidationError("--listen takes HOST:PORT or off, not \(listen).") }
+        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level \(logLevel).") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let format = logFormat
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "orchestrator")
+        let registry = HealthServer.bootstrapMetrics()
+        guard FileManager.default.fileExists(atPath: state.pipelines) else {
+            logger.critical("no such pipelines folder: \(state.pipelines)")
+            throw ExitCode.failure
+        }
+        let store = try state.openStore()
+        let executor = Executor(logDirectory: PathResolution.directory(of: Observer.absolute(state.statePath)) + "/logs", grace: .seconds(killGrace))
+        let options = DaemonOptions(pipelines: state.pipelines, maxJobs: maxJobs, grace: .seconds(grace), rescanInterval: .seconds(rescanInterval),
+                                    openWriterBound: .seconds(openWriterBound))
+        let daemon: Daemon
+        do {
+            daemon = try Daemon(options: options, store: store, executor: executor, logger: logger)
+        } catch {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode.failure
+        }
+        var services: [any Service] = []
+        if let (host, port) = Run.hostAndPort(listen) {
+            services.append(HealthServer.service(host: host, port: port, registry: registry, ready: { await daemon.isReady }, logger: logger))
+        }
+        services.append(daemon)
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+
+    static func hostAndPort(_ text: String) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        let host = String(text[..<colon])
+        return host.isEmpty ? nil : (host, port)
+    }
+}
