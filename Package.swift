@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "orchestrator", targets: ["orchestrator"]),
+        .executable(name: "orchestrator-shim", targets: ["orchestrator-shim"]),
         .library(name: "Model", targets: ["Model"]),
     ],
     dependencies: [
@@ -50,12 +51,14 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        .executableTarget(name: "orchestrator-shim"),
         .executableTarget(
             name: "orchestrator",
             dependencies: [
                 "Model",
                 "Reconciler",
                 "HTTPServer",
+                "orchestrator-shim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -64,7 +67,7 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "YAML"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "Model"]),
-        .testTarget(name: "OrchestratorTests", dependencies: ["orchestrator"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["orchestrator", "orchestrator-shim"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -14,13 +14,42 @@ public struct Executor: Sendable {
     public var logLimit: Int
     public var logDirectory: String
     public var parentEnvironment: [String: String]
+    /// `orchestrator-shim`, which records how a run ended if the orchestrator died meanwhile, so
+    /// that a run that finished is not run again after a restart. The daemon uses it; a one-shot
+    /// `reconcile` goes without (one process start less per run; at-least-once either way).
+    public var shim: String?
 
     public init(logDirectory: String, grace: Duration = .seconds(10), logLimit: Int = 10 << 20,
-                parentEnvironment: [String: String] = ProcessInfo.processInfo.environment) {
+                parentEnvironment: [String: String] = ProcessInfo.processInfo.environment, shim: String? = nil) {
         self.logDirectory = logDirectory
         self.grace = grace
         self.logLimit = logLimit
         self.parentEnvironment = parentEnvironment
+        self.shim = shim
+    }
+
+    /// `orchestrator-shim` beside the running executable, if it is there.
+    public static func installedShim() -> String? {
+        guard let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        let shim = PathResolution.directory(of: executable) + "/orchestrator-shim"
+        return access(shim, X_OK) == 0 ? shim : nil
+    }
+
+    /// Where the shim writes how a run ended.
+    public func statusFile(pipeline: String, runID: String) -> String {
+        "\(logDirectory)/\(pipeline)/\(runID).status"
+    }
+
+    /// How a run ended according to its status file, if the shim wrote one.
+    public func recordedOutcome(pipeline: String, runID: String) -> RunOutcome? {
+        guard let text = try? String(contentsOfFile: statusFile(pipeline: pipeline, runID: runID), encoding: .utf8) else { return nil }
+        let parts = text.split(separator: " ")
+        guard parts.count == 2, let value = Int(parts[1].trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+        switch parts[0] {
+        case "exit": return value == 0 ? .succeeded : .exited(code: value)
+        case "signal": return .signaled(signal: value)
+        default: return nil
+        }
     }
 
     /// One run to execute.
@@ -71,7 +100,8 @@ public struct Executor: Sendable {
             let workingDirectory = request.pipeline.spec.run.workingDir.map {
                 PathResolution.resolve($0, relativeTo: PathResolution.directory(of: Observer.absolute(request.manifestFile)))
             }
-            outcome = await spawn(argv, environment: context.environment(parent: parentEnvironment, resolved: resolved),
+            let statusFile = self.statusFile(pipeline: request.pipeline.name, runID: request.runID)
+            outcome = await spawn(argv, statusFile: statusFile, environment: context.environment(parent: parentEnvironment, resolved: resolved),
                                   workingDirectory: workingDirectory, timeout: request.pipeline.spec.run.timeout,
                                   containerName: containerName, runtime: containerRuntime(request.pipeline), log: log, started: started)
         } catch {
@@ -130,7 +160,7 @@ public struct Executor: Sendable {
         case failed(String)
     }
 
-    private func spawn(_ argv: [String], environment: [(String, String)], workingDirectory: String?, timeout: TimeSpan,
+    private func spawn(_ argv: [String], statusFile: String, environment: [(String, String)], workingDirectory: String?, timeout: TimeSpan,
                        containerName: String?, runtime: String?, log: RunLog, started: @escaping @Sendable (Int32) -> Void) async -> RunOutcome {
         guard let program = argv.first, !program.isEmpty else { return .failedToStart(reason: "empty command") }
         var options = PlatformOptions()
@@ -142,8 +172,9 @@ public struct Executor: Sendable {
         guard let resolved = Executor.programs.resolve(program, path: path, workingDirectory: workingDirectory) else {
             return .failedToStart(reason: "\(program): command not found (PATH=\(path))")
         }
-        let executable: Executable = .path(FilePath(resolved))
-        let configuration = Configuration(executable: executable, arguments: Arguments(Array(argv.dropFirst())),
+        let (executable, arguments): (Executable, [String]) = shim.map { (.path(FilePath($0)), [statusFile, resolved] + argv.dropFirst()) }
+            ?? (.path(FilePath(resolved)), Array(argv.dropFirst()))
+        let configuration = Configuration(executable: executable, arguments: Arguments(arguments),
                                           environment: .custom(variables.compactMapValues { $0 }),
                                           workingDirectory: workingDirectory.map { FilePath($0) }, platformOptions: options)
         let group = ProcessGroupBox()

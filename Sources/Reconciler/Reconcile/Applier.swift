@@ -40,19 +40,39 @@ public struct Applier: Sendable {
         public var allSucceeded: Bool { failed == 0 && fileActionProblems.isEmpty }
     }
 
-    /// Finds claims left by dead orchestrators: kills what their runs left running, and makes
-    /// the contents retryable at once (at-least-once execution). Returns how many it recovered.
+    /// Finds claims left by dead orchestrators. A run whose shim recorded how it ended keeps that
+    /// outcome (a success is not run again, and its `onSuccess` is done now); a run still going or
+    /// without a record is killed with its process group, and its content becomes due at once
+    /// (execution is at-least-once). Returns how many claims it recovered.
     public func recover(now: Date) throws -> Int {
         var recovered = 0
         let unfinished = try store.unfinishedRuns()
+        let specs = Dictionary(try store.appliedSpecs().map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for claim in try store.claims() {
             guard let claimOwner = claim.owner, let parsed = Owner(claimOwner), parsed.isDeadOnThisHost else { continue }
+            var outcome = RunOutcome.interrupted
+            var lastRun: RunRecord?
             for (run, runOwner) in unfinished where runOwner == claimOwner && run.pipeline == claim.pipeline && run.sha256 == claim.sha256 {
-                if let group = run.processGroup, group > 0 { kill(-group, SIGKILL) }
-                try store.finishRun(id: run.id, outcome: .interrupted, endedAt: now, logTail: run.logTail)
+                lastRun = run
+                if let recorded = executor.recordedOutcome(pipeline: run.pipeline, runID: run.id) {
+                    outcome = recorded
+                } else if let group = run.processGroup, group > 0 {
+                    kill(-group, SIGKILL)
+                }
+                try store.finishRun(id: run.id, outcome: outcome, endedAt: now, logTail: run.logTail)
+                try? FileManager.default.removeItem(atPath: executor.statusFile(pipeline: run.pipeline, runID: run.id))
             }
-            try store.complete(pipeline: claim.pipeline, sha256: claim.sha256, owner: claimOwner, run: nil, outcome: .interrupted,
-                               policy: RetryPolicy(retries: 0, backoff: .seconds(1)), jitter: 0, durable: false, at: now)
+            let spec = specs[claim.pipeline]
+            let policy = spec.map { RetryPolicy($0.pipeline.spec.run) } ?? RetryPolicy(retries: RunSpec.defaultRetries, backoff: RunSpec.defaultBackoff)
+            let entry = try store.complete(pipeline: claim.pipeline, sha256: claim.sha256, owner: claimOwner, run: nil, outcome: outcome,
+                                           policy: policy, jitter: Double.random(in: 0..<1), durable: outcome.isSuccess, at: now)
+            if let spec, let entry, let run = lastRun {
+                let action: FileAction? = entry.state == .succeeded ? spec.pipeline.spec.onSuccess : entry.state == .quarantined ? spec.pipeline.spec.onFailure : nil
+                if let action {
+                    let change = FileChange(action: .process, path: run.path, sha256: run.sha256)
+                    _ = FileActions.perform(action, on: change, of: spec.pipeline, manifestFile: spec.file, store: store)
+                }
+            }
             recovered += 1
         }
         return recovered

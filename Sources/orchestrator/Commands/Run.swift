@@ -70,7 +70,9 @@ struct Run: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let store = try state.openStore()
-        let executor = Executor(logDirectory: PathResolution.directory(of: Observer.absolute(state.statePath)) + "/logs", grace: .seconds(killGrace))
+        let executor = Executor(logDirectory: PathResolution.directory(of: Observer.absolute(state.statePath)) + "/logs", grace: .seconds(killGrace),
+                                shim: Executor.installedShim())
+        if executor.shim == nil { logger.warning("orchestrator-shim is not installed beside orchestrator: a run that ends while the daemon is down will run again") }
         let options = DaemonOptions(pipelines: state.pipelines, maxJobs: maxJobs, grace: .seconds(grace), rescanInterval: .seconds(rescanInterval),
                                     openWriterBound: .seconds(openWriterBound))
         let daemon: Daemon
