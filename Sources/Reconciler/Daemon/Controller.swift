@@ -149,7 +149,7 @@ actor Controller {
             logger.error("cannot read the state", metadata: ["error": "\(error)"])
             return
         }
-        let plan = Planner.plan(Planner.Input(manifests: loaded, applied: applied, observed: [:], ledgers: [:], now: Date()))
+        let plan = Planner.plan(Planner.Input(manifests: loaded, applied: applied, observed: [:], ledgers: [:], now: Date(), allowEmpty: options.allowEmpty))
         if let refusal = plan.refusal {
             logger.error("manifests not applied: \(refusal)")
             return
@@ -261,6 +261,8 @@ actor Controller {
                 logger.warning("inotify queue overflow: rescanning every folder")
                 DaemonMetrics.overflows.increment()
                 dirty.formUnion(pipelines.keys)
+                // Closes may be among the lost events: which files are still open is unknown now.
+                writing = [:]
                 continue
             }
             if event.watch == manifestWatch {

@@ -14,15 +14,18 @@ public struct DaemonOptions: Sendable {
     public var openWriterBound: Duration
     /// How often folders are polled when inotify cannot watch them (watch limit reached).
     public var fallbackPoll: Duration
+    /// Lets an empty pipelines folder delete every applied pipeline.
+    public var allowEmpty: Bool
 
     public init(pipelines: String, maxJobs: Int = 4, grace: Duration = .seconds(30), rescanInterval: Duration = .seconds(300),
-                openWriterBound: Duration = .seconds(3600), fallbackPoll: Duration = .seconds(10)) {
+                openWriterBound: Duration = .seconds(3600), fallbackPoll: Duration = .seconds(10), allowEmpty: Bool = false) {
         self.pipelines = pipelines
         self.maxJobs = maxJobs
         self.grace = grace
         self.rescanInterval = rescanInterval
         self.openWriterBound = openWriterBound
         self.fallbackPoll = fallbackPoll
+        self.allowEmpty = allowEmpty
     }
 }
 

@@ -101,6 +101,9 @@ public struct Executor: Sendable {
                 PathResolution.resolve($0, relativeTo: PathResolution.directory(of: Observer.absolute(request.manifestFile)))
             }
             let statusFile = self.statusFile(pipeline: request.pipeline.name, runID: request.runID)
+            if shim != nil {
+                try? FileManager.default.createDirectory(atPath: PathResolution.directory(of: statusFile), withIntermediateDirectories: true)
+            }
             outcome = await spawn(argv, statusFile: statusFile, environment: context.environment(parent: parentEnvironment, resolved: resolved),
                                   workingDirectory: workingDirectory, timeout: request.pipeline.spec.run.timeout,
                                   containerName: containerName, runtime: containerRuntime(request.pipeline), log: log, started: started)

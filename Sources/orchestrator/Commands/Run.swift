@@ -43,6 +43,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "HOST:PORT for /healthz, /readyz and /metrics (port 0 picks one), or off.")
     var listen = "127.0.0.1:9090"
 
+    @Flag(help: "Let an empty pipelines folder delete every applied pipeline (refused otherwise, as a likely mistake).")
+    var allowEmpty = false
+
     @Option(help: "Log format: text, or json (one object per line).")
     var logFormat: LogFormat = .text
 
@@ -74,7 +77,7 @@ struct Run: AsyncParsableCommand {
                                 shim: Executor.installedShim())
         if executor.shim == nil { logger.warning("orchestrator-shim is not installed beside orchestrator: a run that ends while the daemon is down will run again") }
         let options = DaemonOptions(pipelines: state.pipelines, maxJobs: maxJobs, grace: .seconds(grace), rescanInterval: .seconds(rescanInterval),
-                                    openWriterBound: .seconds(openWriterBound))
+                                    openWriterBound: .seconds(openWriterBound), allowEmpty: allowEmpty)
         let daemon: Daemon
         do {
             daemon = try Daemon(options: options, store: store, executor: executor, logger: logger)
