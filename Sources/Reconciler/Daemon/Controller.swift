@@ -96,6 +96,7 @@ actor Controller {
         var next = nextRescan
         if let reloadAt { next = min(next, reloadAt) }
         if let timer = timers.values.min() { next = min(next, timer) }
+        if queues.values.contains(where: { !$0.isEmpty }) { next = min(next, lastProgress.addingTimeInterval(10)) }
         if !dirty.isEmpty { return .zero }
         return .milliseconds(max(0, Int64(next.timeIntervalSince(now) * 1000)))
     }
@@ -104,6 +105,7 @@ actor Controller {
     func tick() {
         guard !intakeStopped else { return }
         let now = Date()
+        reportProgress(now)
         if let reloadAt, reloadAt <= now {
             self.reloadAt = nil
             reload()
@@ -317,7 +319,9 @@ actor Controller {
         let folder: ObservedFolder
         let ledger: [String: LedgerEntry]
         do {
-            folder = try Observer(store: store).observe(pipeline, manifestFile: file, now: now, busy: busy)
+            folder = try Observer(store: store).observe(pipeline, manifestFile: file, now: now, busy: busy) { [logger] files, bytes in
+                logger.info("hashing the backlog", metadata: ["pipeline": "\(name)", "files": "\(files)", "MiB": "\(bytes >> 20)"])
+            }
             ledger = try store.ledger(pipeline: name)
         } catch {
             logger.error("cannot observe the folder", metadata: ["pipeline": "\(name)", "error": "\(error)"])
@@ -338,9 +342,7 @@ actor Controller {
             queue.append(job)
         }
         queues[name] = queue
-        if queue.count > 1000 || folder.files.count > 10_000 {
-            logger.info("backlog", metadata: ["pipeline": "\(name)", "files": "\(folder.files.count)", "queued": "\(queue.count)"])
-        }
+
         var next = folder.nextReady
         for change in plan.files where change.action == .retry && !change.isDue {
             if let due = change.nextAttemptAt { next = min(next ?? due, due) }
@@ -376,6 +378,17 @@ actor Controller {
 
     // MARK: Jobs
 
+    private var processedSinceStart = 0
+    private var lastProgress = Date.distantPast
+
+    /// A progress line every 10 s while a backlog is being worked through.
+    private func reportProgress(_ now: Date) {
+        let queued = queues.values.reduce(0) { $0 + $1.count }
+        guard queued > 0, now.timeIntervalSince(lastProgress) >= 10 else { return }
+        lastProgress = now
+        logger.info("progress", metadata: ["queued": "\(queued)", "running": "\(tasks.count)", "done": "\(processedSinceStart)"])
+    }
+
     /// Starts queued jobs while slots are free: at most `maxJobs` in all, `run.concurrency` per
     /// pipeline, taking pipelines in turn so that one large backlog does not starve the others.
     private func dispatch() {
@@ -410,6 +423,7 @@ actor Controller {
         let name = job.pipeline.name
         running[name, default: 1] -= 1
         tasks[job.key] = nil
+        processedSinceStart += report.runs.count
         inFlight.remove(job.key)
         for run in report.runs {
             DaemonMetrics.runDuration(name).recordNanoseconds(Int64(run.duration.seconds * 1e9))

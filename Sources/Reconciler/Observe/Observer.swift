@@ -18,7 +18,9 @@ public struct Observer: Sendable {
     /// Observes `pipeline`, whose relative paths are relative to the folder of `manifestFile`,
     /// and saves what it learned to the stat cache. Paths in `busy` (seen open for writing and
     /// not yet closed) are not ready, whatever their age.
-    public func observe(_ pipeline: Pipeline, manifestFile: String, now: Date, busy: Set<String> = []) throws -> ObservedFolder {
+    /// `progress` is called now and then while many files are hashed, with the files and bytes hashed so far.
+    public func observe(_ pipeline: Pipeline, manifestFile: String, now: Date, busy: Set<String> = [],
+                        progress: ((_ files: Int, _ bytes: Int64) -> Void)? = nil) throws -> ObservedFolder {
         let root = Self.root(of: pipeline, manifestFile: manifestFile)
         guard let rootStat = FileStat.of(root), rootStat.isDirectory else {
             return ObservedFolder(problem: "watch.path \(root) does not exist or is not a folder")
@@ -31,6 +33,9 @@ public struct Observer: Sendable {
         var files: [ObservedFile] = []
         var updates: [Observation] = []
         var cachedSeen = 0
+        var hashedFiles = 0
+        var hashedBytes: Int64 = 0
+        var lastProgress = ContinuousClock.now
         var unreadable: [String] = []
         files.reserveCapacity(cache.count)
 
@@ -54,6 +59,13 @@ public struct Observer: Sendable {
             }
             switch ContentHasher.hash(root + "/" + relative, expected: stat) {
             case .hashed(let sha, _):
+                hashedFiles += 1
+                hashedBytes += stat.size
+                DaemonMetrics.hashedBytes.increment(by: stat.size)
+                if let progress, ContinuousClock.now - lastProgress > .seconds(5) {
+                    progress(hashedFiles, hashedBytes)
+                    lastProgress = ContinuousClock.now
+                }
                 var saved = observation
                 saved.sha256 = sha
                 updates.append(saved)
