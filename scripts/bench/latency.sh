@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Latency from a file's close to its command's start, settle 0s: `orchestrator run` against the
+# legacy approach (`inotifywait -m -e close_write` piped into a bash loop that starts the command).
+# Both start the same recorder; files are written one at a time, 50 ms apart.
+# Reports p50 and p99 for each, and the ratios ours / legacy (lower is better).
+source "$(dirname "$0")/common.sh"
+command -v inotifywait >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq inotify-tools >/dev/null; } || true
+command -v inotifywait >/dev/null || { echo "bench: inotifywait (Debian inotify-tools) is needed" >&2; exit 1; }
+count=${LATENCY_FILES:-200}
+mkdir -p "$SCRATCH/ours" "$SCRATCH/legacy" "$SCRATCH/out"
+cat > "$SCRATCH/record" <<'SH'
+#!/bin/sh
+echo "$(date +%s%N) $1" >> "$2"
+SH
+chmod +x "$SCRATCH/record"
+
+# write_files DIR: writes $count files, printing "close-time-ns name" for each.
+write_files() {
+  python3 - "$1" "$count" <<'PY'
+import os, sys, time
+folder, count = sys.argv[1], int(sys.argv[2])
+for i in range(count):
+    name = f"f{i:05d}.csv"
+    with open(os.path.join(folder, name), "w") as f:
+        f.write(f"row,{i}\n")
+    print(time.time_ns(), name, flush=True)
+    time.sleep(0.05)
+PY
+}
+
+# percentiles STARTS CLOSES: p50 and p99 of start - close, in ms.
+percentiles() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+starts = {}
+for line in open(sys.argv[1]):
+    t, name = line.split()[0], line.split()[1].rsplit("/", 1)[-1]
+    starts.setdefault(name, int(t))
+lat = sorted((starts[n] - int(t)) / 1e6 for t, n in (l.split() for l in open(sys.argv[2])) if n in starts)
+if not lat:
+    print("nan nan 0"); sys.exit()
+pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
+print(f"{pick(0.5):.2f} {pick(0.99):.2f} {len(lat)}")
+PY
+}
+
+# Legacy: the bash loop of the old system, one `bash COMMAND` per event.
+inotifywait -q -m -e close_write --format '%w%f' "$SCRATCH/legacy" | while read -r file; do "$SCRATCH/record" "$file" "$SCRATCH/out/legacy.starts"; done &
+legacy_pid=$!
+sleep 0.5
+write_files "$SCRATCH/legacy" > "$SCRATCH/out/legacy.closes"
+sleep 1
+kill "$legacy_pid" 2>/dev/null; pkill -f "inotifywait -q -m -e close_write --format %w%f $SCRATCH/legacy" 2>/dev/null || true
+
+manifest "$SCRATCH/pipelines" lat "  watch: {path: ../ours, settle: 0s}
+  run: {command: [\"$SCRATCH/record\", \"\${file}\", \"$SCRATCH/out/ours.starts\"], concurrency: 4}"
+"$ORCHESTRATOR" run --pipelines "$SCRATCH/pipelines" --listen off --log-level warning &
+ours_pid=$!
+sleep 1.5
+write_files "$SCRATCH/ours" > "$SCRATCH/out/ours.closes"
+sleep 1
+kill -TERM "$ours_pid"; wait "$ours_pid" || true
+
+read -r legacy_p50 legacy_p99 legacy_n < <(percentiles "$SCRATCH/out/legacy.starts" "$SCRATCH/out/legacy.closes")
+read -r ours_p50 ours_p99 ours_n < <(percentiles "$SCRATCH/out/ours.starts" "$SCRATCH/out/ours.closes")
+echo "latency close→start, settle 0s, ${count} files: inotifywait+bash p50 ${legacy_p50} ms p99 ${legacy_p99} ms (${legacy_n} seen); orchestrator p50 ${ours_p50} ms p99 ${ours_p99} ms (${ours_n} seen); ratio p50 $(ratio "$ours_p50" "$legacy_p50"), p99 $(ratio "$ours_p99" "$legacy_p99") (ours / legacy)"
