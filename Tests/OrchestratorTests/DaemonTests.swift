@@ -210,4 +210,48 @@ struct DaemonTests {
         let ledger = try await workspace.run(["ledger", "many"])
         #expect(ledger.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("succeeded") }.count == 40)
     }
+
+    @Test func aWatchedFolderRemovedAndRecreatedIsWatchedAgain() async throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        try recordingPipeline(workspace)
+        let daemon = try await DaemonProcess.start(workspace)
+        try FileManager.default.removeItem(atPath: workspace.path("data/in"))
+        try FileManager.default.createDirectory(atPath: workspace.path("data/in"), withIntermediateDirectories: true)
+        try workspace.write("data/in/after.csv", "back")
+        try await waitUntil("a file in the recreated folder is processed") { workspace.lines("out/seen") == ["after.csv back"] }
+        #expect(try await daemon.stop() == 0)
+    }
+
+    @Test func pollPipelinesArePolled() async throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        try recordingPipeline(workspace, extra: "  onSuccess: keep")
+        let text = workspace.read("pipelines/rec.yaml").replacingOccurrences(of: "settle: 0s}", with: "settle: 0s, poll: 300ms}")
+        try workspace.write("pipelines/rec.yaml", text)
+        let daemon = try await DaemonProcess.start(workspace)
+        try workspace.write("data/in/polled.csv", "p")
+        try await waitUntil("the polled file is processed") { workspace.lines("out/seen") == ["polled.csv p"] }
+        #expect(try await daemon.stop() == 0)
+    }
+
+    @Test func theWatchLimitFallsBackToPolling() async throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        try recordingPipeline(workspace)
+        for folder in ["a", "b", "c"] { try FileManager.default.createDirectory(atPath: workspace.path("data/in/\(folder)"), withIntermediateDirectories: true) }
+        let limit = "/proc/sys/fs/inotify/max_user_watches"
+        guard let original = try? String(contentsOfFile: limit, encoding: .utf8), (try? "2".write(toFile: limit, atomically: false, encoding: .utf8)) != nil else {
+            return  // Not permitted here (not root, or /proc/sys read-only): nothing to test.
+        }
+        let daemon: DaemonProcess
+        do {
+            defer { try? original.write(toFile: limit, atomically: false, encoding: .utf8) }
+            daemon = try await DaemonProcess.start(workspace, arguments: ["--fallback-poll", "1"])
+        }
+        #expect(daemon.log.contains("polled instead"))
+        try workspace.write("data/in/b/deep.csv", "d")
+        try await waitUntil("the file is found by polling") { workspace.lines("out/seen") == ["b/deep.csv d"] }
+        #expect(try await daemon.stop() == 0)
+    }
 }

@@ -40,6 +40,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Seconds a file seen open for writing may stay unclosed before it is taken anyway.")
     var openWriterBound = 3600
 
+    @Option(help: "Seconds between polls of a folder inotify cannot watch (the watch limit was reached).")
+    var fallbackPoll = 10
+
     @Option(help: "HOST:PORT for /healthz, /readyz and /metrics (port 0 picks one), or off.")
     var listen = "127.0.0.1:9090"
 
@@ -77,7 +80,7 @@ struct Run: AsyncParsableCommand {
                                 shim: Executor.installedShim())
         if executor.shim == nil { logger.warning("orchestrator-shim is not installed beside orchestrator: a run that ends while the daemon is down will run again") }
         let options = DaemonOptions(pipelines: state.pipelines, maxJobs: maxJobs, grace: .seconds(grace), rescanInterval: .seconds(rescanInterval),
-                                    openWriterBound: .seconds(openWriterBound), allowEmpty: allowEmpty)
+                                    openWriterBound: .seconds(openWriterBound), fallbackPoll: .seconds(fallbackPoll), allowEmpty: allowEmpty)
         let daemon: Daemon
         do {
             daemon = try Daemon(options: options, store: store, executor: executor, logger: logger)
