@@ -67,6 +67,8 @@ actor Controller {
             logger.warning("cannot watch the pipelines folder; it is re-read on SIGHUP and at each rescan", metadata: ["error": "\(error)"])
         }
         reload()
+        dirty.formUnion(pipelines.keys)
+        nextRescan = Date().addingTimeInterval(options.rescanInterval.seconds * Double.random(in: 0.9...1.1))
         tick()
         isReady = true
     }
@@ -74,8 +76,13 @@ actor Controller {
     /// Stops intake: no new job starts; queued contents stay pending in the ledger.
     func stopIntake() {
         intakeStopped = true
-        queues = [:]
+        for name in queues.keys { dropQueue(name) }
         DaemonMetrics.queueDepth.record(0)
+    }
+
+    /// Forgets a pipeline's queued (not running) jobs; their contents stay pending in the ledger.
+    private func dropQueue(_ name: String) {
+        for job in queues.removeValue(forKey: name) ?? [] { inFlight.remove(job.key) }
     }
 
     var runningCount: Int { tasks.count }
@@ -117,11 +124,11 @@ actor Controller {
             timers[name] = nil
         }
         if now >= nextRescan {
+            // Also catches manifest changes whose events were lost.
             DaemonMetrics.rescans.increment()
+            nextRescan = now.addingTimeInterval(options.rescanInterval.seconds * Double.random(in: 0.9...1.1))
+            reload(quietly: true)
             due.formUnion(pipelines.keys)
-            let jitter = Double.random(in: 0.9...1.1)
-            nextRescan = now.addingTimeInterval(options.rescanInterval.seconds * jitter)
-            if nextRescan.timeIntervalSince(now) > 0 { reload(quietly: true) }
         }
         for name in unwatched where pipelines[name] != nil { establish(name) }
         for name in due.sorted() { check(name, now: now) }
@@ -197,7 +204,7 @@ actor Controller {
         polled[name] = nil
         unwatched.remove(name)
         writing[name] = nil
-        queues[name] = nil
+        dropQueue(name)
         timers[name] = nil
         pipelines[name] = new
         guard new != nil else { return }
