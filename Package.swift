@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "orchestrator", targets: ["orchestrator"]),
         .executable(name: "orchestrator-shim", targets: ["orchestrator-shim"]),
+        .executable(name: "default-etl", targets: ["default-etl"]),
         .library(name: "Model", targets: ["Model"]),
     ],
     dependencies: [
@@ -20,6 +21,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
     ],
     targets: [
         .systemLibrary(
@@ -52,6 +57,21 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "orchestrator-shim"),
+        .target(
+            name: "ETL",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .executableTarget(
+            name: "default-etl",
+            dependencies: ["ETL", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "orchestrator",
             dependencies: [
@@ -67,6 +87,7 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "YAML"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "Model"]),
+        .testTarget(name: "ETLTests", dependencies: ["ETL", "default-etl"]),
         .testTarget(name: "OrchestratorTests", dependencies: ["orchestrator", "orchestrator-shim"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,54 @@
+/// One row of a table: where it is in the file, and its cells in column order.
+public struct TableRow {
+    /// The line (CSV) or row number (spreadsheet) where the row starts, for messages.
+    public var line: Int
+    public var cells: [Cell]
+}
+
+/// A table read row by row, in constant memory; opened twice by the loader (once to type the
+/// columns, once to load).
+public protocol TableCursor: AnyObject {
+    /// The next row, or `nil` at the end.
+    func next() throws -> TableRow?
+}
+
+/// A file that can be read as a table.
+public protocol TableFile {
+    var path: String { get }
+    /// What the reader found out about the file, for the summary (delimiter, sheet…).
+    var details: String { get }
+    func open() throws -> any TableCursor
+}
+
+/// A CSV file as a table.
+public struct CSVTable: TableFile {
+    public let path: String
+    public let delimiter: UInt8
+
+    public init(path: String) throws(ETLError) {
+        self.path = path
+        delimiter = try CSVReader.sniffDelimiter(path: path)
+    }
+
+    public var details: String {
+        "delimiter " + (delimiter == UInt8(ascii: "\t") ? "tab" : "'\(Character(Unicode.Scalar(delimiter)))'")
+    }
+
+    public func open() throws -> any TableCursor { CSVCursor(CSVReader(path: path, delimiter: delimiter)) }
+}
+
+final class CSVCursor: TableCursor {
+    private let reader: CSVReader
+    init(_ reader: CSVReader) { self.reader = reader }
+
+    func next() throws -> TableRow? {
+        guard let record = try reader.next() else { return nil }
+        var cells: [Cell] = []
+        cells.reserveCapacity(record.count)
+        for index in 0..<record.count {
+            let field = record.field(index)
+            cells.append(field.isEmpty ? .empty : .text(field))
+        }
+        return TableRow(line: record.line, cells: cells)
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// Where bulk requests go: an Elasticsearch `_bulk` endpoint, or an NDJSON file.
+public protocol BulkSink: Sendable {
+    /// Deletes and recreates `index` with `body` (settings and mappings), for `-c`.
+    func recreate(index: String, body: Data?) async throws
+    /// Sends one `_bulk` body of `count` documents; returns the documents that failed and why.
+    func send(_ body: [UInt8], count: Int) async throws -> BulkResult
+    func close() async throws
+}
+
+/// The outcome of one bulk request.
+public struct BulkResult: Sendable {
+    public var failed: Int
+    /// The first reasons, as the server gave them.
+    public var reasons: [String]
+
+    public init(failed: Int = 0, reasons: [String] = []) {
+        self.failed = failed
+        self.reasons = reasons
+    }
+}
+
+/// The embedded default: the bulk bodies appended to a file, replayable with
+/// `curl -H 'Content-Type: application/x-ndjson' --data-binary @FILE http://…/_bulk`.
+public final class NDJSONSink: BulkSink, @unchecked Sendable {
+    private let handle: FileHandle
+    public let path: String
+
+    public init(path: String) throws(ETLError) {
+        self.path = path
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw .sink("\(path): cannot write the NDJSON file") }
+        _ = try? handle.seekToEnd()
+        self.handle = handle
+    }
+
+    public func recreate(index: String, body: Data?) async throws {}
+
+    public func send(_ body: [UInt8], count: Int) async throws -> BulkResult {
+        try handle.write(contentsOf: body)
+        return BulkResult()
+    }
+
+    public func close() async throws { try handle.close() }
+}

@@ -1,0 +1,200 @@
+import Crypto
+import Foundation
+
+/// What loading one file did.
+public struct FileSummary: Sendable {
+    public var file: String
+    public var index: String
+    public var rows = 0
+    public var loaded = 0
+    public var failed = 0
+    public var encoding = TextEncoding.utf8
+    public var details = ""
+    public var columns: [(name: String, type: ColumnType)] = []
+    /// Problems worth a line each (the first few): ragged rows, rejected documents.
+    public var problems: [String] = []
+
+    public var succeeded: Bool { failed == 0 && problems.isEmpty }
+
+    /// `data.csv: 1200 rows → pypel-default: 1200 loaded, 0 failed (UTF-8, delimiter ';')`.
+    public var line: String {
+        "\(file): \(rows) rows → \(index): \(loaded) loaded, \(failed) failed (\(encoding.rawValue), \(details))"
+    }
+}
+
+/// Loads one table into an index: a first pass decides each column's type (and the text
+/// encoding), a second builds the documents and sends them in bounded batches.
+public struct Loader: Sendable {
+    public var sink: any BulkSink
+    public var maxDocuments: Int
+    public var maxBytes: Int
+    public static let reportedProblems = 5
+
+    public init(sink: any BulkSink, maxDocuments: Int = 5000, maxBytes: Int = 8 << 20) {
+        self.sink = sink
+        self.maxDocuments = maxDocuments
+        self.maxBytes = maxBytes
+    }
+
+    public func load(_ table: any TableFile, index: String, sha256 knownSHA: String? = nil) async throws -> FileSummary {
+        let name = (table.path as NSString).lastPathComponent
+        var summary = FileSummary(file: name, index: index, details: table.details)
+        let sha = try knownSHA ?? Loader.sha256(of: table.path)
+
+        // Pass 1: header, column types, encoding, ragged rows.
+        let cursor = try table.open()
+        guard let header = try cursor.next() else {
+            summary.problems.append("\(name): the file is empty")
+            return summary
+        }
+        let names = Loader.columnNames(header.cells)
+        var types = [ColumnType](repeating: .empty, count: names.count)
+        var valid = true
+        var skipped: Set<Int> = []
+        while let row = try cursor.next() {
+            summary.rows += 1
+            if row.cells.count > names.count, row.cells[names.count...].contains(where: { $0 != .empty }) {
+                skipped.insert(row.line)
+                if summary.problems.count < Loader.reportedProblems {
+                    summary.problems.append("\(name):\(row.line): \(row.cells.count) fields where the header has \(names.count); row skipped")
+                }
+                continue
+            }
+            for (column, cell) in row.cells.prefix(names.count).enumerated() {
+                types[column] = types[column].merged(with: cell.type)
+                if valid, case .text(let bytes) = cell, !TextEncoding.isValidUTF8(bytes) { valid = false }
+            }
+        }
+        summary.encoding = valid ? .utf8 : .windows1252
+        summary.columns = Array(zip(names, types.map { $0 == .empty ? .string : $0 }))
+        summary.failed = skipped.count
+
+        // Pass 2: documents, in batches.
+        let encodedNames = names.map { name -> [UInt8] in
+            var writer = JSONWriter()
+            writer.string(name)
+            return writer.bytes
+        }
+        let action = Array("{\"index\":{\"_index\":".utf8) + Loader.quoted(index) + Array(",\"_id\":\"".utf8)
+        let source = Array(",\"_source_file\":".utf8) + Loader.quoted(name) + Array(",\"_source_sha256\":\"\(sha)\"}\n".utf8)
+        var batch = JSONWriter()
+        var inBatch = 0
+        var rowNumber = 0
+        let rows = try table.open()
+        _ = try rows.next()
+        while let row = try rows.next() {
+            rowNumber += 1
+            if skipped.contains(row.line) { continue }
+            batch.bytes += action
+            batch.raw(Loader.documentID(sha: sha, row: rowNumber))
+            batch.raw("\"}}\n")
+            batch.bytes.append(UInt8(ascii: "{"))
+            for column in 0..<names.count {
+                if column > 0 { batch.bytes.append(UInt8(ascii: ",")) }
+                batch.bytes += encodedNames[column]
+                batch.bytes.append(UInt8(ascii: ":"))
+                Loader.write(column < row.cells.count ? row.cells[column] : .empty, as: summary.columns[column].type,
+                             encoding: summary.encoding, into: &batch)
+            }
+            batch.bytes += source
+            inBatch += 1
+            if inBatch >= maxDocuments || batch.bytes.count >= maxBytes {
+                try await flush(&batch, &inBatch, &summary)
+            }
+        }
+        if inBatch > 0 { try await flush(&batch, &inBatch, &summary) }
+        return summary
+    }
+
+    private func flush(_ batch: inout JSONWriter, _ count: inout Int, _ summary: inout FileSummary) async throws {
+        let result = try await sink.send(batch.bytes, count: count)
+        summary.loaded += count - result.failed
+        summary.failed += result.failed
+        for reason in result.reasons where summary.problems.count < Loader.reportedProblems {
+            summary.problems.append("\(summary.file): rejected: \(reason)")
+        }
+        batch.bytes.removeAll(keepingCapacity: true)
+        count = 0
+    }
+
+    /// A cell as the JSON value of its column's type.
+    static func write(_ cell: Cell, as type: ColumnType, encoding: TextEncoding, into writer: inout JSONWriter) {
+        switch cell {
+        case .empty:
+            writer.raw("null")
+        case .text(let bytes):
+            switch type {
+            case .integer: writer.bytes += bytes.first == UInt8(ascii: "+") ? bytes.dropFirst() : bytes
+            case .float: writer.raw(Double(String(decoding: bytes, as: UTF8.self)).map { "\($0)" } ?? "null")
+            case .boolean: writer.raw(Cell.bool(from: bytes) == true ? "true" : "false")
+            default: writer.string(encoding.utf8(bytes))
+            }
+        case .number(let value):
+            switch type {
+            case .integer: writer.raw(String(Int64(value)))
+            case .float: writer.raw(value.isFinite ? "\(value)" : "null")
+            default: writer.string(value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)")
+            }
+        case .bool(let value):
+            type == .boolean ? writer.raw(value ? "true" : "false") : writer.string(value ? "TRUE" : "FALSE")
+        case .date(let text):
+            writer.string(text)
+        }
+    }
+
+    /// Header cells as column names, pandas-style: trimmed, `Unnamed: N` for blanks, `.1`, `.2` for repeats.
+    static func columnNames(_ cells: [Cell]) -> [String] {
+        var seen: [String: Int] = [:]
+        return cells.enumerated().map { index, cell in
+            var name: String
+            switch cell {
+            case .text(let bytes): name = String(decoding: TextEncoding.isValidUTF8(bytes) ? bytes : TextEncoding.windows1252.utf8(bytes), as: UTF8.self)
+            case .number(let value): name = value == value.rounded() ? String(Int64(value)) : "\(value)"
+            case .bool(let value): name = value ? "TRUE" : "FALSE"
+            case .date(let text): name = text
+            case .empty: name = ""
+            }
+            name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+            if name.isEmpty { name = "Unnamed: \(index)" }
+            if let count = seen[name] {
+                seen[name] = count + 1
+                name += ".\(count)"
+            } else {
+                seen[name] = 1
+            }
+            return name
+        }
+    }
+
+    /// The document id of a row: deterministic, so loading the same file again overwrites
+    /// instead of duplicating.
+    static func documentID(sha: String, row: Int) -> String {
+        hex(SHA256.hash(data: Data("\(sha):\(row)".utf8)).prefix(20))
+    }
+
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+        var text: [UInt8] = []
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    static func quoted(_ text: String) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.string(text)
+        return writer.bytes
+    }
+
+    /// The SHA-256 of a file, streamed.
+    public static func sha256(of path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw ETLError.input("\(path): cannot open the file") }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty { hasher.update(data: data) }
+        return hex(hasher.finalize())
+    }
+}
