@@ -1,0 +1,157 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// Rows of a sheet, parsed on a thread of their own and handed over through a bounded buffer:
+/// the XML parser pushes, the loader pulls, and at most `capacity` rows are in memory.
+final class SheetCursor: TableCursor, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var buffer: [TableRow] = []
+    private var done = false
+    private var failure: (any Error)?
+    private var stopped = false
+    private let file: URL
+    static let capacity = 1000
+
+    init(file: URL, table: XLSXTable) {
+        self.file = file
+        let reader = SheetReader(table: table) { [weak self] row in self?.put(row) ?? false }
+        let thread = Thread { [self] in
+            let parser = InputStream(url: file).map { XMLParser(stream: $0) }
+            parser?.delegate = reader
+            let parsed = parser?.parse() ?? false
+            condition.lock()
+            if !parsed, !stopped {
+                failure = ETLError.input("\(table.path): the sheet is not valid XML: \(parser?.parserError.map { "\($0)" } ?? "cannot read it")")
+            }
+            done = true
+            condition.broadcast()
+            condition.unlock()
+            try? FileManager.default.removeItem(at: file)
+        }
+        thread.start()
+    }
+
+    deinit { stop() }
+
+    /// Called by the parser's thread; returns false when the reader should stop.
+    private func put(_ row: TableRow) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while buffer.count >= SheetCursor.capacity && !stopped { condition.wait() }
+        if stopped { return false }
+        buffer.append(row)
+        condition.broadcast()
+        return true
+    }
+
+    func next() throws -> TableRow? {
+        condition.lock()
+        defer { condition.unlock() }
+        while buffer.isEmpty && !done { condition.wait() }
+        if let failure { throw failure }
+        guard !buffer.isEmpty else { return nil }
+        let row = buffer.removeFirst()
+        condition.broadcast()
+        return row
+    }
+
+    private func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// The SAX side of a sheet: `<row r>` of `<c r t s>` with `<v>` or `<is><t>`.
+final class SheetReader: NSObject, XMLParserDelegate, @unchecked Sendable {
+    private let table: XLSXTable
+    private let emit: @Sendable (TableRow) -> Bool
+    private var row: [Cell] = []
+    private var rowNumber = 0
+    private var column = 0
+    private var type = ""
+    private var style = 0
+    private var text: [UInt8] = []
+    private var collecting = false
+    private var inInline = false
+
+    init(table: XLSXTable, emit: @escaping @Sendable (TableRow) -> Bool) {
+        self.table = table
+        self.emit = emit
+    }
+
+    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        switch local(elementName) {
+        case "row":
+            rowNumber = attributes["r"].flatMap(Int.init) ?? rowNumber + 1
+            row = []
+        case "c":
+            column = attributes["r"].map(SheetReader.columnIndex) ?? row.count
+            type = attributes["t"] ?? "n"
+            style = attributes["s"].flatMap(Int.init) ?? 0
+            text = []
+        case "v":
+            collecting = true
+        case "is":
+            inInline = true
+        case "t" where inInline:
+            collecting = true
+        default:
+            break
+        }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        if collecting { text += Array(string.utf8) }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+        switch local(elementName) {
+        case "v", "t":
+            collecting = false
+        case "is":
+            inInline = false
+        case "c":
+            while row.count < column { row.append(.empty) }
+            let cell = self.cell()
+            if column < row.count { row[column] = cell } else { row.append(cell) }
+        case "row":
+            while let last = row.last, last == .empty { row.removeLast() }
+            if !row.isEmpty, !emit(TableRow(line: rowNumber, cells: row)) { parser.abortParsing() }
+        default:
+            break
+        }
+    }
+
+    private func cell() -> Cell {
+        guard !text.isEmpty else { return .empty }
+        switch type {
+        case "s":
+            guard let index = Int(String(decoding: text, as: UTF8.self)), index < table.sharedStrings.count else { return .empty }
+            let string = table.sharedStrings[index]
+            return string.isEmpty ? .empty : .text(string[...])
+        case "inlineStr", "str", "e":
+            return .text(text[...])
+        case "b":
+            return .bool(text == [UInt8(ascii: "1")])
+        case "d":
+            return .date(String(decoding: text, as: UTF8.self))
+        default:
+            guard let value = Double(String(decoding: text, as: UTF8.self)) else { return .text(text[...]) }
+            return table.dateStyles.contains(style) ? .date(XLSXTable.isoDate(value, date1904: table.date1904)) : .number(value)
+        }
+    }
+
+    /// `AB12` → 27 (columns from 0).
+    static func columnIndex(_ reference: String) -> Int {
+        var index = 0
+        for scalar in reference.unicodeScalars {
+            guard scalar.value >= 65 && scalar.value <= 90 else { break }
+            index = index * 26 + Int(scalar.value - 64)
+        }
+        return index - 1
+    }
+}
