@@ -84,9 +84,10 @@ struct DefaultETL: AsyncParsableCommand {
                         summary.problems.forEach { DefaultETL.err("  \($0)") }
                         if !summary.succeeded { allLoaded = false }
                     } catch let error as ETLError {
+                        // The sink is shared: when it fails, the other files would fail the same way.
+                        if case .sink = error { throw error }
                         DefaultETL.err("error: \(error)")
                         allLoaded = false
-                        if case .sink = error { throw error }
                     }
                 }
             }

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import ETL
+
+func temporaryFile(_ bytes: [UInt8], suffix: String = ".csv") throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("etl-\(UUID().uuidString)\(suffix)").path
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    return path
+}
+
+func records(_ text: String, delimiter: Character = ",") throws -> [[String]] {
+    let path = try temporaryFile(Array(text.utf8))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let reader = CSVReader(path: path, delimiter: delimiter.asciiValue!)
+    var rows: [[String]] = []
+    while let record = try reader.next() {
+        rows.append((0..<record.count).map { String(decoding: record.field($0), as: UTF8.self) })
+    }
+    return rows
+}
+
+@Suite("CSV reading")
+struct CSVReaderTests {
+    @Test func quotingNewlinesAndDoubledQuotes() throws {
+        #expect(try records("a,b\n\"x, y\",\"say \"\"hi\"\"\"\n\"multi\nline\",2\n") == [["a", "b"], ["x, y", "say \"hi\""], ["multi\nline", "2"]])
+    }
+
+    @Test func lineEndsBOMAndBlankLines() throws {
+        #expect(try records("\u{FEFF}a;b\r\n1;2\r\n\r\n3;4") == [["a;b"], ["1;2"], ["3;4"]])
+        #expect(try records("\u{FEFF}a;b\r\n1;2\r\n\r\n3;4", delimiter: ";") == [["a", "b"], ["1", "2"], ["3", "4"]])
+        #expect(try records("a,b\r1,2\r") == [["a", "b"], ["1", "2"]])
+        #expect(try records("a,,c\n,\n") == [["a", "", "c"], ["", ""]])
+    }
+
+    @Test func recordsKnowTheirLine() throws {
+        let path = try temporaryFile(Array("h\n\"two\nlines\"\nthird\n".utf8))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let reader = CSVReader(path: path, delimiter: UInt8(ascii: ","))
+        var lines: [Int] = []
+        while let record = try reader.next() { lines.append(record.line) }
+        #expect(lines == [1, 2, 4])
+    }
+
+    @Test func anUnclosedQuoteIsAnErrorWithItsLine() throws {
+        let path = try temporaryFile(Array("a\n1\n\"open\n2\n".utf8))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let reader = CSVReader(path: path, delimiter: UInt8(ascii: ","))
+        #expect(throws: ETLError.input("\(path):3: a quoted field is not closed before the end of the file")) {
+            while try reader.next() != nil {}
+        }
+    }
+
+    @Test(arguments: [("a,b,c\n1,2,3\n", ","), ("a;b;c\n1;2,5;3\n", ";"), ("a\tb\n1\t2\n", "\t"), ("a|b\n1|2\n", "|"),
+                      ("name;note\n\"x, y\";\"a, b, c\"\n", ";")])
+    func sniffsTheDelimiter(_ sample: String, _ expected: Character) {
+        #expect(CSVReader.sniffDelimiter(in: Array(sample.utf8)) == expected.asciiValue)
+    }
+}
+
+@Suite("Typing")
+struct TypingTests {
+    @Test(arguments: [("42", ColumnType.integer), ("-7", .integer), ("+3", .integer), ("0", .integer), ("007", .string), ("1.5", .float),
+                      ("-0.5", .float), ("1e3", .float), (".5", .float), ("1.", .float), ("0.25", .float), ("true", .boolean), ("FALSE", .boolean),
+                      ("yes", .string), ("12,5", .string), ("1-2", .string), ("2024-03-01", .string), ("99999999999999999999", .float)])
+    func valueTypes(_ text: String, _ expected: ColumnType) {
+        #expect(ColumnType.of(Array(text.utf8)[...]) == expected)
+    }
+
+    @Test func columnsWidenConsistently() {
+        #expect(ColumnType.integer.merged(with: .float) == .float)
+        #expect(ColumnType.empty.merged(with: .boolean) == .boolean)
+        #expect(ColumnType.integer.merged(with: .boolean) == .string)
+        #expect(ColumnType.date.merged(with: .integer) == .string)
+    }
+
+    @Test func windows1252Decoding() {
+        let bytes: [UInt8] = [0x43, 0x68, 0x6C, 0x6F, 0xE9, 0x20, 0x80, 0x92]
+        #expect(!TextEncoding.isValidUTF8(bytes[...]))
+        #expect(String(decoding: TextEncoding.windows1252.utf8(bytes[...]), as: UTF8.self) == "Chloé €’")
+    }
+
+    @Test func headerNamesLikePandas() {
+        let cells: [Cell] = [.text(Array(" id ".utf8)[...]), .empty, .text(Array("x".utf8)[...]), .text(Array("x".utf8)[...]), .number(2024)]
+        #expect(Loader.columnNames(cells) == ["id", "Unnamed: 1", "x", "x.1", "2024"])
+    }
+
+    @Test func documentIDsAreDeterministicAndDistinct() {
+        let sha = String(repeating: "a", count: 64)
+        #expect(Loader.documentID(sha: sha, row: 1) == Loader.documentID(sha: sha, row: 1))
+        #expect(Loader.documentID(sha: sha, row: 1) != Loader.documentID(sha: sha, row: 2))
+        #expect(Loader.documentID(sha: sha, row: 1).count == 40)
+    }
+
+    @Test func excelDates() {
+        #expect(XLSXTable.isoDate(45352, date1904: false) == "2024-03-01")
+        #expect(XLSXTable.isoDate(45353.5729166667, date1904: false) == "2024-03-02T13:45:00")
+        #expect(XLSXTable.isDateFormat("dd/mm/yyyy"))
+        #expect(XLSXTable.isDateFormat("[$-409]h:mm AM/PM"))
+        #expect(!XLSXTable.isDateFormat("0.00\\ \"days\""))
+        #expect(!XLSXTable.isDateFormat("#,##0.00 [$€-40C]"))
+    }
+}
