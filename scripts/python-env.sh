@@ -19,7 +19,11 @@ fi
 if ! has_modules .venv/bin/python; then
   packages=()
   for module in "${modules[@]}"; do
-    case "$module" in yaml) packages+=(PyYAML) ;; *) packages+=("$module") ;; esac
+    case "$module" in
+      yaml) packages+=(PyYAML) ;;
+      osmem_server) packages+=(osmem-server) ;;
+      *) packages+=("$module") ;;
+    esac
   done
   .venv/bin/python -m pip install -q "${packages[@]}" >&2
 fi

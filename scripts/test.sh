@@ -16,4 +16,7 @@ fi
 python=$(scripts/python-env.sh yaml jsonschema)
 "$python" scripts/check-schema.py pipelines pipelines/legacy
 
+# The Elasticsearch-compatible server (and nginx for basic auth) on 127.0.0.1, stopped on exit.
+trap 'scripts/services.sh stop; rm -f "$log"' EXIT
+eval "$(scripts/services.sh start)"
 swift test --skip-build

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Starts the servers the tests talk to, on 127.0.0.1 only, and prints the variables that tell the
+# tests where they are (eval "$(scripts/services.sh start)"); `scripts/services.sh stop` ends them.
+#   ORCHESTRATOR_TEST_ES_URL       osmem-server, an in-memory Elasticsearch-compatible server (PyPI)
+#   ORCHESTRATOR_TEST_ES_AUTH_URL  nginx with basic auth (user elastic, password test-pa55) in front of it
+#   ORCHESTRATOR_TEST_PYTHON       a Python with openpyxl, for spreadsheets written by a real library
+set -euo pipefail
+cd "$(dirname "$0")/.."
+run_dir="$PWD/.build/test-services"
+
+start() {
+  mkdir -p "$run_dir"
+  python=$(scripts/python-env.sh yaml jsonschema openpyxl osmem_server)
+  osmem=$("$python" -c 'import os, osmem_server; print(os.path.join(os.path.dirname(osmem_server.__file__), "bin", "osmem-server"))')
+  chmod +x "$osmem" 2>/dev/null || true
+  "$osmem" --addr 127.0.0.1:0 --no-stdin-watch > "$run_dir/osmem.log" 2>&1 &
+  echo $! > "$run_dir/osmem.pid"
+  local url=""
+  for _ in $(seq 100); do
+    url=$(grep -o '"url":"[^"]*"' "$run_dir/osmem.log" 2>/dev/null | head -1 | cut -d'"' -f4 || true)
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  [ -n "$url" ] || { echo "services: osmem-server did not start: $(cat "$run_dir/osmem.log")" >&2; exit 1; }
+  echo "export ORCHESTRATOR_TEST_ES_URL=$url"
+  echo "export ORCHESTRATOR_TEST_PYTHON=$python"
+
+  if ! command -v nginx >/dev/null && [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null 2>&1 || apt-get install -y -qq nginx >/dev/null 2>&1 || true
+  fi
+  if command -v nginx >/dev/null; then
+    local port
+    port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    printf 'elastic:%s\n' "$(openssl passwd -apr1 test-pa55)" > "$run_dir/htpasswd"
+    cat > "$run_dir/nginx.conf" <<CONF
+pid $run_dir/nginx.pid;
+error_log $run_dir/nginx-error.log;
+daemon on;
+events {}
+http {
+  access_log off;
+  client_body_temp_path $run_dir/body;
+  proxy_temp_path $run_dir/proxy;
+  client_max_body_size 64m;
+  server {
+    listen 127.0.0.1:$port;
+    location / {
+      auth_basic "elasticsearch";
+      auth_basic_user_file $run_dir/htpasswd;
+      proxy_pass ${url};
+    }
+  }
+}
+CONF
+    if nginx -c "$run_dir/nginx.conf" -p "$run_dir" 2>"$run_dir/nginx-start.log"; then
+      echo "export ORCHESTRATOR_TEST_ES_AUTH_URL=http://127.0.0.1:$port"
+    else
+      echo "services: nginx did not start; basic auth is not tested: $(cat "$run_dir/nginx-start.log")" >&2
+    fi
+  else
+    echo "services: nginx is not installed; basic auth is not tested" >&2
+  fi
+}
+
+stop() {
+  [ -f "$run_dir/nginx.pid" ] && kill "$(cat "$run_dir/nginx.pid")" 2>/dev/null || true
+  [ -f "$run_dir/osmem.pid" ] && kill "$(cat "$run_dir/osmem.pid")" 2>/dev/null || true
+  rm -f "$run_dir/nginx.pid" "$run_dir/osmem.pid"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: scripts/services.sh start|stop" >&2; exit 64 ;;
+esac
