@@ -1,22 +1,33 @@
 #!/usr/bin/env bash
-# Sets up, builds, and runs the orchestrator on this repository's pipelines folder, with a
-# sample file dropped in data/default and the embedded state store (.orchestrator/state.db).
+# Sets up, builds, and runs the main job on the embedded default: a sample file dropped in
+# data/default is processed by the default pipeline, whose default ETL writes the documents to
+# data/output/default-etl.ndjson (no Elasticsearch needed), with the embedded state store.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 
 swift build --product orchestrator 2>&1 | grep -E "error|warning: |Build" || true
-bin=$(swift build --show-bin-path)/orchestrator
-[ -x "$bin" ] || { echo "run: the build failed" >&2; exit 1; }
+swift build --product default-etl 2>&1 | grep -E "error|warning: |Build" || true
+bin=$(swift build --show-bin-path)
+[ -x "$bin/orchestrator" ] && [ -x "$bin/default-etl" ] || { echo "run: the build failed" >&2; exit 1; }
+export PATH="$bin:$PATH"
 
 mkdir -p data/default
-[ -n "$(ls -A data/default)" ] || cp default-ETL/samples/sample.csv data/default/
+if [ -z "$(ls -A data/default)" ]; then
+  cp default-ETL/samples/sample.csv data/default/
+  sleep 2.1   # the default pipeline's settle time: a file is taken once it has stopped changing
+fi
 
-echo "== orchestrator validate pipelines"
-"$bin" validate pipelines
+echo "== orchestrator validate"
+orchestrator validate pipelines
 echo
-echo "== orchestrator plan"
-"$bin" plan --pipelines pipelines
+echo "== orchestrator reconcile"
+orchestrator reconcile --pipelines pipelines
 echo
 echo "== orchestrator status"
-"$bin" status --pipelines pipelines
+orchestrator status --pipelines pipelines
+echo
+echo "== the documents (data/output/default-etl.ndjson), first lines"
+head -n 4 data/output/default-etl.ndjson
+echo
+echo "To keep watching data/default: orchestrator run   (SIGTERM or Ctrl-C to stop)"
