@@ -90,7 +90,6 @@ public final class CSVReader {
             field.reserveCapacity(4096)
         }
         if finished { return nil }
-        let quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n"), carriage = UInt8(ascii: "\r")
         field.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
         while true {
@@ -101,50 +100,84 @@ public final class CSVReader {
                 if line == 1, recordLine == 1, field.isEmpty, chunk.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
                 continue
             }
-            let byte = chunk[position]
-            position += 1
-            if inQuotes {
-                if byte == quote {
-                    inQuotes = false
-                    quoteSeen = true
-                } else {
-                    if byte == newline { line += 1 }
-                    field.append(byte)
+            if let record = scan() { return record }
+        }
+    }
+
+    /// Runs the state machine over the current chunk until a record ends or the chunk does. The
+    /// state lives in locals meanwhile: stored properties of a class would pay an exclusivity
+    /// check on every byte.
+    private func scan() -> CSVRecord? {
+        let quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n"), carriage = UInt8(ascii: "\r")
+        let delimiter = self.delimiter
+        var field: [UInt8] = []
+        var ends: [Int] = []
+        swap(&field, &self.field)
+        swap(&ends, &self.ends)
+        var position = self.position
+        var line = self.line, inQuotes = self.inQuotes, quoteSeen = self.quoteSeen, fieldStarted = self.fieldStarted
+        var recordHasContent = self.recordHasContent, pendingCarriage = self.pendingCarriage
+        var completed = false
+        chunk.withUnsafeBufferPointer { bytes in
+            while position < bytes.count {
+                let byte = bytes[position]
+                position += 1
+                if inQuotes {
+                    if byte == quote {
+                        inQuotes = false
+                        quoteSeen = true
+                    } else {
+                        if byte == newline { line += 1 }
+                        field.append(byte)
+                    }
+                    continue
                 }
-                continue
-            }
-            if pendingCarriage {
-                // "\r\n" ends a line; a lone "\r" does too (old Mac files).
-                pendingCarriage = false
-                if byte != newline { position -= 1 }
-                if let record = endRecord() { return record }
-                continue
-            }
-            if quoteSeen && byte == quote {
-                // A doubled quote inside a quoted field.
-                field.append(quote)
-                inQuotes = true
-                quoteSeen = false
-                continue
-            }
-            switch byte {
-            case delimiter:
-                endField()
-                recordHasContent = true
-            case newline:
-                if let record = endRecord() { return record }
-            case carriage:
-                pendingCarriage = true
-            case quote where !fieldStarted:
-                inQuotes = true
-                fieldStarted = true
-                recordHasContent = true
-            default:
-                field.append(byte)
-                fieldStarted = true
-                recordHasContent = true
+                if pendingCarriage {
+                    // "\r\n" ends a line; a lone "\r" does too (old Mac files).
+                    pendingCarriage = false
+                    if byte != newline { position -= 1 }
+                    completed = true
+                    return
+                }
+                if quoteSeen && byte == quote {
+                    // A doubled quote inside a quoted field.
+                    field.append(quote)
+                    inQuotes = true
+                    quoteSeen = false
+                    continue
+                }
+                switch byte {
+                case delimiter:
+                    ends.append(field.count)
+                    fieldStarted = false
+                    quoteSeen = false
+                    recordHasContent = true
+                case newline:
+                    completed = true
+                    return
+                case carriage:
+                    pendingCarriage = true
+                case quote where !fieldStarted:
+                    inQuotes = true
+                    fieldStarted = true
+                    recordHasContent = true
+                default:
+                    field.append(byte)
+                    fieldStarted = true
+                    recordHasContent = true
+                }
             }
         }
+        swap(&field, &self.field)
+        swap(&ends, &self.ends)
+        self.position = position
+        self.line = line
+        self.inQuotes = inQuotes
+        self.quoteSeen = quoteSeen
+        self.fieldStarted = fieldStarted
+        self.recordHasContent = recordHasContent
+        self.pendingCarriage = pendingCarriage
+        return completed ? endRecord() : nil
     }
 
     private func finish() throws -> CSVRecord? {

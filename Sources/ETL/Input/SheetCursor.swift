@@ -70,6 +70,7 @@ final class SheetReader: NSObject, XMLParserDelegate, @unchecked Sendable {
     private let table: XLSXTable
     private let emit: @Sendable (TableRow) -> Bool
     private var row: [Cell] = []
+    private var rowBytes: [UInt8] = []
     private var rowNumber = 0
     private var column = 0
     private var type = ""
@@ -88,6 +89,7 @@ final class SheetReader: NSObject, XMLParserDelegate, @unchecked Sendable {
         case "row":
             rowNumber = attributes["r"].flatMap(Int.init) ?? rowNumber + 1
             row = []
+            rowBytes = []
         case "c":
             column = attributes["r"].map(SheetReader.columnIndex) ?? row.count
             type = attributes["t"] ?? "n"
@@ -120,7 +122,7 @@ final class SheetReader: NSObject, XMLParserDelegate, @unchecked Sendable {
             if column < row.count { row[column] = cell } else { row.append(cell) }
         case "row":
             while let last = row.last, last == .empty { row.removeLast() }
-            if !row.isEmpty, !emit(TableRow(line: rowNumber, cells: row)) { parser.abortParsing() }
+            if !row.isEmpty, !emit(TableRow(line: rowNumber, bytes: rowBytes, cells: row)) { parser.abortParsing() }
         default:
             break
         }
@@ -132,17 +134,24 @@ final class SheetReader: NSObject, XMLParserDelegate, @unchecked Sendable {
         case "s":
             guard let index = Int(String(decoding: text, as: UTF8.self)), index < table.sharedStrings.count else { return .empty }
             let string = table.sharedStrings[index]
-            return string.isEmpty ? .empty : .text(string[...])
+            return string.isEmpty ? .empty : keep(string)
         case "inlineStr", "str", "e":
-            return .text(text[...])
+            return keep(text)
         case "b":
             return .bool(text == [UInt8(ascii: "1")])
         case "d":
             return .date(String(decoding: text, as: UTF8.self))
         default:
-            guard let value = Double(String(decoding: text, as: UTF8.self)) else { return .text(text[...]) }
+            guard let value = Double(String(decoding: text, as: UTF8.self)) else { return keep(text) }
             return table.dateStyles.contains(style) ? .date(XLSXTable.isoDate(value, date1904: table.date1904)) : .number(value)
         }
+    }
+
+    /// A text cell: its bytes appended to the row's buffer.
+    private func keep(_ bytes: [UInt8]) -> Cell {
+        let start = rowBytes.count
+        rowBytes += bytes
+        return .text(start..<rowBytes.count)
     }
 
     /// `AB12` → 27 (columns from 0).

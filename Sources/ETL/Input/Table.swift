@@ -1,8 +1,27 @@
-/// One row of a table: where it is in the file, and its cells in column order.
+/// One row of a table: where it is in the file, and its cells in column order. Text cells are
+/// ranges of `bytes`, so a row costs one buffer, not one allocation per cell.
 public struct TableRow {
     /// The line (CSV) or row number (spreadsheet) where the row starts, for messages.
     public var line: Int
+    public var bytes: [UInt8]
     public var cells: [Cell]
+
+    public init(line: Int, bytes: [UInt8] = [], cells: [Cell]) {
+        self.line = line
+        self.bytes = bytes
+        self.cells = cells
+    }
+
+    /// The bytes of a text cell.
+    public func text(_ range: Range<Int>) -> ArraySlice<UInt8> { bytes[range] }
+
+    /// The type a cell contributes to its column.
+    func type(of cell: Cell) -> ColumnType {
+        switch cell {
+        case .text(let range): return range.isEmpty ? .empty : ColumnType.of(bytes[range])
+        default: return cell.type
+        }
+    }
 }
 
 /// A table read row by row, in constant memory; opened twice by the loader (once to type the
@@ -45,10 +64,11 @@ final class CSVCursor: TableCursor {
         guard let record = try reader.next() else { return nil }
         var cells: [Cell] = []
         cells.reserveCapacity(record.count)
-        for index in 0..<record.count {
-            let field = record.field(index)
-            cells.append(field.isEmpty ? .empty : .text(field))
+        var start = 0
+        for end in record.ends {
+            cells.append(start == end ? .empty : .text(start..<end))
+            start = end
         }
-        return TableRow(line: record.line, cells: cells)
+        return TableRow(line: record.line, bytes: record.bytes, cells: cells)
     }
 }

@@ -47,7 +47,7 @@ public struct Loader: Sendable {
             summary.problems.append("\(name): the file is empty")
             return summary
         }
-        let names = Loader.columnNames(header.cells)
+        let names = Loader.columnNames(header)
         var types = [ColumnType](repeating: .empty, count: names.count)
         var valid = true
         var skipped: Set<Int> = []
@@ -61,8 +61,8 @@ public struct Loader: Sendable {
                 continue
             }
             for (column, cell) in row.cells.prefix(names.count).enumerated() {
-                types[column] = types[column].merged(with: cell.type)
-                if valid, case .text(let bytes) = cell, !TextEncoding.isValidUTF8(bytes) { valid = false }
+                types[column] = types[column].merged(with: row.type(of: cell))
+                if valid, case .text(let range) = cell, !TextEncoding.isValidUTF8(row.text(range)) { valid = false }
             }
         }
         summary.encoding = valid ? .utf8 : .windows1252
@@ -78,6 +78,7 @@ public struct Loader: Sendable {
         let action = Array("{\"index\":{\"_index\":".utf8) + Loader.quoted(index) + Array(",\"_id\":\"".utf8)
         let source = Array(",\"_source_file\":".utf8) + Loader.quoted(name) + Array(",\"_source_sha256\":\"\(sha)\"}\n".utf8)
         var batch = JSONWriter()
+        let ids = DocumentIDs(sha: sha)
         var inBatch = 0
         var rowNumber = 0
         let rows = try table.open()
@@ -86,14 +87,14 @@ public struct Loader: Sendable {
             rowNumber += 1
             if skipped.contains(row.line) { continue }
             batch.bytes += action
-            batch.raw(Loader.documentID(sha: sha, row: rowNumber))
+            ids.write(row: rowNumber, into: &batch.bytes)
             batch.raw("\"}}\n")
             batch.bytes.append(UInt8(ascii: "{"))
             for column in 0..<names.count {
                 if column > 0 { batch.bytes.append(UInt8(ascii: ",")) }
                 batch.bytes += encodedNames[column]
                 batch.bytes.append(UInt8(ascii: ":"))
-                Loader.write(column < row.cells.count ? row.cells[column] : .empty, as: summary.columns[column].type,
+                Loader.write(column < row.cells.count ? row.cells[column] : .empty, of: row, as: summary.columns[column].type,
                              encoding: summary.encoding, into: &batch)
             }
             batch.bytes += source
@@ -118,13 +119,15 @@ public struct Loader: Sendable {
     }
 
     /// A cell as the JSON value of its column's type.
-    static func write(_ cell: Cell, as type: ColumnType, encoding: TextEncoding, into writer: inout JSONWriter) {
+    static func write(_ cell: Cell, of row: TableRow, as type: ColumnType, encoding: TextEncoding, into writer: inout JSONWriter) {
         switch cell {
         case .empty:
             writer.raw("null")
-        case .text(let bytes):
+        case .text(let range):
+            let bytes = row.text(range)
             switch type {
             case .integer: writer.bytes += bytes.first == UInt8(ascii: "+") ? bytes.dropFirst() : bytes
+            case .float where isJSONNumber(bytes): writer.bytes += bytes
             case .float: writer.raw(Double(String(decoding: bytes, as: UTF8.self)).map { "\($0)" } ?? "null")
             case .boolean: writer.raw(Cell.bool(from: bytes) == true ? "true" : "false")
             default: writer.string(encoding.utf8(bytes))
@@ -142,13 +145,30 @@ public struct Loader: Sendable {
         }
     }
 
+    /// Whether a float column's text is already a JSON number (`12.5`, `-3`, `1e5`), which is
+    /// then copied as is; others (`+1.5`, `.5`, `1.`) are normalized.
+    static func isJSONNumber(_ bytes: ArraySlice<UInt8>) -> Bool {
+        guard var index = bytes.indices.first else { return false }
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < bytes.endIndex, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") else { return false }
+        var previousWasDigit = true
+        for byte in bytes[index...] {
+            let digit = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+            if !digit && !previousWasDigit { return false }
+            previousWasDigit = digit
+        }
+        return previousWasDigit
+    }
+
     /// Header cells as column names, pandas-style: trimmed, `Unnamed: N` for blanks, `.1`, `.2` for repeats.
-    static func columnNames(_ cells: [Cell]) -> [String] {
+    static func columnNames(_ header: TableRow) -> [String] {
         var seen: [String: Int] = [:]
-        return cells.enumerated().map { index, cell in
+        return header.cells.enumerated().map { index, cell in
             var name: String
             switch cell {
-            case .text(let bytes): name = String(decoding: TextEncoding.isValidUTF8(bytes) ? bytes : TextEncoding.windows1252.utf8(bytes), as: UTF8.self)
+            case .text(let range):
+                let bytes = header.text(range)
+                name = String(decoding: TextEncoding.isValidUTF8(bytes) ? bytes : TextEncoding.windows1252.utf8(bytes), as: UTF8.self)
             case .number(let value): name = value == value.rounded() ? String(Int64(value)) : "\(value)"
             case .bool(let value): name = value ? "TRUE" : "FALSE"
             case .date(let text): name = text
@@ -169,10 +189,12 @@ public struct Loader: Sendable {
     /// The document id of a row: deterministic, so loading the same file again overwrites
     /// instead of duplicating.
     static func documentID(sha: String, row: Int) -> String {
-        hex(SHA256.hash(data: Data("\(sha):\(row)".utf8)).prefix(20))
+        var bytes: [UInt8] = []
+        DocumentIDs(sha: sha).write(row: row, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    private static let digits = Array("0123456789abcdef".utf8)
+    static let digits = Array("0123456789abcdef".utf8)
 
     static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
         var text: [UInt8] = []
@@ -196,5 +218,27 @@ public struct Loader: Sendable {
         var hasher = SHA256()
         while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty { hasher.update(data: data) }
         return hex(hasher.finalize())
+    }
+}
+
+/// Document ids of one file: the first 160 bits of SHA-256("<file sha256>:<row>"), in hex. The
+/// hash state after the file's part is computed once and copied for each row.
+struct DocumentIDs {
+    private let prefix: SHA256
+
+    init(sha: String) {
+        var hasher = SHA256()
+        hasher.update(data: Data("\(sha):".utf8))
+        prefix = hasher
+    }
+
+    func write(row: Int, into bytes: inout [UInt8]) {
+        var hasher = prefix
+        var number = Array(String(row).utf8)
+        number.withUnsafeMutableBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        for byte in hasher.finalize().prefix(20) {
+            bytes.append(Loader.digits[Int(byte >> 4)])
+            bytes.append(Loader.digits[Int(byte & 0xF)])
+        }
     }
 }

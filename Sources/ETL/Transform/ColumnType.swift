@@ -71,8 +71,9 @@ public enum ColumnType: String, Sendable, Equatable, CustomStringConvertible {
 /// One cell as read from a file.
 public enum Cell: Sendable, Equatable {
     case empty
-    /// Text as read (CSV fields, spreadsheet strings), in the file's encoding until decoded.
-    case text(ArraySlice<UInt8>)
+    /// Text as read (CSV fields, spreadsheet strings): a range of its row's bytes, in the file's
+    /// encoding until decoded.
+    case text(Range<Int>)
     /// A spreadsheet number, with its shortest text.
     case number(Double)
     case bool(Bool)
@@ -80,23 +81,21 @@ public enum Cell: Sendable, Equatable {
     case date(String)
 
     static func bool(from bytes: ArraySlice<UInt8>) -> Bool? {
+        func matches(_ word: StaticString) -> Bool {
+            word.withUTF8Buffer { letters in zip(bytes, letters).allSatisfy { $0 | 0x20 == $1 } }
+        }
         switch bytes.count {
-        case 4:
-            let lower = bytes.map { $0 | 0x20 }
-            return lower == Array("true".utf8) ? true : nil
-        case 5:
-            let lower = bytes.map { $0 | 0x20 }
-            return lower == Array("false".utf8) ? false : nil
-        default:
-            return nil
+        case 4: return matches("true") ? true : nil
+        case 5: return matches("false") ? false : nil
+        default: return nil
         }
     }
 
-    /// This cell's contribution to its column's type.
+    /// This cell's contribution to its column's type (text cells: see `TableRow.type(of:)`).
     var type: ColumnType {
         switch self {
         case .empty: return .empty
-        case .text(let bytes): return bytes.isEmpty ? .empty : ColumnType.of(bytes)
+        case .text: return .string
         case .number(let value): return value == value.rounded() && abs(value) < 1e15 ? .integer : .float
         case .bool: return .boolean
         case .date: return .date
