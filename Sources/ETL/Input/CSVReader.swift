@@ -126,10 +126,15 @@ public final class CSVReader {
                     if byte == quote {
                         inQuotes = false
                         quoteSeen = true
-                    } else {
-                        if byte == newline { line += 1 }
-                        field.append(byte)
+                        continue
                     }
+                    // Copy the run up to the next quote at once.
+                    var end = position
+                    while end < bytes.count, bytes[end] != quote { end += 1 }
+                    let run = UnsafeBufferPointer(rebasing: bytes[(position - 1)..<end])
+                    for character in run where character == newline { line += 1 }
+                    field.append(contentsOf: run)
+                    position = end
                     continue
                 }
                 if pendingCarriage {
@@ -162,7 +167,15 @@ public final class CSVReader {
                     fieldStarted = true
                     recordHasContent = true
                 default:
-                    field.append(byte)
+                    // Copy the run of ordinary bytes at once.
+                    var end = position
+                    while end < bytes.count {
+                        let next = bytes[end]
+                        if next == delimiter || next == newline || next == carriage { break }
+                        end += 1
+                    }
+                    field.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[(position - 1)..<end]))
+                    position = end
                     fieldStarted = true
                     recordHasContent = true
                 }

@@ -15,13 +15,6 @@ public struct TableRow {
     /// The bytes of a text cell.
     public func text(_ range: Range<Int>) -> ArraySlice<UInt8> { bytes[range] }
 
-    /// The type a cell contributes to its column.
-    func type(of cell: Cell) -> ColumnType {
-        switch cell {
-        case .text(let range): return range.isEmpty ? .empty : ColumnType.of(bytes[range])
-        default: return cell.type
-        }
-    }
 }
 
 /// A table read row by row, in constant memory; opened twice by the loader (once to type the

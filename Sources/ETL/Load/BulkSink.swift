@@ -23,8 +23,15 @@ public struct BulkResult: Sendable {
 
 /// The embedded default: the bulk bodies appended to a file, replayable with
 /// `curl -H 'Content-Type: application/x-ndjson' --data-binary @FILE http://…/_bulk`.
+///
+/// Writes happen on a queue of their own while the next batch is built; at most one batch waits,
+/// so memory stays bounded.
 public final class NDJSONSink: BulkSink, @unchecked Sendable {
     private let handle: FileHandle
+    private let queue = DispatchQueue(label: "ndjson-sink")
+    private let slots = DispatchSemaphore(value: 1)
+    private let lock = NSLock()
+    private var failure: (any Error)?
     public let path: String
 
     public init(path: String) throws(ETLError) {
@@ -42,9 +49,22 @@ public final class NDJSONSink: BulkSink, @unchecked Sendable {
     public func recreate(index: String, body: Data?) async throws {}
 
     public func send(_ body: [UInt8], count: Int) async throws -> BulkResult {
-        try handle.write(contentsOf: body)
+        try checkFailure()
+        slots.wait()
+        queue.async { [self] in
+            defer { slots.signal() }
+            do { try handle.write(contentsOf: body) } catch { lock.withLock { failure = failure ?? error } }
+        }
         return BulkResult()
     }
 
-    public func close() async throws { try handle.close() }
+    public func close() async throws {
+        queue.sync {}
+        try checkFailure()
+        try handle.close()
+    }
+
+    private func checkFailure() throws {
+        if let error = lock.withLock({ failure }) { throw ETLError.sink("\(path): cannot write: \(error.localizedDescription)") }
+    }
 }

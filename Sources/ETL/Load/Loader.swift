@@ -39,11 +39,14 @@ public struct Loader: Sendable {
     public func load(_ table: any TableFile, index: String, sha256 knownSHA: String? = nil) async throws -> FileSummary {
         let name = (table.path as NSString).lastPathComponent
         var summary = FileSummary(file: name, index: index, details: table.details)
-        let sha = try knownSHA ?? Loader.sha256(of: table.path)
+        // The content hash (for ids and _source_sha256) is computed beside the first pass.
+        let path = table.path
+        let hashing = Task.detached { try knownSHA ?? Loader.sha256(of: path) }
 
         // Pass 1: header, column types, encoding, ragged rows.
         let cursor = try table.open()
         guard let header = try cursor.next() else {
+            hashing.cancel()
             summary.problems.append("\(name): the file is empty")
             return summary
         }
@@ -60,14 +63,24 @@ public struct Loader: Sendable {
                 }
                 continue
             }
-            for (column, cell) in row.cells.prefix(names.count).enumerated() {
-                types[column] = types[column].merged(with: row.type(of: cell))
-                if valid, case .text(let range) = cell, !TextEncoding.isValidUTF8(row.text(range)) { valid = false }
+            row.bytes.withUnsafeBufferPointer { buffer in
+                for (column, cell) in row.cells.prefix(names.count).enumerated() {
+                    guard case .text(let range) = cell else {
+                        types[column] = types[column].merged(with: cell.type)
+                        continue
+                    }
+                    let text = buffer[range]
+                    types[column] = types[column].merged(with: text.isEmpty ? .empty : ColumnType.of(text))
+                    if valid, !TextEncoding.isValidUTF8(text) { valid = false }
+                }
             }
         }
         summary.encoding = valid ? .utf8 : .windows1252
-        summary.columns = Array(zip(names, types.map { $0 == .empty ? .string : $0 }))
+        types = types.map { $0 == .empty ? .string : $0 }
+        summary.columns = Array(zip(names, types))
         summary.failed = skipped.count
+
+        let sha = try await hashing.value
 
         // Pass 2: documents, in batches.
         let encodedNames = names.map { name -> [UInt8] in
@@ -90,12 +103,14 @@ public struct Loader: Sendable {
             ids.write(row: rowNumber, into: &batch.bytes)
             batch.raw("\"}}\n")
             batch.bytes.append(UInt8(ascii: "{"))
-            for column in 0..<names.count {
-                if column > 0 { batch.bytes.append(UInt8(ascii: ",")) }
-                batch.bytes += encodedNames[column]
-                batch.bytes.append(UInt8(ascii: ":"))
-                Loader.write(column < row.cells.count ? row.cells[column] : .empty, of: row, as: summary.columns[column].type,
-                             encoding: summary.encoding, into: &batch)
+            row.bytes.withUnsafeBufferPointer { buffer in
+                for column in 0..<names.count {
+                    if column > 0 { batch.bytes.append(UInt8(ascii: ",")) }
+                    batch.bytes += encodedNames[column]
+                    batch.bytes.append(UInt8(ascii: ":"))
+                    Loader.write(column < row.cells.count ? row.cells[column] : .empty, in: buffer, as: types[column],
+                                 encoding: summary.encoding, into: &batch)
+                }
             }
             batch.bytes += source
             inBatch += 1
@@ -119,18 +134,18 @@ public struct Loader: Sendable {
     }
 
     /// A cell as the JSON value of its column's type.
-    static func write(_ cell: Cell, of row: TableRow, as type: ColumnType, encoding: TextEncoding, into writer: inout JSONWriter) {
+    static func write(_ cell: Cell, in row: UnsafeBufferPointer<UInt8>, as type: ColumnType, encoding: TextEncoding, into writer: inout JSONWriter) {
         switch cell {
         case .empty:
             writer.raw("null")
         case .text(let range):
-            let bytes = row.text(range)
+            let bytes = row[range]
             switch type {
             case .integer: writer.bytes += bytes.first == UInt8(ascii: "+") ? bytes.dropFirst() : bytes
             case .float where isJSONNumber(bytes): writer.bytes += bytes
             case .float: writer.raw(Double(String(decoding: bytes, as: UTF8.self)).map { "\($0)" } ?? "null")
             case .boolean: writer.raw(Cell.bool(from: bytes) == true ? "true" : "false")
-            default: writer.string(encoding.utf8(bytes))
+            default: encoding == .utf8 ? writer.string(bytes) : writer.string(encoding.utf8(bytes))
             }
         case .number(let value):
             switch type {
@@ -147,7 +162,7 @@ public struct Loader: Sendable {
 
     /// Whether a float column's text is already a JSON number (`12.5`, `-3`, `1e5`), which is
     /// then copied as is; others (`+1.5`, `.5`, `1.`) are normalized.
-    static func isJSONNumber(_ bytes: ArraySlice<UInt8>) -> Bool {
+    static func isJSONNumber(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
         guard var index = bytes.indices.first else { return false }
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         guard index < bytes.endIndex, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") else { return false }

@@ -12,7 +12,7 @@ public enum ColumnType: String, Sendable, Equatable, CustomStringConvertible {
 
     /// The type of one non-empty textual value. Numbers with leading zeros (`007`, postal codes)
     /// are text: reading them as numbers would lose the zeros.
-    static func of(_ bytes: ArraySlice<UInt8>) -> ColumnType {
+    static func of<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> ColumnType where Bytes.Index == Int {
         guard let first = bytes.first else { return .empty }
         switch first {
         case UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"):
@@ -24,7 +24,7 @@ public enum ColumnType: String, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    private static func numberType(_ bytes: ArraySlice<UInt8>) -> ColumnType {
+    private static func numberType<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> ColumnType where Bytes.Index == Int {
         var index = bytes.startIndex
         if bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") { index += 1 }
         let digitsStart = index
@@ -80,7 +80,7 @@ public enum Cell: Sendable, Equatable {
     /// A spreadsheet date, as ISO 8601.
     case date(String)
 
-    static func bool(from bytes: ArraySlice<UInt8>) -> Bool? {
+    static func bool<Bytes: Collection<UInt8>>(from bytes: Bytes) -> Bool? {
         func matches(_ word: StaticString) -> Bool {
             word.withUTF8Buffer { letters in zip(bytes, letters).allSatisfy { $0 | 0x20 == $1 } }
         }
@@ -91,7 +91,7 @@ public enum Cell: Sendable, Equatable {
         }
     }
 
-    /// This cell's contribution to its column's type (text cells: see `TableRow.type(of:)`).
+    /// This cell's contribution to its column's type (text cells are typed from their bytes).
     var type: ColumnType {
         switch self {
         case .empty: return .empty

@@ -14,6 +14,11 @@ struct JSONWriter {
     /// A JSON string of UTF-8 `value`, escaped.
     mutating func string<C: Collection>(_ value: C) where C.Element == UInt8 {
         bytes.append(UInt8(ascii: "\""))
+        if !value.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: value)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in value {
             switch byte {
             case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]

@@ -5,14 +5,14 @@ public enum TextEncoding: String, Sendable {
     case windows1252 = "Windows-1252"
 
     /// Whether `bytes` are valid UTF-8 (ASCII is checked without decoding).
-    static func isValidUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
+    static func isValidUTF8<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bool {
         if bytes.allSatisfy({ $0 < 0x80 }) { return true }
         return String(validating: bytes, as: UTF8.self) != nil
     }
 
     /// `bytes` as UTF-8.
-    func utf8(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        guard self == .windows1252, bytes.contains(where: { $0 >= 0x80 }) else { return bytes }
+    func utf8<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> ArraySlice<UInt8> {
+        guard self == .windows1252, bytes.contains(where: { $0 >= 0x80 }) else { return Array(bytes)[...] }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count + 8)
         for byte in bytes {
