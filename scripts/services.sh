@@ -26,8 +26,12 @@ start() {
   echo "export ORCHESTRATOR_TEST_PYTHON=$python"
 
   if ! command -v nginx >/dev/null && [ "$(id -u)" = 0 ]; then
+    # Install without starting Debian's own nginx (it would listen on every address).
+    local policy=/usr/sbin/policy-rc.d created=0
+    if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; created=1; fi
     { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null 2>&1 \
       || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null 2>&1; }; } || true
+    [ "$created" = 1 ] && rm -f "$policy"
   fi
   if command -v nginx >/dev/null; then
     local port
