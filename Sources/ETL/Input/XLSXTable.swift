@@ -56,29 +56,28 @@ public struct XLSXTable: TableFile, Sendable {
 
     /// A small XML part, parsed whole into its elements' attributes (workbook, relationships, styles).
     static func xml(_ archive: Archive, _ name: String, _ path: String) throws(ETLError) -> ElementList {
+        let list = ElementList()
+        try parse(archive, name, path, with: list)
+        return list
+    }
+
+    static func sharedStrings(_ archive: Archive, _ path: String) throws(ETLError) -> [[UInt8]] {
+        guard archive["xl/sharedStrings.xml"] != nil else { return [] }
+        let reader = SharedStringsReader()
+        try parse(archive, "xl/sharedStrings.xml", path, with: reader)
+        return reader.strings
+    }
+
+    /// Extracts a part and runs `delegate` over it.
+    private static func parse(_ archive: Archive, _ name: String, _ path: String, with delegate: any XMLParserDelegate) throws(ETLError) {
         guard let entry = archive[name] else { throw .input("\(path): \(name) is missing; is it really an .xlsx file?") }
         var data = Data()
         do { _ = try archive.extract(entry) { data.append($0) } } catch {
             throw .input("\(path): \(name) cannot be extracted (broken zip?): \(error)")
         }
-        let list = ElementList()
         let parser = XMLParser(data: data)
-        parser.delegate = list
+        parser.delegate = delegate
         guard parser.parse() else { throw .input("\(path): \(name) is not valid XML: \(parser.parserError.map { "\($0)" } ?? "")") }
-        return list
-    }
-
-    static func sharedStrings(_ archive: Archive, _ path: String) throws(ETLError) -> [[UInt8]] {
-        guard let entry = archive["xl/sharedStrings.xml"] else { return [] }
-        var data = Data()
-        do { _ = try archive.extract(entry) { data.append($0) } } catch {
-            throw .input("\(path): xl/sharedStrings.xml cannot be extracted: \(error)")
-        }
-        let reader = SharedStringsReader()
-        let parser = XMLParser(data: data)
-        parser.delegate = reader
-        guard parser.parse() else { throw .input("\(path): xl/sharedStrings.xml is not valid XML") }
-        return reader.strings
     }
 
     /// The indices of the cell styles whose number format is a date or a time.
