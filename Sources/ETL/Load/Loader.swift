@@ -249,8 +249,17 @@ struct DocumentIDs {
 
     func write(row: Int, into bytes: inout [UInt8]) {
         var hasher = prefix
-        var number = Array(String(row).utf8)
-        number.withUnsafeMutableBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        // The row number's decimal digits, without a String.
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var value = row, start = buffer.count
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            } while value > 0
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[start...]))
+        }
         for byte in hasher.finalize().prefix(20) {
             bytes.append(Loader.digits[Int(byte >> 4)])
             bytes.append(Loader.digits[Int(byte & 0xF)])

@@ -27,7 +27,12 @@ public struct Observer: Sendable {
         }
         let filter: WatchFilter
         do { filter = try WatchFilter(pipeline.spec.watch) } catch { return ObservedFolder(problem: "\(error)") }
-        let cache = try store.observations(pipeline: pipeline.name)
+        // The stat cache loads on another thread while the folder is walked.
+        let store = self.store
+        let cacheLoad = Background { try store.observations(pipeline: pipeline.name) }
+        var entries: [(String, FileStat)] = []
+        Self.walk(root, relative: "", filter: filter) { entries.append(($0, $1)) }
+        let cache = try cacheLoad.value()
         let settleNs = pipeline.spec.watch.settle.milliseconds * 1_000_000
         let nowNs = Int64(now.timeIntervalSince1970 * 1e9)
         var files: [ObservedFile] = []
@@ -39,23 +44,23 @@ public struct Observer: Sendable {
         var unreadable: [String] = []
         files.reserveCapacity(cache.count)
 
-        Self.walk(root, relative: "", filter: filter) { relative, stat in
+        for (relative, stat) in entries {
             let cached = cache[relative]
             if cached != nil { cachedSeen += 1 }
             if stat.size == 0 {
                 files.append(ObservedFile(path: relative, status: .empty, size: 0))
-                return
+                continue
             }
             if let cached, let sha = cached.sha256, stat.matches(cached) {
                 files.append(ObservedFile(path: relative, status: .ready, size: stat.size, sha256: sha))
-                return
+                continue
             }
             let observation = Observation(pipeline: pipeline.name, path: relative, device: stat.device, inode: stat.inode, size: stat.size,
                                           mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs, sha256: nil, observedAt: now)
             guard nowNs - stat.lastChangeNs >= settleNs, !busy.contains(relative) else {
                 let readyAt = Date(timeIntervalSince1970: Double(stat.lastChangeNs + settleNs) / 1e9)
                 files.append(ObservedFile(path: relative, status: .settling, size: stat.size, readyAt: busy.contains(relative) ? nil : readyAt))
-                return
+                continue
             }
             switch ContentHasher.hash(root + "/" + relative, expected: stat) {
             case .hashed(let sha, _):

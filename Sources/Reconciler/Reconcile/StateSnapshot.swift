@@ -14,8 +14,11 @@ public struct StateSnapshot: Sendable {
         var observed: [String: ObservedFolder] = [:]
         var ledgers: [String: [String: LedgerEntry]] = [:]
         for (pipeline, file) in Planner.effectivePipelines(manifests, applied: applied) {
+            // The ledger loads on another thread while the folder is walked: one is mostly
+            // system calls, the other decoding rows.
+            let ledger = Background { try store.ledger(pipeline: pipeline.name) }
             observed[pipeline.name] = try observer.observe(pipeline, manifestFile: file, now: now)
-            ledgers[pipeline.name] = try store.ledger(pipeline: pipeline.name)
+            ledgers[pipeline.name] = try ledger.value()
         }
         self.manifests = manifests
         input = Planner.Input(manifests: manifests, applied: applied, observed: observed, ledgers: ledgers, now: now, allowEmpty: allowEmpty)
@@ -29,5 +32,24 @@ public enum StateLocation {
     public static func defaultPath(forPipelines pipelines: String) -> String {
         let absolute = Observer.absolute(pipelines)
         return PathResolution.directory(of: absolute) + "/.orchestrator/state.db"
+    }
+}
+
+/// A synchronous computation run on a global queue, whose result is awaited by blocking: for
+/// overlapping two pieces of synchronous work without making their callers async.
+final class Background<T>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<T, any Error>?
+
+    init(_ work: @escaping @Sendable () throws -> T) {
+        DispatchQueue.global().async { [self] in
+            result = Result { try work() }
+            done.signal()
+        }
+    }
+
+    func value() throws -> T {
+        done.wait()
+        return try result!.get()
     }
 }
