@@ -70,7 +70,10 @@ public struct Loader: Sendable {
                         continue
                     }
                     let text = buffer[range]
-                    types[column] = types[column].merged(with: text.isEmpty ? .empty : ColumnType.of(text))
+                    // Once a column is text, nothing narrows it again: skip classifying its values.
+                    if types[column] != .string {
+                        types[column] = types[column].merged(with: text.isEmpty ? .empty : ColumnType.of(text))
+                    }
                     if valid, !TextEncoding.isValidUTF8(text) { valid = false }
                 }
             }
@@ -83,10 +86,15 @@ public struct Loader: Sendable {
         let sha = try await hashing.value
 
         // Pass 2: documents, in batches.
-        let encodedNames = names.map { name -> [UInt8] in
-            var writer = JSONWriter()
-            writer.string(name)
-            return writer.bytes
+        // `{"name":` for the first column, `,"name":` for the others, flattened: the hot loop copies
+        // slices of one buffer instead of touching an array per column.
+        var prefixes: [UInt8] = []
+        var prefixEnds: [Int] = []
+        for (column, name) in names.enumerated() {
+            prefixes.append(column == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            prefixes += Loader.quoted(name)
+            prefixes.append(UInt8(ascii: ":"))
+            prefixEnds.append(prefixes.count)
         }
         let action = Array("{\"index\":{\"_index\":".utf8) + Loader.quoted(index) + Array(",\"_id\":\"".utf8)
         let source = Array(",\"_source_file\":".utf8) + Loader.quoted(name) + Array(",\"_source_sha256\":\"\(sha)\"}\n".utf8)
@@ -102,16 +110,7 @@ public struct Loader: Sendable {
             batch.bytes += action
             ids.write(row: rowNumber, into: &batch.bytes)
             batch.raw("\"}}\n")
-            batch.bytes.append(UInt8(ascii: "{"))
-            row.bytes.withUnsafeBufferPointer { buffer in
-                for column in 0..<names.count {
-                    if column > 0 { batch.bytes.append(UInt8(ascii: ",")) }
-                    batch.bytes += encodedNames[column]
-                    batch.bytes.append(UInt8(ascii: ":"))
-                    Loader.write(column < row.cells.count ? row.cells[column] : .empty, in: buffer, as: types[column],
-                                 encoding: summary.encoding, into: &batch)
-                }
-            }
+            Loader.appendFields(of: row, prefixes: prefixes, prefixEnds: prefixEnds, types: types, encoding: summary.encoding, into: &batch)
             batch.bytes += source
             inBatch += 1
             if inBatch >= maxDocuments || batch.bytes.count >= maxBytes {
@@ -131,6 +130,24 @@ public struct Loader: Sendable {
         }
         batch.bytes.removeAll(keepingCapacity: true)
         count = 0
+    }
+
+    /// The fields of one document: each column's prefix, then its cell as a JSON value.
+    static func appendFields(of row: TableRow, prefixes: [UInt8], prefixEnds: [Int], types: [ColumnType], encoding: TextEncoding,
+                             into batch: inout JSONWriter) {
+        row.bytes.withUnsafeBufferPointer { buffer in
+            row.cells.withUnsafeBufferPointer { cells in
+                prefixes.withUnsafeBufferPointer { prefixes in
+                    var start = 0
+                    for column in 0..<prefixEnds.count {
+                        let end = prefixEnds[column]
+                        batch.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: prefixes[start..<end]))
+                        start = end
+                        write(column < cells.count ? cells[column] : .empty, in: buffer, as: types[column], encoding: encoding, into: &batch)
+                    }
+                }
+            }
+        }
     }
 
     /// A cell as the JSON value of its column's type.
