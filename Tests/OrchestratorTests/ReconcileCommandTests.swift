@@ -53,6 +53,8 @@ struct ReconcileCommandTests {
         #expect(plan.stdout.contains("as a.csv"))
         #expect(try await workspace.run(["reconcile"]).status == 0)
         #expect(workspace.lines("out/seen.log").count == 1)
+        let history = try await workspace.run(["ledger", "rec"])
+        #expect(history.stdout.contains("seen as: a.csv, copy.csv, renamed.csv"), "\(history.stdout)")
 
         try workspace.write("data/in/renamed.csv", "two, a new version\n")
         let replan = try await workspace.run(["plan"])

@@ -46,9 +46,6 @@ public struct ShellValue: Sendable, Hashable {
 
     public var isEmpty: Bool { parts.isEmpty }
 
-    /// Whether the value depends on the file being processed.
-    public var hasFileReference: Bool { parts.contains { if case .file = $0 { true } else { false } } }
-
     /// The text, when the value does not depend on the file.
     public var staticText: String? {
         if parts.isEmpty { return "" }

@@ -24,7 +24,7 @@ struct LedgerCommand: ParsableCommand {
         let entries = try store.ledger(pipeline: pipeline).values.sorted { ($0.lastSeen, $0.sha256) > ($1.lastSeen, $1.sha256) }
         switch output {
         case .json:
-            try Terminal.json(entries)
+            try Terminal.json(try entries.map { Row(entry: $0, names: try store.names(pipeline: pipeline, sha256: $0.sha256)) })
         case .text:
             if entries.isEmpty { Terminal.out("The ledger of \(pipeline) is empty.") }
             for entry in entries {
@@ -34,8 +34,26 @@ struct LedgerCommand: ParsableCommand {
                 if let next = entry.nextAttemptAt, entry.state == .failed { line += ", next attempt \(PlanText.timestamp(next))" }
                 if let error = entry.lastError, entry.state != .succeeded { line += ", last error: \(error)" }
                 Terminal.out(line)
+                let names = try store.names(pipeline: pipeline, sha256: entry.sha256)
+                if names.count > 1 { Terminal.out("            seen as: \(names.joined(separator: ", "))") }
             }
         }
+    }
+}
+
+extension LedgerCommand {
+    /// A ledger row and every path its content was seen under, for `--output json`.
+    struct Row: Encodable {
+        var entry: LedgerEntry
+        var names: [String]
+
+        func encode(to encoder: any Encoder) throws {
+            try entry.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(names, forKey: .names)
+        }
+
+        enum Key: String, CodingKey { case names }
     }
 }
 
