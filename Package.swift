@@ -56,7 +56,10 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        .executableTarget(name: "orchestrator-shim"),
+        // A static executable: SwiftPM links the Swift runtime even into C programs, and loading it
+        // dynamically would cost each run about 2 ms. lld, because GNU linkers warn about glibc's
+        // dlopen in static programs.
+        .executableTarget(name: "orchestrator-shim", linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"])]),
         .target(
             name: "ETL",
             dependencies: [

@@ -1,16 +1,15 @@
 /*
  * orchestrator-shim STATUS-FILE PROGRAM [ARG...]
  *
- * Runs PROGRAM (an absolute path; no shell, no PATH search) as its child, waits for it, and
- * ends the same way. If the orchestrator that started it has died meanwhile, it first writes how
- * the run ended to STATUS-FILE ("exit N" or "signal N", written to a temporary name and renamed,
- * so the file is either complete or absent).
+ * Runs PROGRAM (an absolute path; no shell, no PATH search) as its child, waits for it, writes
+ * how it ended to STATUS-FILE ("exit N" or "signal N", written to a temporary name and renamed,
+ * so the file is either complete or absent), then ends the same way.
  *
  * Why: the orchestrator starts each run in a session of its own, so a run survives the
  * orchestrator's own death. When the orchestrator is restarted, the status file tells whether a
  * run it lost sight of actually finished, and how: a run that succeeded meanwhile is recorded as
- * succeeded instead of being run a second time. While the orchestrator lives, it reads the exit
- * status itself and no file is written.
+ * succeeded instead of being run a second time. The orchestrator removes the file once it has
+ * recorded the outcome itself, so there is no moment when a finished run has left no trace.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,7 +40,6 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: orchestrator-shim STATUS-FILE PROGRAM [ARG...]\n");
         return 125;
     }
-    pid_t orchestrator = getppid();
     pid_t child = fork();
     if (child < 0) {
         perror("orchestrator-shim: fork");
@@ -62,14 +60,6 @@ int main(int argc, char **argv) {
             perror("orchestrator-shim: waitpid");
             return 125;
         }
-    }
-    if (getppid() == orchestrator) {
-        /* The orchestrator is alive and reads the exit status: no file needed. */
-        if (WIFSIGNALED(status)) {
-            signal(WTERMSIG(status), SIG_DFL);
-            raise(WTERMSIG(status));
-        }
-        return WEXITSTATUS(status);
     }
     char text[64];
     if (WIFSIGNALED(status)) {

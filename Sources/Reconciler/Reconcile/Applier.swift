@@ -156,6 +156,8 @@ public struct Applier: Sendable {
             let entry = try store.complete(pipeline: pipeline.name, sha256: file.sha256, owner: owner.description, run: (runID, result.logTail),
                                            outcome: result.outcome, policy: RetryPolicy(pipeline.spec.run), jitter: Double.random(in: 0..<1),
                                            durable: hasFileAction, at: Date())
+            // The outcome is in the ledger: the shim's record of it is no longer needed.
+            if executor.shim != nil { try? FileManager.default.removeItem(atPath: executor.statusFile(pipeline: pipeline.name, runID: runID)) }
             let state = entry?.state ?? .failed
             report.runs.append(Finished(pipeline: pipeline.name, path: file.path, runID: runID, outcome: result.outcome, state: state,
                                         logFile: result.logFile, nextAttemptAt: entry?.nextAttemptAt, duration: duration))
