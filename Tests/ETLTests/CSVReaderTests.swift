@@ -84,6 +84,18 @@ struct TypingTests {
         #expect(Loader.columnNames(header) == ["id", "Unnamed: 1", "x", "x.1", "2024"])
     }
 
+    @Test func floatColumnsAlwaysLookLikeFloats() {
+        var writer = JSONWriter()
+        let row = Array("7 12.5 1e3 +2 .5".utf8)
+        row.withUnsafeBufferPointer { buffer in
+            for range in [0..<1, 2..<6, 7..<10, 11..<13, 14..<16] {
+                Loader.write(.text(range), in: buffer, as: .float, encoding: .utf8, into: &writer)
+                writer.raw(" ")
+            }
+        }
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == "7.0 12.5 1e3 2.0 0.5 ")
+    }
+
     @Test func documentIDsAreDeterministicAndDistinct() {
         let sha = String(repeating: "a", count: 64)
         #expect(Loader.documentID(sha: sha, row: 1) == Loader.documentID(sha: sha, row: 1))

@@ -159,7 +159,13 @@ public struct Loader: Sendable {
             let bytes = row[range]
             switch type {
             case .integer: writer.bytes += bytes.first == UInt8(ascii: "+") ? bytes.dropFirst() : bytes
-            case .float where isJSONNumber(bytes): writer.bytes += bytes
+            case .float where isJSONNumber(bytes):
+                // `7` in a float column is written `7.0`: Elasticsearch maps a field from its first
+                // value, and a `long` mapping would then truncate `12.5`.
+                writer.bytes += bytes
+                if !bytes.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) {
+                    writer.raw(".0")
+                }
             case .float: writer.raw(Double(String(decoding: bytes, as: UTF8.self)).map { "\($0)" } ?? "null")
             case .boolean: writer.raw(Cell.bool(from: bytes) == true ? "true" : "false")
             default: encoding == .utf8 ? writer.string(bytes) : writer.string(encoding.utf8(bytes))
