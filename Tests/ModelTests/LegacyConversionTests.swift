@@ -86,6 +86,12 @@ struct LegacyConversionTests {
         #expect(convert(text, file: "pipelines/legacy/\(name).conf").yaml == expected)
     }
 
+    @Test func aRelativeWatchDirIsFlagged() {
+        let result = convert("WATCH_DIR=data/in\nCOMMAND=/x.sh\n")
+        #expect(result.pipeline?.spec.watch.path == "data/in")
+        #expect(result.diagnostics.map { "\($0.severity) \($0.line)" } == ["warning 1"])
+    }
+
     @Test func pipelineNamesAreDNSLabels() {
         #expect(LegacyConverter.pipelineName(forFile: "/etc/watch/My_Config.v2.conf") == "my-config-v2")
         #expect(LegacyConverter.pipelineName(forFile: "___.conf") == "pipeline")

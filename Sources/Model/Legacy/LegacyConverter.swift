@@ -105,6 +105,10 @@ private struct Build {
             diagnostics.append(Diagnostic(.error, file: file, at: config.last("WATCH_DIR")?.mark ?? .start, "WATCH_DIR is missing or empty: a pipeline needs a folder to watch"))
             return nil
         }
+        if !path.hasPrefix("/"), let assignment = config.last("WATCH_DIR") {
+            diagnostics.append(Diagnostic(.warning, file: file, at: assignment.mark,
+                "WATCH_DIR \(path) is relative: the legacy loop read it from its own working folder, a manifest reads it from the manifest's folder; check it or make it absolute"))
+        }
         var regex: ExtendedRegex?
         if let assignment = config.last("WATCH_REGEX"), case .raw(let pattern) = assignment.value, !pattern.isEmpty {
             do {
