@@ -3,6 +3,8 @@
 # tests where they are (eval "$(scripts/services.sh start)"); `scripts/services.sh stop` ends them.
 #   ORCHESTRATOR_TEST_ES_URL       osmem-server, an in-memory Elasticsearch-compatible server (PyPI)
 #   ORCHESTRATOR_TEST_ES_AUTH_URL  nginx with basic auth (user elastic, password test-pa55) in front of it
+#   ORCHESTRATOR_TEST_ES_TLS_URL   the same over https, with a self-signed certificate for 127.0.0.1
+#   ORCHESTRATOR_TEST_ES_CAFILE    that certificate
 #   ORCHESTRATOR_TEST_PYTHON       a Python with openpyxl, for spreadsheets written by a real library
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,9 +36,12 @@ start() {
     [ "$created" = 1 ] && rm -f "$policy"
   fi
   if command -v nginx >/dev/null; then
-    local port
+    local port tls_port
     port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    tls_port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     printf 'elastic:%s\n' "$(openssl passwd -apr1 test-pa55)" > "$run_dir/htpasswd"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+      -keyout "$run_dir/tls.key" -out "$run_dir/tls.crt" >/dev/null 2>&1
     cat > "$run_dir/nginx.conf" <<CONF
 pid $run_dir/nginx.pid;
 error_log $run_dir/nginx-error.log;
@@ -55,10 +60,22 @@ http {
       proxy_pass ${url};
     }
   }
+  server {
+    listen 127.0.0.1:$tls_port ssl;
+    ssl_certificate $run_dir/tls.crt;
+    ssl_certificate_key $run_dir/tls.key;
+    location / {
+      auth_basic "elasticsearch";
+      auth_basic_user_file $run_dir/htpasswd;
+      proxy_pass ${url};
+    }
+  }
 }
 CONF
     if nginx -c "$run_dir/nginx.conf" -p "$run_dir" 2>"$run_dir/nginx-start.log"; then
       echo "export ORCHESTRATOR_TEST_ES_AUTH_URL=http://127.0.0.1:$port"
+      echo "export ORCHESTRATOR_TEST_ES_TLS_URL=https://127.0.0.1:$tls_port"
+      echo "export ORCHESTRATOR_TEST_ES_CAFILE=$run_dir/tls.crt"
     else
       echo "services: nginx did not start; basic auth is not tested: $(cat "$run_dir/nginx-start.log")" >&2
     fi

@@ -55,6 +55,8 @@ enum TestServers {
     static let elasticsearch = ProcessInfo.processInfo.environment["ORCHESTRATOR_TEST_ES_URL"]
     static let authenticated = ProcessInfo.processInfo.environment["ORCHESTRATOR_TEST_ES_AUTH_URL"]
     static let python = ProcessInfo.processInfo.environment["ORCHESTRATOR_TEST_PYTHON"]
+    static let tls = ProcessInfo.processInfo.environment["ORCHESTRATOR_TEST_ES_TLS_URL"]
+    static let cafile = ProcessInfo.processInfo.environment["ORCHESTRATOR_TEST_ES_CAFILE"]
 
     /// A JSON request to the test server.
     static func json(_ method: String, _ url: String, body: String? = nil) async throws -> [String: Any] {

@@ -80,6 +80,21 @@ struct ElasticsearchTests {
         #expect(try await TestServers.count(workspace.index) == 1)
     }
 
+    @Test(.enabled(if: TestServers.tls != nil && TestServers.cafile != nil))
+    func httpsWithACAFile() async throws {
+        let workspace = try ETLWorkspace()
+        defer { workspace.remove() }
+        try workspace.write("data/default/a.csv", "x\n1\n2\n")
+        let url = try #require(TestServers.tls)
+        let credentials = ["elasticsearch_user": "elastic", "elasticsearch_password": "test-pa55"]
+        let untrusted = try workspace.run(["--sink", url], environment: credentials)
+        #expect(untrusted.status == 1)
+        #expect(untrusted.stderr.contains("cannot reach Elasticsearch at \(url): the server's certificate is not trusted"))
+        let trusted = try workspace.run(["-c", "--sink", url], environment: credentials.merging(["elasticsearch_cafile": try #require(TestServers.cafile)]) { $1 })
+        #expect(trusted.status == 0, "\(trusted.stderr)")
+        #expect(try await TestServers.count(workspace.index) == 2)
+    }
+
     @Test(.enabled(if: TestServers.python != nil))
     func anXLSXWrittenByOpenpyxl() async throws {
         let workspace = try ETLWorkspace()

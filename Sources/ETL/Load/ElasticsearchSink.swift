@@ -85,7 +85,10 @@ public final class ElasticsearchSink: BulkSink {
     }
 
     private static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError { return "\(error)" }
-        return "\(error)"
+        let text = "\(error)"
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "the server's certificate is not trusted (set cafile in config.json or elasticsearch_cafile): " + text
+        }
+        return text
     }
 }
