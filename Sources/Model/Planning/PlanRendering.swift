@@ -148,7 +148,7 @@ public struct PlanJSON: Encodable {
         diagnostics = plan.diagnostics
         refusal = plan.refusal
         summary = plan.summary
-        has_changes = plan.hasChanges
+        has_changes = summary.hasChanges
     }
 
     public func encoded() throws -> String {

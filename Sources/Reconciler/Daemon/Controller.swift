@@ -22,7 +22,6 @@ actor Controller {
     let wake: Wake
     let logger: Logger
 
-    private(set) var manifests = ManifestSet(documents: [])
     private var pipelines: [String: (pipeline: Pipeline, file: String)] = [:]
     private var watches = WatchTable()
     private var manifestWatch: Int32?
@@ -163,7 +162,6 @@ actor Controller {
             logger.error("manifests not applied: \(refusal)")
             return
         }
-        manifests = loaded
         let now = Date()
         for pipeline in plan.pipelines {
             switch pipeline.change {

@@ -12,11 +12,7 @@ struct WatchTable {
 
     func owners(of watch: Int32) -> Set<Owner> { owners[watch] ?? [] }
 
-    func watches(of pipeline: String) -> [String: Int32] { byPipeline[pipeline] ?? [:] }
-
     func isWatching(_ pipeline: String, folder: String) -> Bool { byPipeline[pipeline]?[folder] != nil }
-
-    var count: Int { owners.count }
 
     mutating func add(_ watch: Int32, pipeline: String, folder: String) {
         owners[watch, default: []].insert(Owner(pipeline: pipeline, folder: folder))
