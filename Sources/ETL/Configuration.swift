@@ -4,15 +4,12 @@ import Foundation
 /// environment overrides: users bring their `parameters.json` and `config.json` unchanged.
 public struct ETLConfiguration: Sendable {
     /// One process of `parameters.json`: which folder of `path_to_data` it reads, which index it fills.
-    public struct Process: Sendable, Decodable {
+    public struct Process: Sendable {
         public var `class`: String?
         public var path: String
         public var indexPattern: String
-
-        enum CodingKeys: String, CodingKey {
-            case `class`, path
-            case indexPattern = "index_pattern"
-        }
+        /// `"types"`: how values are written; the legacy ETL's text unless `"infer"` is asked for.
+        public var types: ValueTyping = .text
     }
 
     /// `config.json`.
@@ -61,7 +58,14 @@ public struct ETLConfiguration: Sendable {
             guard let object = value as? [String: Any], let path = object["path"] as? String, let index = object["index_pattern"] as? String else {
                 throw .configuration("\(folder)/parameters.json: process \(name) needs \"path\" and \"index_pattern\"")
             }
-            decoded[name] = Process(class: object["class"] as? String, path: path, indexPattern: index)
+            var types = ValueTyping.text
+            if let value = object["types"] {
+                guard let text = value as? String, let typing = ValueTyping(rawValue: text) else {
+                    throw .configuration("\(folder)/parameters.json: process \(name): \"types\" is \"text\" (the default) or \"infer\", not \(value)")
+                }
+                types = typing
+            }
+            decoded[name] = Process(class: object["class"] as? String, path: path, indexPattern: index, types: types)
         }
         let config = try readJSON(folder + "/config.json")
         func text(_ key: String, _ fallback: String = "") -> String {
@@ -99,6 +103,16 @@ public struct ETLConfiguration: Sendable {
             throw .configuration("\(path): invalid JSON: \(error.localizedDescription)")
         }
     }
+}
+
+/// How a process writes values.
+public enum ValueTyping: String, Sendable {
+    /// Every value is the cell's text, exactly as the legacy ETL sent it (`"779"`, `"true"`,
+    /// `"2024-01-31 00:00:00"`): the shape existing indices, mappings and dashboards expect.
+    case text
+    /// Each column gets the narrowest JSON type of its values in this file (`779`, `true`, `7.0`).
+    /// Two files can then disagree on a field's type, and Elasticsearch rejects the second's rows.
+    case infer
 }
 
 /// What can go wrong, by kind; each message names the file (and line or row) it is about.

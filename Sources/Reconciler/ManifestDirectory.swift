@@ -28,7 +28,7 @@ public enum ManifestDirectory {
         var fileDiagnostics: [Diagnostic] = []
         for file in manifestFiles(in: path) {
             guard let data = FileManager.default.contents(atPath: file) else {
-                fileDiagnostics.append(Diagnostic(.error, file: file, at: .start, "cannot read the file"))
+                fileDiagnostics.append(Diagnostic(.error, file: file, at: .start, "cannot read the file: \(whyUnreadable(file))"))
                 continue
             }
             guard let text = String(validating: data, as: UTF8.self) else {
@@ -44,8 +44,21 @@ public enum ManifestDirectory {
         return ManifestSet(documents: documents, fileDiagnostics: fileDiagnostics)
     }
 
+    /// The system's reason why `file` cannot be read, such as "Permission denied".
+    private static func whyUnreadable(_ file: String) -> String {
+        let descriptor = open(file, O_RDONLY)
+        guard descriptor < 0 else {
+            close(descriptor)
+            return "read error"
+        }
+        return String(cString: strerror(errno))
+    }
+
     /// The manifest files directly in `path` (not in subfolders, which can hold examples or
     /// drafts, as with `kubectl apply -f DIR`), sorted, as paths that start with `path`.
+    ///
+    /// An entry that cannot be looked at, such as a symlink to a missing file, is listed: it is
+    /// reported as unreadable, which keeps its pipelines, rather than taken for a removed file.
     static func manifestFiles(in path: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         return names
@@ -54,7 +67,7 @@ public enum ManifestDirectory {
             .map { path.hasSuffix("/") ? path + $0 : path + "/" + $0 }
             .filter { file in
                 var isDirectory: ObjCBool = false
-                return FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) && !isDirectory.boolValue
+                return !FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) || !isDirectory.boolValue
             }
     }
 }

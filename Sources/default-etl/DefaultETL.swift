@@ -79,7 +79,7 @@ struct DefaultETL: AsyncParsableCommand {
                 for path in paths {
                     do {
                         let table = try Tables.open(path)
-                        let summary = try await loader.load(table, index: process.indexPattern, sha256: DefaultETL.knownSHA(for: path, environment))
+                        let summary = try await loader.load(table, index: process.indexPattern, sha256: DefaultETL.knownSHA(for: path, environment), values: process.types)
                         print(summary.line)
                         summary.problems.forEach { DefaultETL.err("  \($0)") }
                         if !summary.succeeded { allLoaded = false }

@@ -79,9 +79,29 @@ struct TypingTests {
         #expect(String(decoding: TextEncoding.windows1252.utf8(bytes[...]), as: UTF8.self) == "Chloé €’")
     }
 
-    @Test func headerNamesLikePandas() {
+    @Test func headerNamesLikePandasThenPypel() {
         let header = TableRow(line: 1, bytes: Array(" id xx".utf8), cells: [.text(0..<4), .empty, .text(4..<5), .text(5..<6), .number(2024)])
-        #expect(Loader.columnNames(header) == ["id", "Unnamed: 1", "x", "x.1", "2024"])
+        let names = FieldNames.pandas(Loader.headerTexts(header).map { String(decoding: $0, as: UTF8.self) })
+        #expect(names == [" id ", "Unnamed: 1", "x", "x.1", "2024"])
+        #expect(FieldNames.pandas(["a", "a", "a.1", "", "a"]) == ["a", "a.1", "a.1.1", "Unnamed: 3", "a.2"])
+        #expect(FieldNames(header: names).fields.map(\.name) == ["ID", "UNNAMED: 1", "X", "X.1", "2024"])
+        #expect(FieldNames(header: ["Straße", " é ", "ǅ"]).fields.map(\.name) == ["STRASSE", "É", "Ǆ"])
+        let collided = FieldNames(header: ["code", "nom", "Code "])
+        #expect(collided.fields.map(\.name) == ["CODE", "NOM"])
+        #expect(collided.fields.map(\.column) == [2, 1], "the first place, the last column's value, as pandas' to_dict")
+    }
+
+    @Test func spreadsheetValuesAsPythonTextsThem() {
+        #expect(PythonText.number(1500) == "1500")
+        #expect(PythonText.number(-0.0) == "0")
+        #expect(PythonText.number(12.5) == "12.5")
+        #expect(PythonText.number(0.1 + 0.2) == "0.30000000000000004")
+        #expect(PythonText.number(0.00001) == "1e-05")
+        #expect(PythonText.number(1e20) == "100000000000000000000")
+        #expect(PythonText.number(-2.0e19) == "-20000000000000000000")
+        #expect(PythonText.date("2024-01-31") == "2024-01-31 00:00:00")
+        #expect(PythonText.date("2024-01-31T14:30:00") == "2024-01-31 14:30:00")
+        #expect(PythonText.bool(true) == "True")
     }
 
     @Test func floatColumnsAlwaysLookLikeFloats() {
@@ -106,6 +126,11 @@ struct TypingTests {
     @Test func excelDates() {
         #expect(XLSXTable.isoDate(45352, date1904: false) == "2024-03-01")
         #expect(XLSXTable.isoDate(45353.5729166667, date1904: false) == "2024-03-02T13:45:00")
+        #expect(XLSXTable.isoDate(0.6041666666666666, date1904: false) == "14:30:00", "a time of day alone, as openpyxl reads it")
+        #expect(XLSXTable.isoDate(45322.604166678, date1904: false) == "2024-01-31T14:30:00.001000")
+        #expect(XLSXTable.isoDate(59, date1904: false) == "1900-02-28")
+        #expect(XLSXTable.isoDate(61, date1904: false) == "1900-03-01")
+        #expect(XLSXTable.isoDate(1, date1904: true) == "1904-01-02")
         #expect(XLSXTable.isDateFormat("dd/mm/yyyy"))
         #expect(XLSXTable.isDateFormat("[$-409]h:mm AM/PM"))
         #expect(!XLSXTable.isDateFormat("0.00\\ \"days\""))

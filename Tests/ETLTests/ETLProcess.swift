@@ -43,10 +43,27 @@ struct ETLWorkspace {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        // Both pipes at once: a child that fills one while we wait on the other would hang.
+        let errors = PipeReader(err)
         let output = out.fileHandleForReading.readDataToEndOfFile()
+        let errorData = errors.wait()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self), stderr: String(decoding: errors, as: UTF8.self))
+        return Result(status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self), stderr: String(decoding: errorData, as: UTF8.self))
+    }
+}
+
+/// Reads a pipe to its end on another thread.
+final class PipeReader: @unchecked Sendable {
+    private var data = Data()
+    private let group = DispatchGroup()
+
+    init(_ pipe: Pipe) {
+        DispatchQueue.global().async(group: group) { self.data = pipe.fileHandleForReading.readDataToEndOfFile() }
+    }
+
+    func wait() -> Data {
+        group.wait()
+        return data
     }
 }
 

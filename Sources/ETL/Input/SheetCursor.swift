@@ -72,6 +72,11 @@ final class SheetReader: NSObject, XMLParserDelegate, @unchecked Sendable {
     private var row: [Cell] = []
     private var rowBytes: [UInt8] = []
     private var rowNumber = 0
+    /// The last row number handed over, and how many empty rows since (held back: empty rows
+    /// between data become rows, as openpyxl gives pandas one row per sheet row, but trailing
+    /// ones are dropped, as pandas trims them).
+    private var emittedRow = 0
+    private var started = false
     private var column = 0
     private var type = ""
     private var style = 0
@@ -122,7 +127,16 @@ final class SheetReader: NSObject, XMLParserDelegate, @unchecked Sendable {
             if column < row.count { row[column] = cell } else { row.append(cell) }
         case "row":
             while let last = row.last, last == .empty { row.removeLast() }
-            if !row.isEmpty, !emit(TableRow(line: rowNumber, bytes: rowBytes, cells: row)) { parser.abortParsing() }
+            guard !row.isEmpty else { break }
+            if started {
+                for empty in emittedRow + 1 ..< max(emittedRow + 1, rowNumber) where !emit(TableRow(line: empty, cells: [])) {
+                    parser.abortParsing()
+                    return
+                }
+            }
+            started = true
+            emittedRow = rowNumber
+            if !emit(TableRow(line: rowNumber, bytes: rowBytes, cells: row)) { parser.abortParsing() }
         default:
             break
         }
@@ -135,8 +149,11 @@ final class SheetReader: NSObject, XMLParserDelegate, @unchecked Sendable {
             guard let index = Int(String(decoding: text, as: UTF8.self)), index < table.sharedStrings.count else { return .empty }
             let string = table.sharedStrings[index]
             return string.isEmpty ? .empty : keep(string)
-        case "inlineStr", "str", "e":
+        case "inlineStr", "str":
             return keep(text)
+        case "e":
+            // An error value (#DIV/0!, #N/A): no data, as openpyxl gives pandas NaN.
+            return .empty
         case "b":
             return .bool(text == [UInt8(ascii: "1")])
         case "d":

@@ -29,6 +29,9 @@ public protocol TableFile {
     var path: String { get }
     /// What the reader found out about the file, for the summary (delimiter, sheet…).
     var details: String { get }
+    /// Whether a row may be wider than the header, its extra cells forming unnamed columns (a
+    /// spreadsheet), rather than being a malformed row (a CSV file).
+    var widensHeader: Bool { get }
     func open() throws -> any TableCursor
 }
 
@@ -45,6 +48,8 @@ public struct CSVTable: TableFile {
     public var details: String {
         "delimiter " + (delimiter == UInt8(ascii: "\t") ? "tab" : "'\(Character(Unicode.Scalar(delimiter)))'")
     }
+
+    public var widensHeader: Bool { false }
 
     public func open() throws -> any TableCursor { CSVCursor(CSVReader(path: path, delimiter: delimiter)) }
 }

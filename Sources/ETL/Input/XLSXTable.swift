@@ -20,6 +20,8 @@ public struct XLSXTable: TableFile, Sendable {
 
     public var details: String { "sheet \"\(sheetName)\"" }
 
+    public var widensHeader: Bool { true }
+
     public init(path: String) throws(ETLError) {
         self.path = path
         let archive: Archive
@@ -114,16 +116,37 @@ public struct XLSXTable: TableFile, Sendable {
         return false
     }
 
-    /// An Excel serial date as ISO 8601: a date, or a date and time when it has a time of day.
+    /// An Excel serial date as ISO 8601, read the way openpyxl reads it (so that the legacy
+    /// ETL's text of it can be derived): the time of day rounded to the millisecond; a serial
+    /// below 1 is a time of day alone (`14:30:00`); in the 1900 system, serials below 60 are
+    /// shifted by Excel's phantom 29 February 1900. A date without a time of day is `2024-01-31`.
     static func isoDate(_ serial: Double, date1904: Bool) -> String {
-        let base = date1904 ? 24107.0 : 25569.0
-        let seconds = ((serial - base) * 86400).rounded()
-        var time = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        let date = String(format: "%04d-%02d-%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday)
-        if serial == serial.rounded(.down) { return date }
-        return date + String(format: "T%02d:%02d:%02d", parts.tm_hour, parts.tm_min, parts.tm_sec)
+        let whole = serial.rounded(.down)
+        let milliseconds = Int64(((serial - whole) * 86_400_000).rounded(.toNearestOrEven))
+        var day = Int64(whole) + milliseconds / 86_400_000
+        let time = milliseconds % 86_400_000
+        func clock() -> String {
+            let text = String(format: "%02lld:%02lld:%02lld", time / 3_600_000, time / 60_000 % 60, time / 1000 % 60)
+            return time % 1000 == 0 ? text : text + String(format: ".%06lld", time % 1000 * 1000)
+        }
+        if serial >= 0, serial < 1, day == 0 { return clock() }
+        if !date1904, serial > 0, serial < 60 { day += 1 }
+        let (year, month, date) = civil(fromDaysSince1970: day + (date1904 ? -24_107 : -25_569))
+        let text = String(format: "%04lld-%02lld-%02lld", year, month, date)
+        return time == 0 ? text : text + "T" + clock()
+    }
+
+    /// The proleptic Gregorian date of a day count from 1970-01-01 (Howard Hinnant's algorithm).
+    static func civil(fromDaysSince1970 days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let date = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, date)
     }
 }
 

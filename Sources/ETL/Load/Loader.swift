@@ -36,7 +36,9 @@ public struct Loader: Sendable {
         self.maxBytes = maxBytes
     }
 
-    public func load(_ table: any TableFile, index: String, sha256 knownSHA: String? = nil) async throws -> FileSummary {
+    /// Loads `table` into `index`. With `.text` (the default), every value is the cell's text,
+    /// as the legacy ETL sent it; with `.infer`, each column gets the narrowest JSON type of its values.
+    public func load(_ table: any TableFile, index: String, sha256 knownSHA: String? = nil, values: ValueTyping = .text) async throws -> FileSummary {
         let name = (table.path as NSString).lastPathComponent
         var summary = FileSummary(file: name, index: index, details: table.details)
         // The content hash (for ids and _source_sha256) is computed beside the first pass.
@@ -50,28 +52,36 @@ public struct Loader: Sendable {
             summary.problems.append("\(name): the file is empty")
             return summary
         }
-        let names = Loader.columnNames(header)
-        var types = [ColumnType](repeating: .empty, count: names.count)
-        var valid = true
+        var headerCells = Loader.headerTexts(header)
+        var types = [ColumnType](repeating: values == .text ? .legacyText : .empty, count: headerCells.count)
+        var valid = headerCells.allSatisfy(TextEncoding.isValidUTF8)
         var skipped: Set<Int> = []
+        var emptyRows = 0
         while let row = try cursor.next() {
             summary.rows += 1
-            if row.cells.count > names.count, row.cells[names.count...].contains(where: { $0 != .empty }) {
-                skipped.insert(row.line)
-                if summary.problems.count < Loader.reportedProblems {
-                    summary.problems.append("\(name):\(row.line): \(row.cells.count) fields where the header has \(names.count); row skipped")
+            if row.cells.isEmpty { emptyRows += 1 }
+            if row.cells.count > headerCells.count {
+                if table.widensHeader {
+                    // A spreadsheet cell right of the header: pandas names its column `Unnamed: N`.
+                    headerCells += Array(repeating: [], count: row.cells.count - headerCells.count)
+                    types += Array(repeating: values == .text ? .legacyText : .empty, count: row.cells.count - types.count)
+                } else if row.cells[headerCells.count...].contains(where: { $0 != .empty }) {
+                    skipped.insert(row.line)
+                    if summary.problems.count < Loader.reportedProblems {
+                        summary.problems.append("\(name):\(row.line): \(row.cells.count) fields where the header has \(headerCells.count); row skipped")
+                    }
+                    continue
                 }
-                continue
             }
             row.bytes.withUnsafeBufferPointer { buffer in
-                for (column, cell) in row.cells.prefix(names.count).enumerated() {
+                for (column, cell) in row.cells.prefix(types.count).enumerated() {
                     guard case .text(let range) = cell else {
                         types[column] = types[column].merged(with: cell.type)
                         continue
                     }
                     let text = buffer[range]
                     // Once a column is text, nothing narrows it again: skip classifying its values.
-                    if types[column] != .string {
+                    if types[column] != .string && types[column] != .legacyText {
                         types[column] = types[column].merged(with: text.isEmpty ? .empty : ColumnType.of(text))
                     }
                     if valid, !TextEncoding.isValidUTF8(text) { valid = false }
@@ -79,23 +89,28 @@ public struct Loader: Sendable {
             }
         }
         summary.encoding = valid ? .utf8 : .windows1252
+        let fields = FieldNames(header: FieldNames.pandas(headerCells.map { String(decoding: summary.encoding.utf8($0), as: UTF8.self) }))
         types = types.map { $0 == .empty ? .string : $0 }
-        summary.columns = Array(zip(names, types))
+        summary.columns = fields.fields.map { ($0.name, types[$0.column]) }
         summary.failed = skipped.count
+        // A sheet of one column has no empty rows: pandas takes a row of one empty cell for a blank line.
+        let skipsEmptyRows = fields.fields.count <= 1
+        if skipsEmptyRows { summary.rows -= emptyRows }
 
         let sha = try await hashing.value
 
         // Pass 2: documents, in batches.
-        // `{"name":` for the first column, `,"name":` for the others, flattened: the hot loop copies
-        // slices of one buffer instead of touching an array per column.
+        // `{"NAME":` for the first field, `,"NAME":` for the others, flattened: the hot loop copies
+        // slices of one buffer instead of touching an array per field.
         var prefixes: [UInt8] = []
         var prefixEnds: [Int] = []
-        for (column, name) in names.enumerated() {
-            prefixes.append(column == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
-            prefixes += Loader.quoted(name)
+        for (position, field) in fields.fields.enumerated() {
+            prefixes.append(position == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            prefixes += Loader.quoted(field.name)
             prefixes.append(UInt8(ascii: ":"))
             prefixEnds.append(prefixes.count)
         }
+        let layout = FieldLayout(prefixes: prefixes, prefixEnds: prefixEnds, columns: fields.fields.map(\.column), types: types, encoding: summary.encoding)
         let action = Array("{\"index\":{\"_index\":".utf8) + Loader.quoted(index) + Array(",\"_id\":\"".utf8)
         let source = Array(",\"_source_file\":".utf8) + Loader.quoted(name) + Array(",\"_source_sha256\":\"\(sha)\"}\n".utf8)
         var batch = JSONWriter()
@@ -106,11 +121,11 @@ public struct Loader: Sendable {
         _ = try rows.next()
         while let row = try rows.next() {
             rowNumber += 1
-            if skipped.contains(row.line) { continue }
+            if skipped.contains(row.line) || (skipsEmptyRows && row.cells.isEmpty) { continue }
             batch.bytes += action
             ids.write(row: rowNumber, into: &batch.bytes)
             batch.raw("\"}}\n")
-            Loader.appendFields(of: row, prefixes: prefixes, prefixEnds: prefixEnds, types: types, encoding: summary.encoding, into: &batch)
+            Loader.appendFields(of: row, layout, into: &batch)
             batch.bytes += source
             inBatch += 1
             if inBatch >= maxDocuments || batch.bytes.count >= maxBytes {
@@ -132,18 +147,27 @@ public struct Loader: Sendable {
         count = 0
     }
 
-    /// The fields of one document: each column's prefix, then its cell as a JSON value.
-    static func appendFields(of row: TableRow, prefixes: [UInt8], prefixEnds: [Int], types: [ColumnType], encoding: TextEncoding,
-                             into batch: inout JSONWriter) {
+    /// How a table's rows become documents: each field's JSON prefix, the column it holds, the
+    /// columns' types and the file's encoding.
+    struct FieldLayout {
+        var prefixes: [UInt8]
+        var prefixEnds: [Int]
+        var columns: [Int]
+        var types: [ColumnType]
+        var encoding: TextEncoding
+    }
+
+    /// The fields of one document: each field's prefix, then its column's cell as a JSON value.
+    static func appendFields(of row: TableRow, _ layout: FieldLayout, into batch: inout JSONWriter) {
         row.bytes.withUnsafeBufferPointer { buffer in
             row.cells.withUnsafeBufferPointer { cells in
-                prefixes.withUnsafeBufferPointer { prefixes in
+                layout.prefixes.withUnsafeBufferPointer { prefixes in
                     var start = 0
-                    for column in 0..<prefixEnds.count {
-                        let end = prefixEnds[column]
+                    for field in 0..<layout.prefixEnds.count {
+                        let end = layout.prefixEnds[field], column = layout.columns[field]
                         batch.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: prefixes[start..<end]))
                         start = end
-                        write(column < cells.count ? cells[column] : .empty, in: buffer, as: types[column], encoding: encoding, into: &batch)
+                        write(column < cells.count ? cells[column] : .empty, in: buffer, as: layout.types[column], encoding: layout.encoding, into: &batch)
                     }
                 }
             }
@@ -152,6 +176,10 @@ public struct Loader: Sendable {
 
     /// A cell as the JSON value of its column's type.
     static func write(_ cell: Cell, in row: UnsafeBufferPointer<UInt8>, as type: ColumnType, encoding: TextEncoding, into writer: inout JSONWriter) {
+        if type == .legacyText {
+            writeLegacy(cell, in: row, encoding: encoding, into: &writer)
+            return
+        }
         switch cell {
         case .empty:
             writer.raw("null")
@@ -174,13 +202,40 @@ public struct Loader: Sendable {
             switch type {
             case .integer: writer.raw(String(Int64(value)))
             case .float: writer.raw(value.isFinite ? "\(value)" : "null")
-            default: writer.string(value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)")
+            default: writer.string(PythonText.number(value))
             }
         case .bool(let value):
-            type == .boolean ? writer.raw(value ? "true" : "false") : writer.string(value ? "TRUE" : "FALSE")
+            type == .boolean ? writer.raw(value ? "true" : "false") : writer.string(PythonText.bool(value))
         case .date(let text):
             writer.string(text)
         }
+    }
+
+    /// A cell as the legacy ETL sent it: its text; null for an empty cell and for the texts
+    /// `nan` and `NaT` (pypel's replacements), but `NA`, `null` or `N/A` stay text.
+    static func writeLegacy(_ cell: Cell, in row: UnsafeBufferPointer<UInt8>, encoding: TextEncoding, into writer: inout JSONWriter) {
+        switch cell {
+        case .empty:
+            writer.raw("null")
+        case .text(let range):
+            let bytes = row[range]
+            if bytes.count == 3, isNaNText(bytes) {
+                writer.raw("null")
+            } else {
+                encoding == .utf8 ? writer.string(bytes) : writer.string(encoding.utf8(bytes))
+            }
+        case .number(let value): writer.string(PythonText.number(value))
+        case .bool(let value): writer.string(PythonText.bool(value))
+        case .date(let text): writer.string(PythonText.date(text))
+        }
+    }
+
+    /// `nan` or `NaT`, the texts pypel's transformer turns into null.
+    private static func isNaNText(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        let start = bytes.startIndex
+        let first = bytes[start], second = bytes[start + 1], third = bytes[start + 2]
+        return (first == UInt8(ascii: "n") && second == UInt8(ascii: "a") && third == UInt8(ascii: "n"))
+            || (first == UInt8(ascii: "N") && second == UInt8(ascii: "a") && third == UInt8(ascii: "T"))
     }
 
     /// Whether a float column's text is already a JSON number (`12.5`, `-3`, `1e5`), which is
@@ -198,29 +253,18 @@ public struct Loader: Sendable {
         return previousWasDigit
     }
 
-    /// Header cells as column names, pandas-style: trimmed, `Unnamed: N` for blanks, `.1`, `.2` for repeats.
-    static func columnNames(_ header: TableRow) -> [String] {
-        var seen: [String: Int] = [:]
-        return header.cells.enumerated().map { index, cell in
-            var name: String
+    /// The header row's cells as the text pandas names columns with (before `Unnamed: N` and
+    /// `.1` renaming): text as written (in the file's bytes until the encoding is known),
+    /// spreadsheet values as Python's `str()` of them.
+    static func headerTexts(_ header: TableRow) -> [[UInt8]] {
+        header.cells.map { cell in
             switch cell {
-            case .text(let range):
-                let bytes = header.text(range)
-                name = String(decoding: TextEncoding.isValidUTF8(bytes) ? bytes : TextEncoding.windows1252.utf8(bytes), as: UTF8.self)
-            case .number(let value): name = value == value.rounded() ? String(Int64(value)) : "\(value)"
-            case .bool(let value): name = value ? "TRUE" : "FALSE"
-            case .date(let text): name = text
-            case .empty: name = ""
+            case .text(let range): return Array(header.text(range))
+            case .number(let value): return Array(PythonText.number(value).utf8)
+            case .bool(let value): return Array(PythonText.bool(value).utf8)
+            case .date(let text): return Array(PythonText.date(text).utf8)
+            case .empty: return []
             }
-            name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-            if name.isEmpty { name = "Unnamed: \(index)" }
-            if let count = seen[name] {
-                seen[name] = count + 1
-                name += ".\(count)"
-            } else {
-                seen[name] = 1
-            }
-            return name
         }
     }
 

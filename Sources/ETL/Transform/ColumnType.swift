@@ -9,6 +9,8 @@ public enum ColumnType: String, Sendable, Equatable, CustomStringConvertible {
     /// An ISO 8601 date or date-time (spreadsheet dates).
     case date
     case string
+    /// Every value as the legacy ETL sent it: the cell's text, whatever it looks like.
+    case legacyText
 
     /// The type of one non-empty textual value. Numbers with leading zeros (`007`, postal codes)
     /// are text: reading them as numbers would lose the zeros.
@@ -57,6 +59,7 @@ public enum ColumnType: String, Sendable, Equatable, CustomStringConvertible {
     /// The narrowest type that holds values of both types.
     func merged(with other: ColumnType) -> ColumnType {
         switch (self, other) {
+        case (.legacyText, _), (_, .legacyText): return .legacyText
         case (.empty, _): return other
         case (_, .empty): return self
         case (let a, let b) where a == b: return a

@@ -28,6 +28,21 @@ public struct ManifestSet: Sendable {
         documents.compactMap { document in document.isValid ? document.pipeline.map { ($0, document.file) } : nil }
     }
 
+    /// The manifest files that exist but do not read cleanly (unreadable, not UTF-8, not YAML, a
+    /// document that does not decode), by file name, with their errors.
+    ///
+    /// Keyed by name within the folder, not by the path as typed, so that `--pipelines ./p` and
+    /// `--pipelines /abs/p` agree: a pipeline last applied from such a file is kept, never deleted,
+    /// whatever the file shows now, because nobody can tell what it declares.
+    public var brokenFiles: [String: [Diagnostic]] {
+        Dictionary(grouping: diagnostics.filter { $0.severity == .error }, by: { ManifestSet.fileName($0.file) })
+    }
+
+    /// The name of a manifest file within its folder: the key that identifies it across spellings of the folder.
+    public static func fileName(_ path: String) -> String {
+        String(path.split(separator: "/").last ?? Substring(path))
+    }
+
     /// Every diagnostic, in display order.
     public var diagnostics: [Diagnostic] {
         (fileDiagnostics + documents.flatMap(\.diagnostics)).sortedForDisplay()

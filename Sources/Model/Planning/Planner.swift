@@ -29,15 +29,25 @@ public enum Planner {
     }
 
     /// The pipelines whose folders matter: each valid manifest, and the last applied spec of a
-    /// pipeline whose manifest is invalid. Observe these before planning.
+    /// pipeline kept in force (see `kept`). Observe these before planning.
     public static func effectivePipelines(_ manifests: ManifestSet, applied: [AppliedSpec]) -> [(pipeline: Pipeline, file: String)] {
         var result = manifests.pipelines
         let desired = Set(result.map(\.pipeline.name))
-        let invalidNames = Set(manifests.documents.filter { !$0.isValid }.compactMap(\.name))
-        for spec in applied where invalidNames.contains(spec.name) && !desired.contains(spec.name) {
+        for spec in applied where !desired.contains(spec.name) && kept(spec, manifests) != nil {
             result.append((spec.pipeline, spec.file))
         }
         return result.sorted { $0.pipeline.name < $1.pipeline.name }
+    }
+
+    /// Why an applied pipeline that no valid manifest declares stays in force, as the errors
+    /// to show: a document that claims its name is invalid, or the file it was applied from
+    /// exists but does not read cleanly. `nil` when nothing keeps it: its file is gone, or reads
+    /// cleanly and no longer declares it, and only then may it be deleted.
+    static func kept(_ spec: AppliedSpec, _ manifests: ManifestSet) -> [Diagnostic]? {
+        if let document = manifests.documents.first(where: { !$0.isValid && $0.name == spec.name }) {
+            return document.diagnostics.filter { $0.severity == .error }
+        }
+        return manifests.brokenFiles[ManifestSet.fileName(spec.file)]
     }
 
     public static func plan(_ input: Input) -> Plan {
@@ -49,7 +59,10 @@ public enum Planner {
             planned.insert(pipeline.name)
             let change: PipelineChange
             if let previous = applied[pipeline.name] {
-                let fields = SpecDiff.changes(from: previous.pipeline, to: pipeline)
+                var fields = SpecDiff.changes(from: previous.pipeline, to: pipeline)
+                if ManifestSet.fileName(previous.file) != ManifestSet.fileName(file) {
+                    fields.insert(FieldChange(path: "manifest", old: previous.file, new: file, sensitive: false), at: 0)
+                }
                 change = fields.isEmpty ? .unchanged : .update(fields)
             } else {
                 change = .create
@@ -60,20 +73,32 @@ public enum Planner {
             guard let name = document.name, !planned.contains(name) else { continue }
             planned.insert(name)
             let diagnostics = document.diagnostics.filter { $0.severity == .error }
-            var plan = PipelinePlan(name: name, file: document.file, change: .invalid(diagnostics), effective: applied[name]?.pipeline)
-            plan.notes.append(applied[name] == nil ? "never applied: nothing runs until the manifest is fixed"
-                                                   : "the last applied spec (generation \(applied[name]!.generation)) stays in force")
-            plans.append(planFiles(plan, input))
+            plans.append(planFiles(invalid(name, file: document.file, diagnostics, applied: applied[name]), input))
         }
         for spec in input.applied where !planned.contains(spec.name) {
-            plans.append(PipelinePlan(name: spec.name, file: spec.file, change: .delete, effective: nil,
-                                      notes: ["its manifest is gone; its ledger is kept"]))
+            planned.insert(spec.name)
+            if let diagnostics = kept(spec, input.manifests) {
+                var plan = invalid(spec.name, file: spec.file, diagnostics, applied: spec)
+                plan.notes.insert("its manifest file does not read cleanly: nobody can tell what it declares now", at: 0)
+                plans.append(planFiles(plan, input))
+            } else {
+                plans.append(PipelinePlan(name: spec.name, file: spec.file, change: .delete, effective: nil,
+                                          notes: ["its manifest is gone; its ledger is kept"]))
+            }
         }
         var refusal: String?
-        if input.manifests.documents.isEmpty, !input.applied.isEmpty, !input.allowEmpty {
-            refusal = "no manifest found, but \(input.applied.count) pipeline\(input.applied.count == 1 ? " is" : "s are") applied: refusing to delete everything (is the folder right? pass --allow-empty to confirm)"
+        let deletions = plans.filter { $0.change == .delete }.count
+        if input.manifests.documents.isEmpty, deletions > 0, deletions == input.applied.count, !input.allowEmpty {
+            refusal = "no manifest found, but \(deletions) pipeline\(deletions == 1 ? " is" : "s are") applied: refusing to delete everything (is the folder right? pass --allow-empty to confirm)"
         }
         return Plan(pipelines: plans.sorted { $0.name < $1.name }, diagnostics: input.manifests.diagnostics, refusal: refusal)
+    }
+
+    /// The plan of a pipeline whose manifest cannot be used: the last applied spec, if any, stays in force.
+    private static func invalid(_ name: String, file: String, _ diagnostics: [Diagnostic], applied: AppliedSpec?) -> PipelinePlan {
+        PipelinePlan(name: name, file: file, change: .invalid(diagnostics), effective: applied?.pipeline,
+                     notes: [applied.map { "the last applied spec (generation \($0.generation)) stays in force" }
+                             ?? "never applied: nothing runs until the manifest is fixed"])
     }
 
     private static func planFiles(_ plan: PipelinePlan, _ input: Input) -> PipelinePlan {

@@ -20,6 +20,8 @@ struct Status: ParsableCommand {
 
     struct PipelineStatus: Encodable {
         var name: String
+        /// The plan's symbol for the pipeline: `!` invalid manifest, `+` not applied yet, `~` changes pending, `-` manifest removed.
+        var symbol: String
         var manifest: String?
         var generation: Int?
         var condition: String
@@ -40,27 +42,31 @@ struct Status: ParsableCommand {
     func run() throws {
         let manifests = try state.loadManifests()
         let store = try state.openStore()
-        let applied = Dictionary(try store.appliedSpecs().map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        var names = Set(applied.keys)
-        manifests.documents.compactMap(\.name).forEach { names.insert($0) }
+        let applied = try store.appliedSpecs()
+        let generations = Dictionary(applied.map { ($0.name, $0.generation) }, uniquingKeysWith: { first, _ in first })
+        // The planner decides what each pipeline's manifest means, as it does for plan and reconcile.
+        let plan = Planner.plan(Planner.Input(manifests: manifests, applied: applied, observed: [:], ledgers: [:], now: Date(), allowEmpty: true))
         var statuses: [PipelineStatus] = []
-        for name in names.sorted() {
-            let document = manifests.documents.first { $0.name == name }
-            var status = PipelineStatus(name: name, manifest: document?.file ?? applied[name]?.file, generation: applied[name]?.generation,
+        for pipeline in plan.pipelines {
+            let name = pipeline.name
+            var status = PipelineStatus(name: name, symbol: pipeline.change.symbol, manifest: pipeline.file, generation: generations[name],
                                         condition: "Ready=True", contents: [:], lastRuns: [])
-            if let document, !document.isValid {
+            switch pipeline.change {
+            case .invalid(let diagnostics):
                 status.condition = "Ready=False"
                 status.reason = "InvalidManifest"
-                status.message = document.diagnostics.first { $0.severity == .error }?.description
-            } else if document == nil {
+                status.message = (diagnostics.map(\.description) + pipeline.notes).joined(separator: "\n    ")
+            case .delete:
                 status.condition = "Ready=False"
                 status.reason = "ManifestRemoved"
-            } else if applied[name] == nil {
+            case .create:
                 status.condition = "Ready=Unknown"
                 status.reason = "NotApplied"
-            } else if applied[name]?.pipeline != document?.pipeline {
+            case .update:
                 status.condition = "Ready=Unknown"
                 status.reason = "ChangesPending"
+            case .unchanged:
+                break
             }
             for entry in try store.ledger(pipeline: name).values { status.contents[entry.state.rawValue, default: 0] += 1 }
             status.lastRuns = try store.runs(pipeline: name, limit: runs).map {
@@ -75,7 +81,7 @@ struct Status: ParsableCommand {
             if statuses.isEmpty { Terminal.out("No pipelines.") }
             for status in statuses {
                 let generation = status.generation.map { "generation \($0)" } ?? "never applied"
-                Terminal.out("\(status.name) (\(status.manifest ?? "no manifest")): \(status.condition)\(status.reason.map { " \($0)" } ?? ""), \(generation)")
+                Terminal.out("\(status.symbol) \(status.name) (\(status.manifest ?? "no manifest")): \(status.condition)\(status.reason.map { " \($0)" } ?? ""), \(generation)")
                 if let message = status.message { Terminal.out("    \(message)") }
                 let counts = LedgerState.allCases.compactMap { state in status.contents[state.rawValue].map { "\($0) \(state.rawValue)" } }
                 Terminal.out("    contents: \(counts.isEmpty ? "none" : counts.joined(separator: ", "))")
