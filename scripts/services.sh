@@ -6,6 +6,9 @@
 #   ORCHESTRATOR_TEST_ES_TLS_URL   the same over https, with a self-signed certificate for 127.0.0.1
 #   ORCHESTRATOR_TEST_ES_CAFILE    that certificate
 #   ORCHESTRATOR_TEST_PYTHON       a Python with openpyxl, for spreadsheets written by a real library
+#   ORCHESTRATOR_TEST_PODMAN_IMAGE an image built from Debian's busybox-static, in a podman (with runc)
+#                                  whose storage and configuration are in .build/test-services/podman:
+#   CONTAINERS_CONF, CONTAINERS_STORAGE_CONF  that podman's configuration files
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run_dir="$PWD/.build/test-services"
@@ -82,9 +85,42 @@ CONF
   else
     echo "services: nginx is not installed; basic auth is not tested" >&2
   fi
+  containers
+}
+
+# A real container runtime: podman with runc (crun refuses this machine's hybrid cgroups), its
+# storage in a folder of ours (so the tests see only their own containers), default ulimits
+# within the hard limits, and an image imported from busybox-static (no registry is reachable).
+containers() {
+  local missing=()
+  command -v podman >/dev/null || missing+=(podman)
+  command -v runc >/dev/null || missing+=(runc)
+  [ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 && ldd /bin/busybox 2>&1 | grep -q "not a dynamic" || missing+=(busybox-static)
+  if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ]; then
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 \
+      || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; }; } || true
+  fi
+  command -v podman >/dev/null && command -v runc >/dev/null || { echo "services: podman or runc is not installed; container runs are not tested" >&2; return; }
+  local dir="$run_dir/podman"
+  mkdir -p "$dir/image/bin"
+  printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n[engine]\nruntime = "runc"\n' > "$dir/containers.conf"
+  printf '[storage]\ndriver = "vfs"\ngraphroot = "%s/graph"\nrunroot = "%s/run"\n' "$dir" "$dir" > "$dir/storage.conf"
+  export CONTAINERS_CONF="$dir/containers.conf" CONTAINERS_STORAGE_CONF="$dir/storage.conf"
+  cp /bin/busybox "$dir/image/bin/busybox"
+  for tool in sh cat sleep printf env ls echo test sha256sum wc; do ln -sf busybox "$dir/image/bin/$tool"; done
+  tar -C "$dir/image" -cf "$dir/image.tar" .
+  if podman import "$dir/image.tar" localhost/orchestrator-test:busybox >"$dir/import.log" 2>&1; then
+    echo "export CONTAINERS_CONF=$CONTAINERS_CONF CONTAINERS_STORAGE_CONF=$CONTAINERS_STORAGE_CONF"
+    echo "export ORCHESTRATOR_TEST_PODMAN_IMAGE=localhost/orchestrator-test:busybox"
+  else
+    echo "services: podman cannot import an image; container runs are not tested: $(cat "$dir/import.log")" >&2
+  fi
 }
 
 stop() {
+  if [ -f "$run_dir/podman/storage.conf" ] && command -v podman >/dev/null; then
+    CONTAINERS_CONF="$run_dir/podman/containers.conf" CONTAINERS_STORAGE_CONF="$run_dir/podman/storage.conf" podman rm -af >/dev/null 2>&1 || true
+  fi
   [ -f "$run_dir/nginx.pid" ] && kill "$(cat "$run_dir/nginx.pid")" 2>/dev/null || true
   [ -f "$run_dir/osmem.pid" ] && kill "$(cat "$run_dir/osmem.pid")" 2>/dev/null || true
   rm -f "$run_dir/nginx.pid" "$run_dir/osmem.pid"

@@ -30,6 +30,7 @@ struct CSVReaderTests {
         #expect(try records("\u{FEFF}a;b\r\n1;2\r\n\r\n3;4", delimiter: ";") == [["a", "b"], ["1", "2"], ["3", "4"]])
         #expect(try records("a,b\r1,2\r") == [["a", "b"], ["1", "2"]])
         #expect(try records("a,,c\n,\n") == [["a", "", "c"], ["", ""]])
+        #expect(try records("a,b\n   \n\t\n1, 2\n") == [["a", "b"], ["1", " 2"]], "lines of whitespace are blank, as for pandas")
     }
 
     @Test func recordsKnowTheirLine() throws {

@@ -9,14 +9,14 @@ struct ETLWorkspace {
     let root: URL
     let index: String
 
-    init() throws {
+    init(types: String? = nil) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("default-etl-\(UUID().uuidString)")
         index = "test-" + UUID().uuidString.prefix(8).lowercased()
         try FileManager.default.createDirectory(at: root.appendingPathComponent("config"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: root.appendingPathComponent("data/default"), withIntermediateDirectories: true)
-        try write("config/parameters.json", "{\"process\": {\"default\": {\"class\": \"pypel.Process\", \"path\": \"default\", \"index_pattern\": \"\(index)\"}}}")
+        try write("config/parameters.json", "{\"process\": {\"default\": {\"class\": \"pypel.Process\", \"path\": \"default\", \"index_pattern\": \"\(index)\"\(types.map { ", \"types\": \"\($0)\"" } ?? "")}}}")
         try write("config/config.json", "{\"path_to_data\": \"\(root.path)/data/\", \"kibana_info\": \"\", \"host\": \"\", \"port\": \"\", \"user\": \"\", \"pwd\": \"\", \"scheme\": \"http\"}")
-        try write("config/index_mappings.json", "{\"mappings\": {\"properties\": {\"amount\": {\"type\": \"double\"}, \"_source_file\": {\"type\": \"keyword\"}}}}")
+        try write("config/index_mappings.json", "{\"mappings\": {\"properties\": {\"AMOUNT\": {\"type\": \"double\"}, \"_source_file\": {\"type\": \"keyword\"}}}}")
     }
 
     func remove() { try? FileManager.default.removeItem(at: root) }

@@ -7,7 +7,7 @@ import Testing
 struct ElasticsearchTests {
     let server = TestServers.elasticsearch ?? ""
 
-    @Test func loadsCountsTypesAndStableIDs() async throws {
+    @Test func loadsTheLegacyShapeWithStableIDs() async throws {
         let workspace = try ETLWorkspace()
         defer { workspace.remove() }
         try workspace.write("data/default/sales.csv", "id;name;amount;paid\n1;Alice;12.5;true\n2;Bob;7;false\n3;\"Chloé; Jr\";;TRUE\n")
@@ -15,12 +15,11 @@ struct ElasticsearchTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "sales.csv: 3 rows → \(workspace.index): 3 loaded, 0 failed (UTF-8, delimiter ';')\n")
         #expect(try await TestServers.count(workspace.index) == 3)
-        let search = try await TestServers.json("GET", "\(server)/\(workspace.index)/_search?q=name:Bob")
-        let hit = try #require(((search["hits"] as? [String: Any])?["hits"] as? [[String: Any]])?.first)
+        let hit = try await Self.hit(server, workspace.index, "NAME:Bob")
         let source = try #require(hit["_source"] as? [String: Any])
-        #expect(source["amount"] as? Double == 7)
-        #expect(source["paid"] as? Bool == false)
-        #expect(source["id"] as? Int == 2)
+        #expect(source["AMOUNT"] as? String == "7", "the legacy ETL's text, coerced by the index's double mapping")
+        #expect(source["PAID"] as? String == "false")
+        #expect(source["ID"] as? String == "2")
         #expect(source["_source_file"] as? String == "sales.csv")
         #expect((source["_source_sha256"] as? String)?.count == 64)
         #expect((hit["_id"] as? String)?.count == 40)
@@ -28,6 +27,41 @@ struct ElasticsearchTests {
         let again = try workspace.run(["--sink", server])
         #expect(again.status == 0)
         #expect(try await TestServers.count(workspace.index) == 3, "reloading the same file must not duplicate documents")
+    }
+
+    @Test func typesInferredOnRequest() async throws {
+        let workspace = try ETLWorkspace(types: "infer")
+        defer { workspace.remove() }
+        try workspace.write("data/default/sales.csv", "id;name;amount;paid\n1;Alice;12.5;true\n2;Bob;7;false\n")
+        #expect(try workspace.run(["-c", "--sink", server]).status == 0)
+        let source = try #require(try await Self.hit(server, workspace.index, "NAME:Bob")["_source"] as? [String: Any])
+        #expect(source["AMOUNT"] as? Double == 7)
+        #expect(source["PAID"] as? Bool == false)
+        #expect(source["ID"] as? Int == 2)
+    }
+
+    /// The legacy shape keeps a shared index loadable whatever each file's values look like;
+    /// typing per file makes the second file's codes collide with the first file's mapping.
+    @Test func filesOfDifferentLooksShareAnIndex() async throws {
+        let communes = [("communes_a.csv", "code_insee,nom\n75056,Paris\n13055,Marseille\n"),
+                        ("communes_b.csv", "code_insee,nom\n2A004,Ajaccio\n01001,L'Abergement\n")]
+        let legacy = try ETLWorkspace()
+        defer { legacy.remove() }
+        for (name, text) in communes { try legacy.write("data/default/\(name)", text) }
+        #expect(try legacy.run(["-c", "--sink", server]).status == 0)
+        #expect(try await TestServers.count(legacy.index) == 4)
+
+        let inferred = try ETLWorkspace(types: "infer")
+        defer { inferred.remove() }
+        for (name, text) in communes { try inferred.write("data/default/\(name)", text) }
+        let result = try inferred.run(["-c", "--sink", server])
+        #expect(result.status == 1, "the documented risk of types: infer")
+        #expect(try await TestServers.count(inferred.index) < 4)
+    }
+
+    static func hit(_ server: String, _ index: String, _ query: String) async throws -> [String: Any] {
+        let search = try await TestServers.json("GET", "\(server)/\(index)/_search?q=\(query)")
+        return try #require(((search["hits"] as? [String: Any])?["hits"] as? [[String: Any]])?.first)
     }
 
     @Test func aRejectedDocumentIsReportedAndFailsTheRun() async throws {
@@ -38,7 +72,7 @@ struct ElasticsearchTests {
         #expect(result.status == 1)
         #expect(result.stdout.contains("0 loaded, 1 failed"))
         #expect(result.stderr.contains("bad.csv: rejected:"))
-        #expect(result.stderr.contains("amount"))
+        #expect(result.stderr.contains("AMOUNT"))
     }
 
     @Test func recreateAppliesTheMappingsAndEmptiesTheIndex() async throws {
@@ -52,7 +86,7 @@ struct ElasticsearchTests {
         #expect(try await TestServers.count(workspace.index) == 1)
         let mapping = try await TestServers.json("GET", "\(server)/\(workspace.index)/_mapping")
         let properties = ((mapping[workspace.index] as? [String: Any])?["mappings"] as? [String: Any])?["properties"] as? [String: Any]
-        #expect((properties?["amount"] as? [String: Any])?["type"] as? String == "double")
+        #expect((properties?["AMOUNT"] as? [String: Any])?["type"] as? String == "double")
         #expect((properties?["_source_file"] as? [String: Any])?["type"] as? String == "keyword")
     }
 
@@ -118,10 +152,12 @@ struct ElasticsearchTests {
         let result = try workspace.run(["-c", "--sink", server])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "book.xlsx: 3 rows → \(workspace.index): 3 loaded, 0 failed (UTF-8, sheet \"Ventes\")\n")
-        let search = try await TestServers.json("GET", "\(server)/\(workspace.index)/_search?q=name:Bob")
-        let source = try #require((((search["hits"] as? [String: Any])?["hits"] as? [[String: Any]])?.first)?["_source"] as? [String: Any])
-        #expect(source["when"] as? String == "2024-03-02T13:45:00")
-        #expect(source["id"] as? Int == 2)
-        #expect(source["ok"] as? Bool == false)
+        let source = try #require(try await Self.hit(server, workspace.index, "NAME:Bob")["_source"] as? [String: Any])
+        #expect(source["WHEN"] as? String == "2024-03-02 13:45:00", "as pandas prints a datetime")
+        #expect(source["ID"] as? String == "2")
+        #expect(source["AMOUNT"] as? String == "7")
+        #expect(source["OK"] as? String == "False")
+        let chloe = try #require(try await Self.hit(server, workspace.index, "NAME:Chloé")["_source"] as? [String: Any])
+        #expect(chloe["WHEN"] is NSNull && chloe["AMOUNT"] is NSNull)
     }
 }

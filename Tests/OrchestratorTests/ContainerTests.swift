@@ -10,6 +10,7 @@ struct ContainerTests {
             #!/bin/sh
             out="\(workspace.path("out"))"
             if [ "$1" = kill ]; then echo "$2" >> "$out/killed"; exit 0; fi
+            if [ "$1" = rm ]; then exit 0; fi
             printf '%s\\n' "$@" > "$out/args"
             while [ $# -gt 0 ]; do
               if [ "$1" = --env-file ]; then cp "$2" "$out/env"; fi

@@ -23,8 +23,9 @@ final class DaemonProcess {
     }
 
     /// Starts a daemon and waits until it has planned its backlog.
-    static func start(_ workspace: Workspace, arguments: [String] = [], environment: [String: String] = [:]) async throws -> DaemonProcess {
-        let daemon = try DaemonProcess(workspace, arguments: arguments, environment: environment)
+    static func start(_ workspace: Workspace, arguments: [String] = [], environment: [String: String] = [:],
+                      log: String = "out/daemon.log") async throws -> DaemonProcess {
+        let daemon = try DaemonProcess(workspace, arguments: arguments, environment: environment, log: log)
         try await waitUntil("the daemon runs") { daemon.log.contains("\"message\":\"running\"") || !daemon.process.isRunning }
         #expect(daemon.process.isRunning, "the daemon stopped: \(daemon.log)")
         return daemon

@@ -207,10 +207,12 @@ public final class CSVReader {
         quoteSeen = false
     }
 
-    /// Ends the current record; `nil` for a blank line, which is skipped.
+    /// Ends the current record; `nil` for a blank line, which is skipped: an empty line, or one
+    /// of spaces and tabs only (as pandas' tokenizer skips them).
     private func endRecord() -> CSVRecord? {
+        let whitespace = ends.isEmpty && !quoteSeen && field.allSatisfy { ($0 == 0x20 || $0 == 0x09) && $0 != delimiter }
         endField()
-        let record = recordHasContent || ends.count > 1 ? CSVRecord(line: recordLine, bytes: field, ends: ends) : nil
+        let record = (recordHasContent && !whitespace) || ends.count > 1 ? CSVRecord(line: recordLine, bytes: field, ends: ends) : nil
         recordHasContent = false
         line += 1
         recordLine = line

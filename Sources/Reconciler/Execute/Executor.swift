@@ -104,7 +104,9 @@ public struct Executor: Sendable {
             if shim != nil {
                 try? FileManager.default.createDirectory(atPath: PathResolution.directory(of: statusFile), withIntermediateDirectories: true)
             }
-            outcome = await spawn(argv, statusFile: statusFile, environment: context.environment(parent: parentEnvironment, resolved: resolved),
+            let environment = containerName == nil ? context.environment(parent: parentEnvironment, resolved: resolved)
+                                                    : context.clientEnvironment(parent: parentEnvironment)
+            outcome = await spawn(argv, statusFile: statusFile, environment: environment,
                                   workingDirectory: workingDirectory, timeout: request.pipeline.spec.run.timeout,
                                   containerName: containerName, runtime: containerRuntime(request.pipeline), log: log, started: started)
         } catch {
@@ -139,7 +141,7 @@ public struct Executor: Sendable {
             for template in argv { rendered.append(try render(template)) }
             return (rendered, nil)
         case .container(let spec):
-            let name = "orchestrator-\(request.pipeline.name)-\(request.runID)"
+            let name = Executor.containerName(pipeline: request.pipeline.name, runID: request.runID)
             var argv = [spec.runtime.rawValue, "run", "--rm", "--name", name, "--env-file", context.envFile]
             for option in spec.options { argv.append(try render(option)) }
             for volume in spec.volumes { argv += ["-v", try render(volume)] }
@@ -206,7 +208,7 @@ public struct Executor: Sendable {
             let first = await tasks.next() ?? .failed("no result")
             tasks.cancelAll()
             if case .timedOut = first, let containerName, let runtime {
-                Executor.killContainer(runtime: runtime, name: containerName)
+                Executor.removeContainer(runtime: runtime, name: containerName)
             }
             while await tasks.next() != nil {}
             return first
@@ -224,15 +226,23 @@ public struct Executor: Sendable {
 
     static let programs = ProgramResolver()
 
-    /// `docker kill NAME` (or podman), best effort: the container may already be gone.
-    static func killContainer(runtime: String, name: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [runtime, "kill", name]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try? process.run()
-        process.waitUntilExit()
+    /// The name of the container of a run, derived from the run so that a later orchestrator
+    /// can find the container a dead one left behind.
+    static func containerName(pipeline: String, runID: String) -> String { "orchestrator-\(pipeline)-\(runID)" }
+
+    /// `docker kill NAME` then `docker rm -f NAME` (or podman), best effort (the container may
+    /// already be gone): killing the client leaves its container running, and a container killed
+    /// while its client is gone is not removed by `--rm`.
+    static func removeContainer(runtime: String, name: String) {
+        for arguments in [["kill", name], ["rm", "-f", name]] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [runtime] + arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try? process.run()
+            process.waitUntilExit()
+        }
     }
 }
 

@@ -24,6 +24,31 @@ struct RunContext: Sendable {
         return result
     }
 
+    /// The environment of a container client (`docker`, `podman`): the variables that configure
+    /// it, from the orchestrator's own environment (`DOCKER_HOST`, `DOCKER_CONFIG`,
+    /// `CONTAINERS_CONF`, `CONTAINER_HOST`, `XDG_RUNTIME_DIR`, proxies…), then `ORCHESTRATOR_*`.
+    /// Not `run.env`: the container gets that through the env file, and the client has no use for
+    /// the secrets in it.
+    func clientEnvironment(parent: [String: String]) -> [(String, String)] {
+        var result: [(String, String)] = parent
+            .filter { RunContext.configuresContainerClients($0.key) }
+            .sorted { $0.key < $1.key }
+            .map { ($0.key, $0.value) }
+        result += [("ORCHESTRATOR_FILE", file), ("ORCHESTRATOR_FILE_SHA256", sha256),
+                   ("ORCHESTRATOR_PIPELINE", pipeline.name), ("ORCHESTRATOR_RUN_ID", runID)]
+        return result
+    }
+
+    /// Whether a variable configures container clients and the tools they call (runtimes,
+    /// credential helpers, registries through proxies).
+    static func configuresContainerClients(_ name: String) -> Bool {
+        let exact: Set<String> = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR",
+                                  "REGISTRY_AUTH_FILE", "STORAGE_DRIVER", "STORAGE_OPTS", "DBUS_SESSION_BUS_ADDRESS",
+                                  "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"]
+        let prefixes = ["DOCKER_", "CONTAINERS_", "CONTAINER_", "PODMAN_", "BUILDAH_", "XDG_", "LC_"]
+        return exact.contains(name) || prefixes.contains { name.hasPrefix($0) }
+    }
+
     /// `run.env` with secrets read and references rendered (validation excluded cycles).
     func resolvedEnv(parent: [String: String]) throws(RunSetupError) -> [(String, String)] {
         var resolved: [String: String] = [:]

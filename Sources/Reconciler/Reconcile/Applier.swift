@@ -56,8 +56,11 @@ public struct Applier: Sendable {
                 lastRun = run
                 if let recorded = executor.recordedOutcome(pipeline: run.pipeline, runID: run.id) {
                     outcome = recorded
-                } else if let group = run.processGroup, group > 0 {
-                    kill(-group, SIGKILL)
+                } else {
+                    if let group = run.processGroup, group > 0 { kill(-group, SIGKILL) }
+                    if case .container(let container) = specs[run.pipeline]?.pipeline.spec.run.target {
+                        Executor.removeContainer(runtime: container.runtime.rawValue, name: Executor.containerName(pipeline: run.pipeline, runID: run.id))
+                    }
                 }
                 try store.finishRun(id: run.id, outcome: outcome, endedAt: now, logTail: run.logTail)
                 try? FileManager.default.removeItem(atPath: executor.statusFile(pipeline: run.pipeline, runID: run.id))
