@@ -71,9 +71,11 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // A progress line for people at a terminal, shared by the executables.
+        .target(name: "ProgressDisplay"),
         .executableTarget(
             name: "default-etl",
-            dependencies: ["ETL", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["ETL", "ProgressDisplay", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "orchestrator",
@@ -81,6 +83,7 @@ let package = Package(
                 "Model",
                 "Reconciler",
                 "HTTPServer",
+                "ProgressDisplay",
                 "orchestrator-shim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -89,8 +92,8 @@ let package = Package(
         ),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "YAML"]),
-        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "Model"]),
-        .testTarget(name: "ETLTests", dependencies: ["ETL", "default-etl"]),
+        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "Model", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ETLTests", dependencies: ["ETL", "default-etl", "ProgressDisplay"]),
         .testTarget(name: "OrchestratorTests", dependencies: ["orchestrator", "orchestrator-shim"]),
     ],
     swiftLanguageModes: [.v6]

@@ -6,10 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 
-swift build --product orchestrator 2>&1 | grep -E "error|warning: |Build" || true
-swift build --product default-etl 2>&1 | grep -E "error|warning: |Build" || true
+# One build for both products (orchestrator and default-etl), its progress shown as it goes: a
+# first build compiles about a thousand files and takes several minutes.
+echo "== swift build (the first build takes several minutes; later ones seconds)"
+swift build || { echo "run: the build failed" >&2; exit 1; }
 bin=$(swift build --show-bin-path)
-[ -x "$bin/orchestrator" ] && [ -x "$bin/default-etl" ] || { echo "run: the build failed" >&2; exit 1; }
 export PATH="$bin:$PATH"
 
 mkdir -p data/default

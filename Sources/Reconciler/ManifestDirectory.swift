@@ -13,7 +13,12 @@ public enum ManifestDirectory {
 
         public var description: String {
             switch self {
-            case .notFound(let path): return "\(path): error: no such folder"
+            case .notFound(let path):
+                return """
+                    \(path): error: no such folder of pipeline manifests
+                      point at yours with --pipelines DIR, or make one from legacy watcher configs with
+                      orchestrator convert CONFIG.conf... -o \(path)
+                    """
             case .notADirectory(let path): return "\(path): error: not a folder"
             }
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ETL
 import Foundation
+import ProgressDisplay
 
 /// `default-etl`: the minimal pypel process (headers trimmed, empty cells to null, one type per
 /// column), from CSV or Excel files into Elasticsearch, idempotently.
@@ -19,8 +20,10 @@ struct DefaultETL: AsyncParsableCommand {
             Without --sink and with no Elasticsearch host configured, the bulk bodies go to \
             <path_to_data>/output/default-etl.ndjson. \
             Exit codes: 0 every row of every file loaded; 1 a row or a file failed, or a bad \
-            configuration; 64 bad usage.
-            """
+            configuration; 64 bad usage. On a terminal, a progress line on standard error shows \
+            rows, the file's size, rows per second and the time left.
+            """,
+        version: ETLVersion.current
     )
 
     @Option(name: .short, help: "The process of parameters.json to run, or all.")
@@ -75,15 +78,19 @@ struct DefaultETL: AsyncParsableCommand {
             for (_, process) in selected {
                 if create { try await target.recreate(index: process.indexPattern, body: configuration.indexBody) }
                 let paths = files.isEmpty ? DefaultETL.folderFiles(configuration.connection.pathToData, process.path) : files
-                let loader = Loader(sink: target)
+                let meter = LoadMeter()
+                var loader = Loader(sink: target)
+                if let meter { loader.progress = { meter.report($0) } }
                 for path in paths {
                     do {
                         let table = try Tables.open(path)
                         let summary = try await loader.load(table, index: process.indexPattern, sha256: DefaultETL.knownSHA(for: path, environment), values: process.types)
+                        meter?.clear()
                         print(summary.line)
                         summary.problems.forEach { DefaultETL.err("  \($0)") }
                         if !summary.succeeded { allLoaded = false }
                     } catch let error as ETLError {
+                        meter?.clear()
                         // The sink is shared: when it fails, the other files would fail the same way.
                         if case .sink = error { throw error }
                         DefaultETL.err("error: \(error)")

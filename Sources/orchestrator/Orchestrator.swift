@@ -10,6 +10,7 @@ struct Orchestrator: AsyncParsableCommand {
             Exit codes: 0 success; 1 invalid input (manifests, legacy configs) or a failed run; \
             64 bad command-line usage.
             """,
+        version: "0.6.0",
         subcommands: [Validate.self, Convert.self, PlanCommand.self, Reconcile.self, Run.self, Status.self, LedgerCommand.self, RetryCommand.self, ForgetCommand.self]
     )
 }

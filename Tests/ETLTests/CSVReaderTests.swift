@@ -138,3 +138,21 @@ struct TypingTests {
         #expect(!XLSXTable.isDateFormat("#,##0.00 [$€-40C]"))
     }
 }
+
+@Suite("UTF-8 validation in chunks")
+struct UTF8ValidatorTests {
+    @Test func sequencesSplitBetweenChunksAndInvalidBytes() {
+        let text = Array("Chloé → 🚀 ok".utf8)
+        for split in 0...text.count {
+            var validator = UTF8Validator()
+            let first = validator.add(Data(text[..<split])), second = validator.add(Data(text[split...]))
+            #expect(first && second && validator.finish(), "split at \(split)")
+        }
+        var truncated = UTF8Validator()
+        let cutOff = truncated.add(Data(Array("é".utf8).prefix(1)))
+        #expect(cutOff && !truncated.finish(), "a sequence cut by the end of the file")
+        var latin1 = UTF8Validator()
+        let valid = latin1.add(Data([0x43, 0x68, 0x6C, 0x6F, 0xE9, 0x20, 0x80]))
+        #expect(!valid)
+    }
+}

@@ -42,6 +42,25 @@ struct LegacyGoldenTests {
         }
     }
 
+    /// Files the legacy ETL lost or garbled, read as documented in docs/default-etl.md.
+    @Test func whereWeDifferOnPurpose() throws {
+        let workspace = try ETLWorkspace()
+        defer { workspace.remove() }
+        try Data("nom;ville\nChlo\u{E9};S\u{E8}te\n".utf8.map { $0 }).write(to: URL(fileURLWithPath: workspace.path("data/default/a.csv")))
+        try Data([0x6E, 0x6F, 0x6D, 0x3B, 0x76, 0x69, 0x6C, 0x6C, 0x65, 0x0A, 0x43, 0x68, 0x6C, 0x6F, 0xE9, 0x3B, 0x80, 0x0A])
+            .write(to: URL(fileURLWithPath: workspace.path("data/default/b.csv")))
+        try workspace.write("data/default/c.csv", "a,b\n1,2\n3,4,5\n6,7\n")
+        let output = workspace.path("out.ndjson")
+        let result = try workspace.run(["--sink", "ndjson:" + output])
+        #expect(result.status == 1, "a skipped row fails the run")
+        #expect(result.stdout.contains("a.csv: 1 rows → \(workspace.index): 1 loaded, 0 failed (UTF-8, delimiter ';')"), "\(result.stdout)")
+        #expect(result.stdout.contains("b.csv: 1 rows → \(workspace.index): 1 loaded, 0 failed (Windows-1252, delimiter ';')"))
+        #expect(result.stdout.contains("c.csv: 3 rows → \(workspace.index): 2 loaded, 1 failed"))
+        #expect(result.stderr.contains("c.csv:3: 3 fields where the header has 2; row skipped"))
+        let documents = try Self.documents(String(contentsOfFile: output, encoding: .utf8)).map { String($0[..<$0.range(of: ",\"_source_file\"")!.lowerBound]) + "}" }
+        #expect(documents == [#"{"NOM":"Chloé","VILLE":"Sète"}"#, #"{"NOM":"Chloé","VILLE":"€"}"#, #"{"A":"1","B":"2"}"#, #"{"A":"6","B":"7"}"#])
+    }
+
     /// The document lines of `_bulk` bodies (every second line, after each action line).
     static func documents(_ bulk: String) throws -> [String] {
         let lines = bulk.split(separator: "\n").map(String.init)

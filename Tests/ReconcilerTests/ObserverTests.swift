@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 @testable import Reconciler
 import Model
@@ -70,5 +71,19 @@ struct ObserverTests {
         #expect(done?.nextAttemptAt == now.addingTimeInterval(10))
         #expect(try store.claim(pipeline: "p", sha256: "abc", owner: "two", run: nil, at: now) == nil, "not due yet")
         #expect(try store.claim(pipeline: "p", sha256: "abc", owner: "two", run: nil, at: now.addingTimeInterval(11)) != nil)
+    }
+}
+
+@Suite("SQLite state store")
+struct SQLiteStateStoreTests {
+    @Test func anUnknownLedgerStateIsAnErrorNeverPending() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString).db").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try SQLiteStateStore(path: path)
+        let sha = String(repeating: "a", count: 64)
+        try store.recordSeen(pipeline: "p", contents: [(sha256: sha, path: "a.csv")], at: Date())
+        #expect(try store.ledger(pipeline: "p")[sha]?.state == .pending)
+        try store.database.write { try $0.execute(sql: "UPDATE ledger SET state = 'archived' WHERE sha256 = ?", arguments: [sha]) }
+        #expect(throws: StateStoreError.unknownLedgerState(pipeline: "p", sha256: sha, state: "archived")) { try store.ledger(pipeline: "p") }
     }
 }

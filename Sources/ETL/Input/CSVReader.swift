@@ -67,6 +67,8 @@ public final class CSVReader {
     }
 
     private var handle: FileHandle?
+    /// Bytes read from the file so far (whole chunks), for progress.
+    private(set) var bytesRead: Int64 = 0
     private var chunk: [UInt8] = []
     private var position = 0
     private var started = false
@@ -96,6 +98,7 @@ public final class CSVReader {
             if position == chunk.count {
                 guard let data = try handle?.read(upToCount: CSVReader.chunkSize), !data.isEmpty else { return try finish() }
                 chunk = [UInt8](data)
+                bytesRead += Int64(data.count)
                 position = 0
                 if line == 1, recordLine == 1, field.isEmpty, chunk.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
                 continue

@@ -22,6 +22,12 @@ public struct TableRow {
 public protocol TableCursor: AnyObject {
     /// The next row, or `nil` at the end.
     func next() throws -> TableRow?
+    /// How many bytes of the file were read so far, when the reader knows it.
+    var bytesRead: Int64? { get }
+}
+
+extension TableCursor {
+    public var bytesRead: Int64? { nil }
 }
 
 /// A file that can be read as a table.
@@ -57,6 +63,8 @@ public struct CSVTable: TableFile {
 final class CSVCursor: TableCursor {
     private let reader: CSVReader
     init(_ reader: CSVReader) { self.reader = reader }
+
+    var bytesRead: Int64? { reader.bytesRead }
 
     func next() throws -> TableRow? {
         guard let record = try reader.next() else { return nil }

@@ -22,84 +22,87 @@ public struct FileSummary: Sendable {
     }
 }
 
+/// How far the load of one file got: the first pass counts and types the rows, the second
+/// sends them.
+public struct LoadProgress: Sendable {
+    public enum Phase: Sendable { case reading, loading }
+    public var file: String
+    public var phase: Phase
+    /// Rows read (first pass) or sent (second pass) so far.
+    public var rows: Int
+    /// The file's row count, known in the second pass.
+    public var totalRows: Int?
+    /// Bytes of the file read so far, when the rows are not counted beforehand.
+    public var bytesRead: Int64?
+    public var fileBytes: Int64?
+
+    public init(file: String, phase: Phase, rows: Int, totalRows: Int? = nil, bytesRead: Int64? = nil, fileBytes: Int64? = nil) {
+        self.file = file
+        self.phase = phase
+        self.rows = rows
+        self.totalRows = totalRows
+        self.bytesRead = bytesRead
+        self.fileBytes = fileBytes
+    }
+}
+
 /// Loads one table into an index: a first pass decides each column's type (and the text
 /// encoding), a second builds the documents and sends them in bounded batches.
 public struct Loader: Sendable {
     public var sink: any BulkSink
     public var maxDocuments: Int
     public var maxBytes: Int
+    /// Called every few thousand rows, for people watching a long load.
+    public var progress: (@Sendable (LoadProgress) -> Void)?
     public static let reportedProblems = 5
+    static let progressEvery = 8192
 
-    public init(sink: any BulkSink, maxDocuments: Int = 5000, maxBytes: Int = 8 << 20) {
+    public init(sink: any BulkSink, maxDocuments: Int = 5000, maxBytes: Int = 8 << 20, progress: (@Sendable (LoadProgress) -> Void)? = nil) {
         self.sink = sink
         self.maxDocuments = maxDocuments
         self.maxBytes = maxBytes
+        self.progress = progress
     }
 
     /// Loads `table` into `index`. With `.text` (the default), every value is the cell's text,
     /// as the legacy ETL sent it; with `.infer`, each column gets the narrowest JSON type of its values.
+    ///
+    /// A CSV file loaded as text is read once: its content hash and its encoding come from one
+    /// read of its bytes on another thread, and malformed rows are found while loading. Typing
+    /// (`.infer`) and spreadsheets (whose widest row names columns) take a first pass over the rows.
     public func load(_ table: any TableFile, index: String, sha256 knownSHA: String? = nil, values: ValueTyping = .text) async throws -> FileSummary {
         let name = (table.path as NSString).lastPathComponent
         var summary = FileSummary(file: name, index: index, details: table.details)
-        // The content hash (for ids and _source_sha256) is computed beside the first pass.
         let path = table.path
-        let hashing = Task.detached { try knownSHA ?? Loader.sha256(of: path) }
+        let fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
+        let singlePass = values == .text && !table.widensHeader
+        let digesting = Task.detached { try Loader.digest(of: path, knownSHA: knownSHA, validatingUTF8: singlePass) }
 
-        // Pass 1: header, column types, encoding, ragged rows.
         let cursor = try table.open()
         guard let header = try cursor.next() else {
-            hashing.cancel()
+            digesting.cancel()
             summary.problems.append("\(name): the file is empty")
             return summary
         }
-        var headerCells = Loader.headerTexts(header)
-        var types = [ColumnType](repeating: values == .text ? .legacyText : .empty, count: headerCells.count)
-        var valid = headerCells.allSatisfy(TextEncoding.isValidUTF8)
-        var skipped: Set<Int> = []
-        var emptyRows = 0
-        while let row = try cursor.next() {
-            summary.rows += 1
-            if row.cells.isEmpty { emptyRows += 1 }
-            if row.cells.count > headerCells.count {
-                if table.widensHeader {
-                    // A spreadsheet cell right of the header: pandas names its column `Unnamed: N`.
-                    headerCells += Array(repeating: [], count: row.cells.count - headerCells.count)
-                    types += Array(repeating: values == .text ? .legacyText : .empty, count: row.cells.count - types.count)
-                } else if row.cells[headerCells.count...].contains(where: { $0 != .empty }) {
-                    skipped.insert(row.line)
-                    if summary.problems.count < Loader.reportedProblems {
-                        summary.problems.append("\(name):\(row.line): \(row.cells.count) fields where the header has \(headerCells.count); row skipped")
-                    }
-                    continue
-                }
-            }
-            row.bytes.withUnsafeBufferPointer { buffer in
-                for (column, cell) in row.cells.prefix(types.count).enumerated() {
-                    guard case .text(let range) = cell else {
-                        types[column] = types[column].merged(with: cell.type)
-                        continue
-                    }
-                    let text = buffer[range]
-                    // Once a column is text, nothing narrows it again: skip classifying its values.
-                    if types[column] != .string && types[column] != .legacyText {
-                        types[column] = types[column].merged(with: text.isEmpty ? .empty : ColumnType.of(text))
-                    }
-                    if valid, !TextEncoding.isValidUTF8(text) { valid = false }
-                }
+        var shape = Shape(header: Loader.headerTexts(header), values: values)
+        if !singlePass {
+            while let row = try cursor.next() {
+                summary.rows += 1
+                if summary.rows % Loader.progressEvery == 0 { progress?(LoadProgress(file: name, phase: .reading, rows: summary.rows, fileBytes: fileBytes)) }
+                shape.add(row, widening: table.widensHeader, summary: &summary)
             }
         }
-        summary.encoding = valid ? .utf8 : .windows1252
-        let fields = FieldNames(header: FieldNames.pandas(headerCells.map { String(decoding: summary.encoding.utf8($0), as: UTF8.self) }))
-        types = types.map { $0 == .empty ? .string : $0 }
+        let digest = try await digesting.value
+        summary.encoding = (singlePass ? digest.isUTF8 && shape.headerIsUTF8 : shape.isUTF8) ? .utf8 : .windows1252
+        let fields = FieldNames(header: FieldNames.pandas(shape.header.map { String(decoding: summary.encoding.utf8($0), as: UTF8.self) }))
+        let types = shape.types.map { $0 == .empty ? .string : $0 }
         summary.columns = fields.fields.map { ($0.name, types[$0.column]) }
-        summary.failed = skipped.count
+        summary.failed = shape.skipped.count
         // A sheet of one column has no empty rows: pandas takes a row of one empty cell for a blank line.
         let skipsEmptyRows = fields.fields.count <= 1
-        if skipsEmptyRows { summary.rows -= emptyRows }
+        if skipsEmptyRows { summary.rows -= shape.emptyRows }
 
-        let sha = try await hashing.value
-
-        // Pass 2: documents, in batches.
+        // Documents, in batches.
         // `{"NAME":` for the first field, `,"NAME":` for the others, flattened: the hot loop copies
         // slices of one buffer instead of touching an array per field.
         var prefixes: [UInt8] = []
@@ -112,16 +115,28 @@ public struct Loader: Sendable {
         }
         let layout = FieldLayout(prefixes: prefixes, prefixEnds: prefixEnds, columns: fields.fields.map(\.column), types: types, encoding: summary.encoding)
         let action = Array("{\"index\":{\"_index\":".utf8) + Loader.quoted(index) + Array(",\"_id\":\"".utf8)
-        let source = Array(",\"_source_file\":".utf8) + Loader.quoted(name) + Array(",\"_source_sha256\":\"\(sha)\"}\n".utf8)
+        let source = Array(",\"_source_file\":".utf8) + Loader.quoted(name) + Array(",\"_source_sha256\":\"\(digest.sha256)\"}\n".utf8)
         var batch = JSONWriter()
-        let ids = DocumentIDs(sha: sha)
+        let ids = DocumentIDs(sha: digest.sha256)
         var inBatch = 0
         var rowNumber = 0
-        let rows = try table.open()
-        _ = try rows.next()
+        let rows = singlePass ? cursor : try table.open()
+        if !singlePass { _ = try rows.next() }
         while let row = try rows.next() {
             rowNumber += 1
-            if skipped.contains(row.line) || (skipsEmptyRows && row.cells.isEmpty) { continue }
+            if rowNumber % Loader.progressEvery == 0 {
+                progress?(LoadProgress(file: name, phase: .loading, rows: rowNumber, totalRows: singlePass ? nil : summary.rows,
+                                       bytesRead: singlePass ? rows.bytesRead : nil, fileBytes: fileBytes))
+            }
+            if singlePass {
+                summary.rows += 1
+                if shape.isRagged(row, summary: &summary) {
+                    summary.failed += 1
+                    continue
+                }
+            } else if shape.skipped.contains(row.line) || (skipsEmptyRows && row.cells.isEmpty) {
+                continue
+            }
             batch.bytes += action
             ids.write(row: rowNumber, into: &batch.bytes)
             batch.raw("\"}}\n")
@@ -134,6 +149,62 @@ public struct Loader: Sendable {
         }
         if inBatch > 0 { try await flush(&batch, &inBatch, &summary) }
         return summary
+    }
+
+    /// What the first pass learns of a table: its header (widened by spreadsheet rows), each
+    /// column's type, whether the text is UTF-8, the rows to skip.
+    struct Shape {
+        var header: [[UInt8]]
+        var types: [ColumnType]
+        let headerIsUTF8: Bool
+        var isUTF8: Bool
+        var skipped: Set<Int> = []
+        var emptyRows = 0
+        private let initialType: ColumnType
+
+        init(header: [[UInt8]], values: ValueTyping) {
+            self.header = header
+            initialType = values == .text ? .legacyText : .empty
+            types = Array(repeating: initialType, count: header.count)
+            headerIsUTF8 = header.allSatisfy(TextEncoding.isValidUTF8)
+            isUTF8 = headerIsUTF8
+        }
+
+        /// A row with more fields than the header, the extra ones not empty: a CSV row that
+        /// cannot be read as the header says. Reported (the first few), to be skipped.
+        func isRagged(_ row: TableRow, summary: inout FileSummary) -> Bool {
+            guard row.cells.count > header.count, row.cells[header.count...].contains(where: { $0 != .empty }) else { return false }
+            if summary.problems.count < Loader.reportedProblems {
+                summary.problems.append("\(summary.file):\(row.line): \(row.cells.count) fields where the header has \(header.count); row skipped")
+            }
+            return true
+        }
+
+        mutating func add(_ row: TableRow, widening: Bool, summary: inout FileSummary) {
+            if row.cells.isEmpty { emptyRows += 1 }
+            if row.cells.count > header.count, widening {
+                // A spreadsheet cell right of the header: pandas names its column `Unnamed: N`.
+                types += Array(repeating: initialType, count: row.cells.count - header.count)
+                header += Array(repeating: [], count: row.cells.count - header.count)
+            } else if isRagged(row, summary: &summary) {
+                skipped.insert(row.line)
+                return
+            }
+            row.bytes.withUnsafeBufferPointer { buffer in
+                for (column, cell) in row.cells.prefix(types.count).enumerated() {
+                    guard case .text(let range) = cell else {
+                        types[column] = types[column].merged(with: cell.type)
+                        continue
+                    }
+                    let text = buffer[range]
+                    // Once a column is text, nothing narrows it again: skip classifying its values.
+                    if types[column] != .string && types[column] != .legacyText {
+                        types[column] = types[column].merged(with: text.isEmpty ? .empty : ColumnType.of(text))
+                    }
+                    if isUTF8, !TextEncoding.isValidUTF8(text) { isUTF8 = false }
+                }
+            }
+        }
     }
 
     private func flush(_ batch: inout JSONWriter, _ count: inout Int, _ summary: inout FileSummary) async throws {
@@ -295,11 +366,71 @@ public struct Loader: Sendable {
 
     /// The SHA-256 of a file, streamed.
     public static func sha256(of path: String) throws -> String {
+        try digest(of: path, knownSHA: nil, validatingUTF8: false).sha256
+    }
+
+    /// What one read of a file's bytes tells: its SHA-256 (unless already known) and whether it
+    /// is valid UTF-8 (when asked). Reads nothing when neither is needed.
+    static func digest(of path: String, knownSHA: String?, validatingUTF8: Bool) throws -> (sha256: String, isUTF8: Bool) {
+        if let knownSHA, !validatingUTF8 { return (knownSHA, true) }
         guard let handle = FileHandle(forReadingAtPath: path) else { throw ETLError.input("\(path): cannot open the file") }
         defer { try? handle.close() }
         var hasher = SHA256()
-        while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty { hasher.update(data: data) }
-        return hex(hasher.finalize())
+        var validator = validatingUTF8 ? UTF8Validator() : nil
+        while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {
+            if knownSHA == nil { hasher.update(data: data) }
+            if validator != nil, !validator!.add(data) { validator = nil }
+            if knownSHA != nil, validator == nil { break }
+        }
+        let isUTF8 = validatingUTF8 ? validator?.finish() ?? false : true
+        return (knownSHA ?? hex(hasher.finalize()), isUTF8)
+    }
+}
+
+/// Validates UTF-8 fed in chunks, a sequence split between two chunks included.
+struct UTF8Validator {
+    private var carry: [UInt8] = []
+
+    /// Adds a chunk; false once the bytes so far are not UTF-8.
+    mutating func add(_ data: Data) -> Bool {
+        data.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            if carry.isEmpty, UTF8Validator.isASCII(bytes) { return true }
+            var joined = carry
+            joined.append(contentsOf: bytes)
+            // Keep back an incomplete sequence at the end for the next chunk.
+            var end = joined.count
+            var back = 0
+            while back < 3, end - back - 1 >= 0, joined[end - back - 1] & 0xC0 == 0x80 { back += 1 }
+            if end - back - 1 >= 0 {
+                let lead = joined[end - back - 1]
+                let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1
+                if length > back + 1 { end -= back + 1 }
+            }
+            carry = Array(joined[end...])
+            return TextEncoding.isValidUTF8(joined[..<end])
+        }
+    }
+
+    /// Whether nothing is left over at the end of the file.
+    func finish() -> Bool { carry.isEmpty }
+
+    /// Whether every byte is ASCII, eight bytes at a time.
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        var high: UInt64 = 0
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while index + 8 <= bytes.count {
+                high |= raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                index += 8
+            }
+        }
+        while index < bytes.count {
+            high |= UInt64(bytes[index])
+            index += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0
     }
 }
 

@@ -8,6 +8,8 @@ public struct Applier: Sendable {
     public let store: any StateStore
     public let executor: Executor
     public let owner: Owner
+    /// Called as each run is committed, for a progress display.
+    public var onFinished: (@Sendable (Finished) -> Void)?
 
     public init(store: any StateStore, executor: Executor, owner: Owner = .current) {
         self.store = store
@@ -162,8 +164,10 @@ public struct Applier: Sendable {
             // The outcome is in the ledger: the shim's record of it is no longer needed.
             if executor.shim != nil { try? FileManager.default.removeItem(atPath: executor.statusFile(pipeline: pipeline.name, runID: runID)) }
             let state = entry?.state ?? .failed
-            report.runs.append(Finished(pipeline: pipeline.name, path: file.path, runID: runID, outcome: result.outcome, state: state,
-                                        logFile: result.logFile, nextAttemptAt: entry?.nextAttemptAt, duration: duration))
+            let finished = Finished(pipeline: pipeline.name, path: file.path, runID: runID, outcome: result.outcome, state: state,
+                                    logFile: result.logFile, nextAttemptAt: entry?.nextAttemptAt, duration: duration)
+            report.runs.append(finished)
+            onFinished?(finished)
             // The ledger has committed the outcome: only now may the file move or go.
             let action: FileAction? = state == .succeeded ? pipeline.spec.onSuccess : state == .quarantined ? pipeline.spec.onFailure : nil
             if let action, let problem = FileActions.perform(action, on: file, of: pipeline, manifestFile: manifestFile, store: store) {

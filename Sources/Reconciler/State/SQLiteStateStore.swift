@@ -5,7 +5,7 @@ import Model
 /// The embedded state store: one SQLite file in WAL mode (readers never block the writer),
 /// versioned migrations, conditional updates for every ledger transition.
 public final class SQLiteStateStore: StateStore {
-    private let database: DatabasePool
+    let database: DatabasePool
     public let path: String
 
     /// Opens (creating if needed) the store at `path` and migrates it to the current schema.
@@ -142,7 +142,7 @@ public final class SQLiteStateStore: StateStore {
             var result: [String: LedgerEntry] = [:]
             let rows = try Row.fetchCursor(db, sql: "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ?", arguments: [pipeline])
             while let row = try rows.next() {
-                let entry = SQLiteStateStore.entry(row)
+                let entry = try SQLiteStateStore.entry(row)
                 result[entry.sha256] = entry
             }
             return result
@@ -175,7 +175,7 @@ public final class SQLiteStateStore: StateStore {
                     INSERT INTO runs (id, pipeline, sha256, path, started_at, process_group, owner, log_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """).execute(arguments: [run.id, run.pipeline, run.sha256, run.path, run.startedAt.timeIntervalSince1970, run.processGroup, owner, run.logFile])
             }
-            return try Row.fetchOne(db.cachedStatement(sql: "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ?"), arguments: [pipeline, sha256]).map(SQLiteStateStore.entry)
+            return try Row.fetchOne(db.cachedStatement(sql: "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ?"), arguments: [pipeline, sha256]).map { try SQLiteStateStore.entry($0) }
         }
     }
 
@@ -202,7 +202,7 @@ public final class SQLiteStateStore: StateStore {
                                  jitter: Double, at now: Date) throws -> LedgerEntry? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ? AND state = 'running' AND owner = ?"),
                                          arguments: [pipeline, sha256, owner]) else { return nil }
-        var entry = SQLiteStateStore.entry(row)
+        var entry = try SQLiteStateStore.entry(row)
         entry.owner = nil
         entry.lastExitCode = nil
         entry.lastSignal = nil
@@ -298,8 +298,14 @@ public final class SQLiteStateStore: StateStore {
         succeeded_at, succeeded_path, owner
         """
 
-    private static func entry(_ row: Row) -> LedgerEntry {
-        LedgerEntry(pipeline: row[0], sha256: row[1], state: LedgerState(rawValue: row[2]) ?? .pending, attempts: row[3],
+    /// A ledger row. A state this version does not know (written by a newer one, or by hand) is
+    /// an error: read as `pending`, it would make a finished content run again.
+    private static func entry(_ row: Row) throws(StateStoreError) -> LedgerEntry {
+        let stateName: String = row[2]
+        guard let state = LedgerState(rawValue: stateName) else {
+            throw .unknownLedgerState(pipeline: row[0], sha256: row[1], state: stateName)
+        }
+        return LedgerEntry(pipeline: row[0], sha256: row[1], state: state, attempts: row[3],
                     firstSeen: Date(timeIntervalSince1970: row[4]), lastSeen: Date(timeIntervalSince1970: row[5]), path: row[6],
                     nextAttemptAt: (row[7] as Double?).map(Date.init(timeIntervalSince1970:)),
                     lastExitCode: row[8], lastSignal: row[9], lastError: row[10],

@@ -1,6 +1,19 @@
 import Foundation
 import Model
 
+/// What a state store finds wrong with what it reads.
+public enum StateStoreError: Error, Equatable, CustomStringConvertible {
+    /// A ledger row whose state this version does not know.
+    case unknownLedgerState(pipeline: String, sha256: String, state: String)
+
+    public var description: String {
+        switch self {
+        case .unknownLedgerState(let pipeline, let sha256, let state):
+            return "the ledger row of \(pipeline)/sha256:\(sha256.prefix(12)) has the unknown state \"\(state)\" (written by a newer orchestrator?); refusing to guess"
+        }
+    }
+}
+
 /// The orchestrator's memory: applied specs, the ledger, observations, runs.
 ///
 /// A protocol so that the embedded SQLite store can be joined by a shared PostgreSQL one.

@@ -15,7 +15,8 @@ struct Reconcile: AsyncParsableCommand {
             Running it twice in a row, the second run does nothing. \
             Exit codes: 0 every run succeeded (or, with --dry-run, as plan); 1 a run failed, \
             invalid manifests, a refused plan or another error; 2 changes pending (--dry-run \
-            with --detailed-exitcode); 64 bad usage.
+            with --detailed-exitcode); 64 bad usage. On a terminal, a progress line on standard \
+            error shows the contents done of all, the failures, the rate and the time left.
             """
     )
 
@@ -37,7 +38,7 @@ struct Reconcile: AsyncParsableCommand {
         let manifests = try state.loadManifests()
         let store = try state.openStore()
         let executor = Executor(logDirectory: PathResolution.directory(of: Observer.absolute(state.statePath)) + "/logs", grace: .seconds(grace))
-        let applier = Applier(store: store, executor: executor)
+        var applier = Applier(store: store, executor: executor)
         let recovered = try applier.recover(now: Date())
         if recovered > 0 { Terminal.err("Recovered \(recovered) run\(recovered == 1 ? "" : "s") left by an orchestrator that stopped; they run again.") }
         let plan = try StateSnapshot(manifests: manifests, store: store, now: Date(), allowEmpty: planOptions.allowEmpty).plan
@@ -46,7 +47,10 @@ struct Reconcile: AsyncParsableCommand {
             Terminal.err("Error: \(refusal)")
             throw ExitCode.failure
         }
+        let meter = RunMeter(total: plan.pipelines.reduce(0) { $0 + $1.runnable.count })
+        if let meter { applier.onFinished = { meter.finished($0.outcome.isSuccess) } }
         let report = try await applier.apply(plan, now: Date())
+        meter?.clear()
         for run in report.runs {
             let mark = run.outcome.isSuccess ? "✓" : "✗"
             var line = "\(mark) \(run.pipeline)/\(run.path): \(run.outcome.description)"
