@@ -121,7 +121,8 @@ struct TypingTests {
         let sha = String(repeating: "a", count: 64)
         #expect(Loader.documentID(sha: sha, row: 1) == Loader.documentID(sha: sha, row: 1))
         #expect(Loader.documentID(sha: sha, row: 1) != Loader.documentID(sha: sha, row: 2))
-        #expect(Loader.documentID(sha: sha, row: 1).count == 40)
+        #expect(Loader.documentID(sha: sha, row: 1) == String(repeating: "a", count: 32) + "-1")
+        #expect(Loader.documentID(sha: sha, row: 1_234_567) == String(repeating: "a", count: 32) + "-1234567")
     }
 
     @Test func excelDates() {

@@ -53,7 +53,7 @@ public final class NDJSONSink: BulkSink, @unchecked Sendable {
         slots.wait()
         queue.async { [self] in
             defer { slots.signal() }
-            do { try handle.write(contentsOf: body) } catch { lock.withLock { failure = failure ?? error } }
+            do { try NDJSONSink.write(body, to: handle.fileDescriptor) } catch { lock.withLock { failure = failure ?? error } }
         }
         return BulkResult()
     }
@@ -62,6 +62,21 @@ public final class NDJSONSink: BulkSink, @unchecked Sendable {
         queue.sync {}
         try checkFailure()
         try handle.close()
+    }
+
+    /// The whole buffer with write(2), straight from the array's storage.
+    private static func write(_ body: [UInt8], to descriptor: Int32) throws {
+        try body.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+                }
+                offset += written
+            }
+        }
     }
 
     private func checkFailure() throws {

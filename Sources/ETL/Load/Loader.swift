@@ -137,11 +137,11 @@ public struct Loader: Sendable {
             } else if shape.skipped.contains(row.line) || (skipsEmptyRows && row.cells.isEmpty) {
                 continue
             }
-            batch.bytes += action
+            batch.bytes.append(contentsOf: action)
             ids.write(row: rowNumber, into: &batch.bytes)
             batch.raw("\"}}\n")
             Loader.appendFields(of: row, layout, into: &batch)
-            batch.bytes += source
+            batch.bytes.append(contentsOf: source)
             inBatch += 1
             if inBatch >= maxDocuments || batch.bytes.count >= maxBytes {
                 try await flush(&batch, &inBatch, &summary)
@@ -292,8 +292,10 @@ public struct Loader: Sendable {
             let bytes = row[range]
             if bytes.count == 3, isNaNText(bytes) {
                 writer.raw("null")
+            } else if encoding == .utf8 {
+                writer.string(UnsafeBufferPointer(rebasing: bytes))
             } else {
-                encoding == .utf8 ? writer.string(bytes) : writer.string(encoding.utf8(bytes))
+                writer.string(encoding.utf8(bytes))
             }
         case .number(let value): writer.string(PythonText.number(value))
         case .bool(let value): writer.string(PythonText.bool(value))
@@ -434,19 +436,19 @@ struct UTF8Validator {
     }
 }
 
-/// Document ids of one file: the first 160 bits of SHA-256("<file sha256>:<row>"), in hex. The
-/// hash state after the file's part is computed once and copied for each row.
+/// Document ids of one file: the first 128 bits of the file's SHA-256 in hex, a dash, the row
+/// number (`9f86d081884c7d659a2feaa0c55ad015-42`). Deterministic, so loading the same content
+/// again overwrites its documents; unique, as the content hash is; and sequential within a
+/// file, which Lucene indexes faster than random ids. No hashing per row.
 struct DocumentIDs {
-    private let prefix: SHA256
+    private let prefix: [UInt8]
 
     init(sha: String) {
-        var hasher = SHA256()
-        hasher.update(data: Data("\(sha):".utf8))
-        prefix = hasher
+        prefix = Array(sha.utf8.prefix(32)) + [UInt8(ascii: "-")]
     }
 
     func write(row: Int, into bytes: inout [UInt8]) {
-        var hasher = prefix
+        bytes.append(contentsOf: prefix)
         // The row number's decimal digits, without a String.
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
         withUnsafeMutableBytes(of: &digits) { buffer in
@@ -456,11 +458,7 @@ struct DocumentIDs {
                 buffer[start] = UInt8(ascii: "0") + UInt8(value % 10)
                 value /= 10
             } while value > 0
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[start...]))
-        }
-        for byte in hasher.finalize().prefix(20) {
-            bytes.append(Loader.digits[Int(byte >> 4)])
-            bytes.append(Loader.digits[Int(byte & 0xF)])
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start...]))
         }
     }
 }

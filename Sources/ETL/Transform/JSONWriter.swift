@@ -35,6 +35,17 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// A JSON string of UTF-8 `value`: the hot path, a copy of the bytes when none needs escaping.
+    mutating func string(_ value: UnsafeBufferPointer<UInt8>) {
+        for byte in value where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            string(value[...])
+            return
+        }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: value)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     mutating func string(_ value: String) {
         string(value.utf8)
     }
