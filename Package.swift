@@ -90,11 +90,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // What several test targets share: running a command on a pseudo-terminal.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "YAML"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "Model", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "ETLTests", dependencies: ["ETL", "default-etl", "ProgressDisplay"]),
-        .testTarget(name: "OrchestratorTests", dependencies: ["orchestrator", "orchestrator-shim"]),
+        .testTarget(name: "ETLTests", dependencies: ["ETL", "default-etl", "ProgressDisplay", "TestSupport"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["orchestrator", "orchestrator-shim", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -61,6 +61,39 @@ struct LegacyGoldenTests {
         #expect(documents == [#"{"NOM":"Chloé","VILLE":"Sète"}"#, #"{"NOM":"Chloé","VILLE":"€"}"#, #"{"A":"1","B":"2"}"#, #"{"A":"6","B":"7"}"#])
     }
 
+    /// A sheet written by openpyxl, read as pandas reads it with openpyxl under `dtype=str`.
+    @Test(.enabled(if: TestServers.python != nil, "scripts/services.sh provides a Python with openpyxl"))
+    func aSheetAsPandasReadsIt() throws {
+        let workspace = try ETLWorkspace()
+        defer { workspace.remove() }
+        let file = workspace.path("data/default/sheet.xlsx")
+        let script = """
+            import datetime, openpyxl, sys
+            wb = openpyxl.Workbook(); ws = wb.active
+            ws.append(["code", "montant", "quand", "heure"])
+            ws.append(["01", 1500, datetime.datetime(2024, 1, 31), datetime.time(14, 30)])
+            ws.append([])
+            ws.append(["02", 12.5, datetime.datetime(2024, 2, 29, 8, 0, 5), "#DIV/0!", "extra"])
+            ws.append([])
+            wb.save(sys.argv[1])
+            """
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: try #require(TestServers.python))
+        python.arguments = ["-c", script, file]
+        try python.run()
+        python.waitUntilExit()
+        try #require(python.terminationStatus == 0)
+        let output = workspace.path("out.ndjson")
+        let result = try workspace.run(["--sink", "ndjson:" + output, file])
+        #expect(result.status == 0, "\(result.stderr)")
+        let documents = try Self.documents(String(contentsOfFile: output, encoding: .utf8)).map { String($0[..<$0.range(of: ",\"_source_file\"")!.lowerBound]) + "}" }
+        #expect(documents == [
+            #"{"CODE":"01","MONTANT":"1500","QUAND":"2024-01-31 00:00:00","HEURE":"14:30:00","UNNAMED: 4":null}"#,
+            #"{"CODE":null,"MONTANT":null,"QUAND":null,"HEURE":null,"UNNAMED: 4":null}"#,
+            #"{"CODE":"02","MONTANT":"12.5","QUAND":"2024-02-29 08:00:05","HEURE":null,"UNNAMED: 4":"extra"}"#,
+        ])
+    }
+
     /// The document lines of `_bulk` bodies (every second line, after each action line).
     static func documents(_ bulk: String) throws -> [String] {
         let lines = bulk.split(separator: "\n").map(String.init)

@@ -1,5 +1,6 @@
 import Foundation
 import ProgressDisplay
+import TestSupport
 import Testing
 
 /// Progress lines: drawn on a terminal (a real pseudo-terminal, through util-linux `script`),
@@ -17,25 +18,16 @@ struct ProgressTests {
         #expect(ProgressText.bytes(500 << 20) == "500 MiB")
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "util-linux script is needed for a pseudo-terminal"))
+    @Test(.enabled(if: PseudoTerminal.isAvailable, "util-linux script is needed for a pseudo-terminal"))
     func defaultETLDrawsRowsRateAndETAOnATerminalOnly() throws {
         let workspace = try ETLWorkspace()
         defer { workspace.remove() }
         let rows = (1...40_000).map { "\($0),name \($0)" }.joined(separator: "\n")
         try workspace.write("data/default/big.csv", "id,name\n" + rows + "\n")
         let etl = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("default-etl").path
-        let command = [etl, "--config-dir", workspace.path("config"), "--sink", "ndjson:" + workspace.path("out.ndjson"), workspace.path("data/default/big.csv")]
-            .map { "'" + $0 + "'" }.joined(separator: " ")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        process.arguments = ["-qec", command, "/dev/null"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let screen = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(screen)")
+        let (status, screen) = try PseudoTerminal.run([etl, "--config-dir", workspace.path("config"), "--sink", "ndjson:" + workspace.path("out.ndjson"),
+                                                      workspace.path("data/default/big.csv")])
+        #expect(status == 0, "\(screen)")
         #expect(screen.contains("big.csv: loading 8,192 rows, "), "\(screen)")
         #expect(screen.contains("ETA "))
         #expect(screen.contains("\r\u{1B}[Kbig.csv: 40000 rows → "), "the line is erased before the summary: \(screen)")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// What people at a terminal see: versions, the way to a pipelines folder, progress of a backlog.
@@ -29,23 +30,15 @@ struct TerminalTests {
         #expect(plan.stderr.contains("orchestrator convert CONFIG.conf... -o pipelines"))
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "util-linux script is needed for a pseudo-terminal"))
+    @Test(.enabled(if: PseudoTerminal.isAvailable, "util-linux script is needed for a pseudo-terminal"))
     func reconcileShowsProgressOnATerminal() throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
         try workspace.manifest("rec", "  watch: {path: ../data/in, settle: 0s}\n  run: {command: [\"true\"], concurrency: 1}\n")
         for index in 0..<3 { try workspace.write("data/in/\(index).csv", "\(index)") }
-        let command = "cd '\(workspace.root.path)' && '\(CLI.productsDirectory.appendingPathComponent("orchestrator").path)' reconcile"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        process.arguments = ["-qec", command, "/dev/null"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let screen = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(screen)")
+        let (status, screen) = try PseudoTerminal.run([CLI.productsDirectory.appendingPathComponent("orchestrator").path, "reconcile"],
+                                                      in: workspace.root.path)
+        #expect(status == 0, "\(screen)")
         #expect(screen.contains("reconcile: 1/3 contents, 0 failed, "), "\(screen)")
         #expect(screen.contains("\r\u{1B}[K✓ rec/"), "the line is erased before the report: \(screen)")
     }

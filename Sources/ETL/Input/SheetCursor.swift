@@ -72,9 +72,9 @@ final class SheetReader: NSObject, XMLParserDelegate, @unchecked Sendable {
     private var row: [Cell] = []
     private var rowBytes: [UInt8] = []
     private var rowNumber = 0
-    /// The last row number handed over, and how many empty rows since (held back: empty rows
-    /// between data become rows, as openpyxl gives pandas one row per sheet row, but trailing
-    /// ones are dropped, as pandas trims them).
+    /// The number of the last row handed over. Empty or missing rows after it are handed over,
+    /// as empty rows, only once a row with data follows: openpyxl gives pandas one row per sheet
+    /// row between data rows, and pandas drops the trailing ones.
     private var emittedRow = 0
     private var started = false
     private var column = 0

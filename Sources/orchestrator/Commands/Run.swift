@@ -72,7 +72,7 @@ struct Run: AsyncParsableCommand {
         let logger = Logger(label: "orchestrator")
         let registry = HealthServer.bootstrapMetrics()
         guard FileManager.default.fileExists(atPath: state.pipelines) else {
-            logger.critical("no such pipelines folder: \(state.pipelines)")
+            logger.critical("\(ManifestDirectory.LoadError.notFound(state.pipelines))")
             throw ExitCode.failure
         }
         let store = try state.openStore()
