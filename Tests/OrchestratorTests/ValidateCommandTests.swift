@@ -54,7 +54,8 @@ struct ValidateCommandTests {
     @Test func missingFolderIsAClearError() async throws {
         let result = try await CLI.run(["validate", "/nonexistent/pipelines"])
         #expect(result.status == 1)
-        #expect(result.stderr == "/nonexistent/pipelines: error: no such folder\n")
+        #expect(result.stderr.hasPrefix("/nonexistent/pipelines: error: no such folder of pipeline manifests\n"))
+        #expect(result.stderr.contains("orchestrator convert CONFIG.conf... -o /nonexistent/pipelines"))
     }
 
     @Test func badUsageExitsWith64() async throws {
