@@ -87,6 +87,16 @@ enum TestServers {
         return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
     }
 
+    /// Runs a Python `script` (with openpyxl) with `arguments`; fails the test when it fails.
+    static func runPython(_ script: String, _ arguments: String...) throws {
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: try #require(TestServers.python))
+        python.arguments = ["-c", script] + arguments
+        try python.run()
+        python.waitUntilExit()
+        try #require(python.terminationStatus == 0, "the Python script failed")
+    }
+
     static func count(_ index: String) async throws -> Int {
         guard let base = elasticsearch else { return -1 }
         _ = try await json("POST", "\(base)/\(index)/_refresh")

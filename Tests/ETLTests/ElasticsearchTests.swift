@@ -143,12 +143,7 @@ struct ElasticsearchTests {
             ws.append([3, "Chloé", None, None, True])
             wb.save(sys.argv[1])
             """
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: try #require(TestServers.python))
-        python.arguments = ["-c", script, file]
-        try python.run()
-        python.waitUntilExit()
-        #expect(python.terminationStatus == 0)
+        try TestServers.runPython(script, file)
         let result = try workspace.run(["-c", "--sink", server])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "book.xlsx: 3 rows → \(workspace.index): 3 loaded, 0 failed (UTF-8, sheet \"Ventes\")\n")

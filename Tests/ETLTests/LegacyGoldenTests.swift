@@ -77,12 +77,7 @@ struct LegacyGoldenTests {
             ws.append([])
             wb.save(sys.argv[1])
             """
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: try #require(TestServers.python))
-        python.arguments = ["-c", script, file]
-        try python.run()
-        python.waitUntilExit()
-        try #require(python.terminationStatus == 0)
+        try TestServers.runPython(script, file)
         let output = workspace.path("out.ndjson")
         let result = try workspace.run(["--sink", "ndjson:" + output, file])
         #expect(result.status == 0, "\(result.stderr)")
