@@ -102,7 +102,7 @@ public struct Executor: Sendable {
             }
             let statusFile = self.statusFile(pipeline: request.pipeline.name, runID: request.runID)
             if shim != nil {
-                try? FileManager.default.createDirectory(atPath: PathResolution.directory(of: statusFile), withIntermediateDirectories: true)
+                try? PrivateFiles.makeDirectory(PathResolution.directory(of: statusFile))
             }
             let environment = containerName == nil ? context.environment(parent: parentEnvironment, resolved: resolved)
                                                     : context.clientEnvironment(parent: parentEnvironment)
@@ -152,10 +152,12 @@ public struct Executor: Sendable {
     }
 
     private func writeEnvFile(_ path: String, _ pairs: [(String, String)]) throws(RunSetupError) {
-        try? FileManager.default.createDirectory(atPath: PathResolution.directory(of: path), withIntermediateDirectories: true)
         let text = pairs.map { "\($0.0)=\($0.1.replacingOccurrences(of: "\n", with: " "))\n" }.joined()
-        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw .cannotWrite("cannot write the run's env file \(path)")
+        do {
+            try PrivateFiles.makeDirectory(PathResolution.directory(of: path))
+            try PrivateFiles.write(Data(text.utf8), to: path)
+        } catch {
+            throw .cannotWrite("cannot write the run's env file: \(error.localizedDescription)")
         }
     }
 

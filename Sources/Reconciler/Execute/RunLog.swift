@@ -52,9 +52,8 @@ final class RunLog: @unchecked Sendable {
     private func emit(_ raw: [UInt8]) {
         guard !raw.isEmpty else { return }
         if handle == nil {
-            try? FileManager.default.createDirectory(atPath: PathResolution.directory(of: path), withIntermediateDirectories: true)
-            _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o640])
-            handle = FileHandle(forWritingAtPath: path)
+            try? PrivateFiles.makeDirectory(PathResolution.directory(of: path))
+            handle = try? PrivateFiles.create(path)
         }
         let bytes = redactor.isEmpty ? raw : redactor.redact(raw)
         tail.append(contentsOf: bytes)

@@ -9,8 +9,21 @@ public final class SQLiteStateStore: StateStore {
     public let path: String
 
     /// Opens (creating if needed) the store at `path` and migrates it to the current schema.
-    public init(path: String) throws {
-        try FileManager.default.createDirectory(atPath: PathResolution.directory(of: path), withIntermediateDirectories: true)
+    ///
+    /// A file that exists but is empty is refused rather than taken for a new store, as it is
+    /// more likely a store that was truncated (a full disk, a bad copy) than a wish to process
+    /// every file again: `initialize` says it is the wish. The file is created private (0600),
+    /// in a folder created private (0700); SQLite gives its WAL the same mode.
+    public init(path: String, initialize: Bool = false) throws {
+        if !initialize, let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+           (attributes[.size] as? NSNumber)?.int64Value == 0, attributes[.type] as? FileAttributeType == .typeRegular {
+            throw StateStoreError.emptyDatabase(path: path)
+        }
+        try PrivateFiles.makeDirectory(PathResolution.directory(of: path), restrictExisting: false)
+        if !FileManager.default.fileExists(atPath: path) {
+            try PrivateFiles.create(path).close()
+        }
+        chmod(path, 0o600)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         // WAL with synchronous=NORMAL: a commit survives a crash of the process, and the database

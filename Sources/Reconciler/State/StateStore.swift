@@ -5,11 +5,15 @@ import Model
 public enum StateStoreError: Error, Equatable, CustomStringConvertible {
     /// A ledger row whose state this version does not know.
     case unknownLedgerState(pipeline: String, sha256: String, state: String)
+    /// A state database file of 0 bytes.
+    case emptyDatabase(path: String)
 
     public var description: String {
         switch self {
         case .unknownLedgerState(let pipeline, let sha256, let state):
             return "the ledger row of \(pipeline)/sha256:\(sha256.prefix(12)) has the unknown state \"\(state)\" (written by a newer orchestrator?); refusing to guess"
+        case .emptyDatabase:
+            return "the state database is empty (0 bytes): taken for a new one, a truncated state would make every file run again; restore it from a backup, or pass --init-state to start a new one"
         }
     }
 }

@@ -10,12 +10,18 @@ struct StateOptions: ParsableArguments {
     @Option(name: .long, help: "The state database (default: .orchestrator/state.db beside the pipelines folder).")
     var state: String?
 
+    @Flag(help: "Start a new state when the state database exists but is empty (refused otherwise: a truncated state would make every file run again).")
+    var initState = false
+
     var statePath: String { state ?? StateLocation.defaultPath(forPipelines: pipelines) }
 
     /// Opens the state store, or exits with a clear message.
     func openStore() throws -> SQLiteStateStore {
         do {
-            return try SQLiteStateStore(path: statePath)
+            return try SQLiteStateStore(path: statePath, initialize: initState)
+        } catch let error as StateStoreError {
+            Terminal.err("\(statePath): error: \(error)")
+            throw ExitCode.failure
         } catch {
             Terminal.err("\(statePath): error: cannot open the state database: \(error)")
             throw ExitCode.failure
