@@ -131,6 +131,12 @@ struct ManifestDecodingTests {
         ])
     }
 
+    @Test func aNULCharacterIsRejectedWhereverItWouldReachACommand() {
+        let found = problems(manifest("  watch: {path: in}\n  run: {command: [x, \"a\\0b\"], env: {A: \"x\\0y\"}}\n"))
+        #expect(found.count == 2, "\(found)")
+        #expect(found.allSatisfy { $0.contains("a NUL character cannot be passed to a command") }, "\(found)")
+    }
+
     @Test func envReferencesAreCheckedForCycles() {
         let found = problems(manifest("  watch: {path: in}\n  run: {command: [x], env: {A: \"${B}\", B: \"x${A}\", C: \"${A}\"}}\n"))
         #expect(found == [

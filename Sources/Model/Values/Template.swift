@@ -77,6 +77,11 @@ public struct Template: Sendable, Hashable, Codable, CustomStringConvertible {
     public func hash(into hasher: inout Hasher) { hasher.combine(source) }
 
     private static func parse(_ source: String) throws(TemplateError) -> [Segment] {
+        // No argument or environment value can hold a NUL: the C strings of exec end there, and
+        // every run would fail.
+        if source.utf8.contains(0) {
+            throw TemplateError(template: source.replacingOccurrences(of: "\0", with: "\\0"), reason: "a NUL character cannot be passed to a command (argv and environment values end at NUL)")
+        }
         var segments: [Segment] = []
         var literal = ""
         var rest = source[...]
