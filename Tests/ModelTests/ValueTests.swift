@@ -86,4 +86,10 @@ struct TemplateTests {
         #expect(template.references.isEmpty)
         #expect(template.render { _ in "!" } == text)
     }
+
+    @Test func terminalSafeText() {
+        #expect("plain é.csv".terminalSafe == "plain é.csv")
+        #expect("a\u{1B}[31m\u{07}b\nc\td\r".terminalSafe == #"a\e[31m\x07b\nc\td\r"#)
+        #expect("x\u{9B}y\u{202E}z".terminalSafe == #"x\x9by\u{202e}z"#)
+    }
 }

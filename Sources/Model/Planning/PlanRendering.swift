@@ -13,7 +13,7 @@ public enum PlanText {
                 continue
             }
             lines.append(header(pipeline))
-            lines += pipeline.notes.map { "    # \($0)" }
+            lines += pipeline.notes.map { "    # \($0.terminalSafe)" }
             lines += body
             lines.append("")
         }
@@ -24,7 +24,7 @@ public enum PlanText {
     }
 
     private static func header(_ pipeline: PipelinePlan) -> String {
-        let source = pipeline.file.map { " (\($0))" } ?? ""
+        let source = pipeline.file.map { " (\($0.terminalSafe))" } ?? ""
         switch pipeline.change {
         case .create: return "+ pipeline \(pipeline.name)\(source) will be created"
         case .update: return "~ pipeline \(pipeline.name)\(source) will be updated"
@@ -43,7 +43,7 @@ public enum PlanText {
                 lines.append("    ~ \(field.path): \(value)")
             }
         case .invalid(let diagnostics):
-            lines += diagnostics.map { "    ! \($0)" }
+            lines += diagnostics.map { "    ! \($0.description.terminalSafe)" }
         default:
             break
         }
@@ -53,7 +53,7 @@ public enum PlanText {
                 skipped += 1
                 continue
             }
-            lines.append("    \(file.action.symbol) \(file.path)  \(detail(file))")
+            lines.append("    \(file.action.symbol) \(file.path.terminalSafe)  \(detail(file).terminalSafe)")
         }
         if skipped > 0 {
             lines.append("    = \(skipped) file\(skipped == 1 ? "" : "s") already processed (--show-skipped lists them)")

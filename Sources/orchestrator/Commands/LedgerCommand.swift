@@ -33,9 +33,9 @@ struct LedgerCommand: ParsableCommand {
                 if let when = entry.succeededAt { line += ", succeeded \(PlanText.timestamp(when))" }
                 if let next = entry.nextAttemptAt, entry.state == .failed { line += ", next attempt \(PlanText.timestamp(next))" }
                 if let error = entry.lastError, entry.state != .succeeded { line += ", last error: \(error)" }
-                Terminal.out(line)
+                Terminal.out(line.terminalSafe)
                 let names = try store.names(pipeline: pipeline, sha256: entry.sha256)
-                if names.count > 1 { Terminal.out("            seen as: \(names.joined(separator: ", "))") }
+                if names.count > 1 { Terminal.out("            seen as: \(names.joined(separator: ", "))".terminalSafe) }
             }
         }
     }
@@ -114,7 +114,7 @@ func resolveContent(_ reference: String, pipeline: String, store: any StateStore
     let entries = try store.ledger(pipeline: pipeline).values
     let matches = entries.filter { $0.sha256.hasPrefix(reference.lowercased()) || $0.path == reference }
     guard matches.count == 1 else {
-        Terminal.err("error: \(matches.isEmpty ? "no content" : "\(matches.count) contents") of \(pipeline) match \"\(reference)\"")
+        Terminal.err("error: \(matches.isEmpty ? "no content" : "\(matches.count) contents") of \(pipeline) match \"\(reference.terminalSafe)\"")
         throw ExitCode.failure
     }
     return matches[0].sha256

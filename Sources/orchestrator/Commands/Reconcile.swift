@@ -55,9 +55,9 @@ struct Reconcile: AsyncParsableCommand {
             let mark = run.outcome.isSuccess ? "✓" : "✗"
             var line = "\(mark) \(run.pipeline)/\(run.path): \(run.outcome.description)"
             if !run.outcome.isSuccess { line += " (\(run.state.rawValue); log: \(run.logFile))" }
-            Terminal.out(line)
+            Terminal.out(line.terminalSafe)
         }
-        report.fileActionProblems.forEach { Terminal.err("warning: \($0)") }
+        report.fileActionProblems.forEach { Terminal.err("warning: \($0.terminalSafe)") }
         let quarantined = report.runs.filter { $0.state == .quarantined }.count
         Terminal.out("Reconciled: \(report.succeeded) succeeded, \(report.failed) failed\(quarantined > 0 ? " (\(quarantined) quarantined)" : "").")
         if !report.allSucceeded || plan.diagnostics.hasErrors { throw ExitCode.failure }

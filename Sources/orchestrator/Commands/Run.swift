@@ -65,7 +65,8 @@ struct Run: AsyncParsableCommand {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         let format = logFormat
         LoggingSystem.bootstrap { label in
-            var handler: any LogHandler = format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            var handler: any LogHandler = format == .json ? JSONLogHandler(label: label)
+                : TerminalSafeLogHandler(wrapped: StreamLogHandler.standardError(label: label))
             handler.logLevel = level
             return handler
         }

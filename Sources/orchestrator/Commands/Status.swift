@@ -55,7 +55,7 @@ struct Status: ParsableCommand {
             case .invalid(let diagnostics):
                 status.condition = "Ready=False"
                 status.reason = "InvalidManifest"
-                status.message = (diagnostics.map(\.description) + pipeline.notes).joined(separator: "\n    ")
+                status.message = (diagnostics.map(\.description) + pipeline.notes).map(\.terminalSafe).joined(separator: "\n    ")
             case .delete:
                 status.condition = "Ready=False"
                 status.reason = "ManifestRemoved"
@@ -81,12 +81,12 @@ struct Status: ParsableCommand {
             if statuses.isEmpty { Terminal.out("No pipelines.") }
             for status in statuses {
                 let generation = status.generation.map { "generation \($0)" } ?? "never applied"
-                Terminal.out("\(status.symbol) \(status.name) (\(status.manifest ?? "no manifest")): \(status.condition)\(status.reason.map { " \($0)" } ?? ""), \(generation)")
+                Terminal.out("\(status.symbol) \(status.name) (\(status.manifest?.terminalSafe ?? "no manifest")): \(status.condition)\(status.reason.map { " \($0)" } ?? ""), \(generation)")
                 if let message = status.message { Terminal.out("    \(message)") }
                 let counts = LedgerState.allCases.compactMap { state in status.contents[state.rawValue].map { "\($0) \(state.rawValue)" } }
                 Terminal.out("    contents: \(counts.isEmpty ? "none" : counts.joined(separator: ", "))")
                 for run in status.lastRuns {
-                    Terminal.out("    run \(run.id) \(run.path): \(run.outcome)")
+                    Terminal.out("    run \(run.id) \(run.path.terminalSafe): \(run.outcome)")
                 }
             }
         }

@@ -23,7 +23,7 @@ enum Terminal {
 
     /// Prints diagnostics, one per line, in compiler order.
     static func report(_ diagnostics: [Diagnostic], to stream: (String) -> Void = err) {
-        for diagnostic in diagnostics.sortedForDisplay() { stream(diagnostic.description) }
+        for diagnostic in diagnostics.sortedForDisplay() { stream(diagnostic.description.terminalSafe) }
     }
 }
 
