@@ -32,9 +32,21 @@ struct GlobTests {
         ("[a-c]*.csv", "b.csv", true), ("[!a-c]*.csv", "b.csv", false), ("[^a-c]*.csv", "d.csv", true),
         ("*.{csv,xlsx}", "a.xlsx", true), ("*.{csv,xlsx}", "a.xls", false), ("\\*.csv", "*.csv", true), ("\\*.csv", "a.csv", false),
         (".*", ".hidden", true), ("~$*", "~$budget.xlsx", true), ("*.tmp", "upload.csv.tmp", true), ("é*.csv", "été.csv", true),
+        ("a/**/b", "a/b", true), ("a/**/b", "a/x/y/b", true), ("a/**/b", "ab", false), ("**", "x/y.csv", true),
+        ("*-{a,b{c,d}}-*.csv", "x-bd-y.csv", true), ("*-{a,b{c,d}}-*.csv", "x-b-y.csv", false), ("{x,}*.csv", "y.csv", true),
+        ("*.csv", "sub/dir/", false), ("*/*.csv", "a/b.csv", true), ("*/*.csv", "a/b/c.csv", false),
     ])
     func matches(_ pattern: String, _ path: String, _ expected: Bool) throws {
         #expect(try Glob(pattern).matches(path) == expected)
+    }
+
+    /// Matching takes time linear in the name: a backtracking matcher needs about 2^n steps here
+    /// and never ends. The limit bounds a hang; it is not a timing target.
+    @Test(.timeLimit(.minutes(1)))
+    func manyStarsAgainstALongNameEndQuickly() throws {
+        let name = String(repeating: "-", count: 400)
+        #expect(try Glob("*-*-*-*-*-*-*-*-*-*-*-*.csv").matches(name) == false)
+        #expect(try Glob("**/**/**/**/**/**/**/x").matches(String(repeating: "a/", count: 200)) == false)
     }
 
     @Test(arguments: ["", "[abc", "{a,b", "a}", "trailing\\", "[z-a]"])
