@@ -37,6 +37,18 @@ public final class Daemon: Service, Sendable {
         try await controller.start()
         logger.info("running", metadata: ["pipelines": "\(options.pipelines)", "max-jobs": "\(options.maxJobs)"])
         let events = inotify.events()
+        // Cancellation (another service of the group failed) stops the loop as a graceful
+        // shutdown does: a loop that waited on nothing else would never end.
+        await withTaskCancellationHandler {
+            await loop(events)
+        } onCancel: { [stopping, wake] in
+            stopping.set()
+            wake.signal()
+        }
+        logger.info("stopped")
+    }
+
+    private func loop(_ events: AsyncStream<[InotifyEvent]>) async {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { [controller] in
@@ -58,7 +70,6 @@ public final class Daemon: Service, Sendable {
             stopping.set()
             wake.signal()
         }
-        logger.info("stopped")
     }
 
     /// Lets running jobs finish within the grace period, then kills them (they stay retryable).

@@ -43,7 +43,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Seconds between polls of a folder inotify cannot watch (the watch limit was reached).")
     var fallbackPoll = 10
 
-    @Option(help: "HOST:PORT for /healthz, /readyz and /metrics (port 0 picks one), or off.")
+    @Option(help: "HOST:PORT for /healthz, /readyz and /metrics ([::1]:PORT for IPv6; port 0 picks one), or off. A failed bind stops the daemon.")
     var listen = "127.0.0.1:9090"
 
     @Flag(help: "Let an empty pipelines folder delete every applied pipeline (refused otherwise, as a likely mistake).")
@@ -57,7 +57,7 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         if maxJobs < 1 { throw ValidationError("--max-jobs must be at least 1.") }
-        if listen != "off", Run.hostAndPort(listen) == nil { throw ValidationError("--listen takes HOST:PORT or off, not \(listen).") }
+        if listen != "off", Run.hostAndPort(listen) == nil { throw ValidationError("--listen takes HOST:PORT, [IPv6]:PORT or off, not \(listen).") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level \(logLevel).") }
     }
 
@@ -89,18 +89,33 @@ struct Run: AsyncParsableCommand {
             logger.critical("cannot start: \(error)")
             throw ExitCode.failure
         }
-        var services: [any Service] = []
+        // The HTTP side failing (the port taken, an address not on this host) stops the daemon
+        // with the error: a daemon nobody can probe is not one to leave running. Intake stops
+        // gracefully, as on SIGTERM.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let (host, port) = Run.hostAndPort(listen) {
-            services.append(HealthServer.service(host: host, port: port, registry: registry, ready: { await daemon.isReady }, logger: logger))
+            services.append(.init(service: HealthServer.service(host: host, port: port, registry: registry, ready: { await daemon.isReady }, logger: logger),
+                                  failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "HTTP on \(listen)"))
         }
-        services.append(daemon)
-        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        try await group.run()
+        services.append(.init(service: daemon))
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.critical("stopped: cannot serve HTTP on \(listen) (--listen HOST:PORT, or --listen off): \(error)")
+            throw ExitCode.failure
+        }
     }
 
+    /// `HOST:PORT`, where an IPv6 host is written in brackets (`[::1]:9090`), as in URLs.
     static func hostAndPort(_ text: String) -> (String, Int)? {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
-        let host = String(text[..<colon])
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") {
+            host = String(host.dropFirst().dropLast())
+        } else if host.contains(":") {
+            return nil
+        }
         return host.isEmpty ? nil : (host, port)
     }
 }
