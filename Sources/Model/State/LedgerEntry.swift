@@ -72,6 +72,10 @@ public enum RunOutcome: Sendable, Hashable, Codable {
     case failedToStart(reason: String)
     /// The orchestrator stopped or died during the run.
     case interrupted
+    /// The file no longer held the content when the run ended (rewritten in place, even to the
+    /// same size with its mtime restored): what the command read is unknown, so the content is
+    /// not recorded as processed and the file is left for its new content to be planned.
+    case changedDuringRun
 
     public var isSuccess: Bool { self == .succeeded }
 
@@ -83,6 +87,7 @@ public enum RunOutcome: Sendable, Hashable, Codable {
         case .timedOut: return "timed out"
         case .failedToStart(let reason): return "could not start: \(reason)"
         case .interrupted: return "interrupted"
+        case .changedDuringRun: return "interrupted: the file changed during the run"
         }
     }
 }

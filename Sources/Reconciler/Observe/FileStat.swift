@@ -48,3 +48,12 @@ struct FileStat: Equatable {
     /// Nanoseconds since the epoch of the last change: `mv` keeps an old mtime, so the ctime counts too.
     var lastChangeNs: Int64 { max(mtimeNs, ctimeNs) }
 }
+
+extension FileStat {
+    /// Whether the file is still the version `observation` saw: same inode, size, mtime and
+    /// ctime. ctime too, because `cp -p`, rsync and `touch -r` restore the mtime of a rewritten
+    /// file, and the kernel sets ctime on every change, which no one can restore.
+    func isUnchanged(since observation: Observation) -> Bool {
+        inode == observation.inode && size == observation.size && mtimeNs == observation.mtimeNs && ctimeNs == observation.ctimeNs
+    }
+}

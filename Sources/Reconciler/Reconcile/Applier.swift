@@ -58,6 +58,11 @@ public struct Applier: Sendable {
                 lastRun = run
                 if let recorded = executor.recordedOutcome(pipeline: run.pipeline, runID: run.id) {
                     outcome = recorded
+                    if recorded.isSuccess, let spec = specs[run.pipeline],
+                       Applier.changed(FileChange(action: .process, path: run.path, sha256: run.sha256), of: spec.pipeline, manifestFile: spec.file,
+                                       since: try store.observation(pipeline: run.pipeline, path: run.path)) {
+                        outcome = .changedDuringRun
+                    }
                 } else {
                     if let group = run.processGroup, group > 0 { kill(-group, SIGKILL) }
                     if case .container(let container) = specs[run.pipeline]?.pipeline.spec.run.target {
@@ -154,9 +159,11 @@ public struct Applier: Sendable {
                 return report
             }
             let store = self.store
+            let observed = try store.observation(pipeline: pipeline.name, path: file.path)
             let started = ContinuousClock.now
-            let result = await executor.run(request) { group in try? store.setProcessGroup(runID: runID, group) }
+            var result = await executor.run(request) { group in try? store.setProcessGroup(runID: runID, group) }
             let duration = ContinuousClock.now - started
+            if Applier.changed(file, of: pipeline, manifestFile: manifestFile, since: observed) { result.outcome = .changedDuringRun }
             let hasFileAction = (result.outcome.isSuccess ? pipeline.spec.onSuccess : pipeline.spec.onFailure) != .keep
             let entry = try store.complete(pipeline: pipeline.name, sha256: file.sha256, owner: owner.description, run: (runID, result.logTail),
                                            outcome: result.outcome, policy: RetryPolicy(pipeline.spec.run), jitter: Double.random(in: 0..<1),
@@ -177,6 +184,14 @@ public struct Applier: Sendable {
             report.fileActionProblems.append("\(pipeline.name)/\(file.path): state store error: \(error)")
         }
         return report
+    }
+
+    /// Whether the file no longer holds the content the run was for: its stat differs from the
+    /// observation the plan hashed, or the stat cache now gives the path another content. A file
+    /// gone by now (the command moved or deleted it) cannot say, and is taken as processed.
+    static func changed(_ file: FileChange, of pipeline: Pipeline, manifestFile: String, since observed: Observation?) -> Bool {
+        guard let observed, let now = FileStat.of(Observer.root(of: pipeline, manifestFile: manifestFile) + "/" + file.path) else { return false }
+        return observed.sha256 != file.sha256 || !now.isUnchanged(since: observed)
     }
 
     /// A run id that sorts by time: `20261129T124452-1a2b3c4d`.

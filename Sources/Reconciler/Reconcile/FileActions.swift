@@ -10,9 +10,8 @@ enum FileActions {
         let root = Observer.root(of: pipeline, manifestFile: manifestFile)
         let path = root + "/" + file.path
         let label = "\(pipeline.name)/\(file.path)"
-        guard let observed = try? store.observations(pipeline: pipeline.name)[file.path], observed.sha256 == file.sha256,
-              let stat = FileStat.of(path),
-              stat.inode == observed.inode, stat.size == observed.size, stat.mtimeNs == observed.mtimeNs else {
+        guard let observed = try? store.observation(pipeline: pipeline.name, path: file.path), observed.sha256 == file.sha256,
+              let stat = FileStat.of(path), stat.isUnchanged(since: observed) else {
             return "\(label): changed since it was processed; left in place"
         }
         do {

@@ -101,6 +101,17 @@ public final class SQLiteStateStore: StateStore {
 
     // MARK: Observations
 
+    public func observation(pipeline: String, path: String) throws -> Observation? {
+        try database.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT path, device, inode, size, mtime_ns, ctime_ns, sha256, observed_at FROM observations WHERE pipeline = ? AND path = ?
+                """), arguments: [pipeline, path]).map { row in
+                Observation(pipeline: pipeline, path: row[0], device: UInt64(bitPattern: row[1]), inode: UInt64(bitPattern: row[2]),
+                            size: row[3], mtimeNs: row[4], ctimeNs: row[5], sha256: row[6], observedAt: Date(timeIntervalSince1970: row[7]))
+            }
+        }
+    }
+
     public func observations(pipeline: String) throws -> [String: Observation] {
         try database.read { db in
             var result: [String: Observation] = [:]
@@ -226,8 +237,9 @@ public final class SQLiteStateStore: StateStore {
             entry.succeededPath = entry.path
             entry.lastError = nil
             entry.lastExitCode = 0
-        case .interrupted:
-            // The orchestrator died or stopped, not the command: due again at once, and the
+        case .interrupted, .changedDuringRun:
+            // The orchestrator died or stopped, or the file changed under the command: not the
+            // command's fault. Due again at once (when the content is seen again), and the
             // attempt does not count against the retries.
             entry.state = .failed
             entry.attempts = max(entry.attempts - 1, 0)

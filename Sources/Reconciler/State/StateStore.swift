@@ -33,6 +33,8 @@ public protocol StateStore: Sendable {
 
     // MARK: Observations (the stat cache)
     func observations(pipeline: String) throws -> [String: Observation]
+    /// The stat cache's row of one path, without loading the pipeline's whole cache.
+    func observation(pipeline: String, path: String) throws -> Observation?
     func saveObservations(_ observations: [Observation], removing removed: [String], pipeline: String) throws
     /// Every path a content was seen under, oldest first.
     func names(pipeline: String, sha256: String) throws -> [String]
