@@ -37,10 +37,13 @@ public struct ObservedFolder: Sendable, Hashable {
     public var files: [ObservedFile]
     /// Why the folder could not be read, if it could not (it does not exist, no permission).
     public var problem: String?
+    /// Symbolic links inside the folder, which are not followed.
+    public var ignoredLinks: Int
 
-    public init(files: [ObservedFile] = [], problem: String? = nil) {
+    public init(files: [ObservedFile] = [], problem: String? = nil, ignoredLinks: Int = 0) {
         self.files = files
         self.problem = problem
+        self.ignoredLinks = ignoredLinks
     }
 
     /// The earliest time a settling file may become ready: when to look again.

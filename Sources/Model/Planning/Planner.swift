@@ -112,6 +112,9 @@ public enum Planner {
         var plan = plan
         guard let pipeline = plan.effective else { return plan }
         if let problem = folder.problem { plan.notes.append(problem) }
+        if folder.ignoredLinks > 0 {
+            plan.notes.append("\(folder.ignoredLinks) symbolic link\(folder.ignoredLinks == 1 ? "" : "s") inside the folder ignored (links are not followed; watch.path itself may be one)")
+        }
         var firstPathOfContent: [String: String] = [:]
         firstPathOfContent.reserveCapacity(folder.files.count)
         plan.files.reserveCapacity(folder.files.count)

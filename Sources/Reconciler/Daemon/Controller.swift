@@ -223,7 +223,7 @@ actor Controller {
             return
         }
         let root = Observer.root(of: pipeline, manifestFile: file)
-        guard FileStat.of(root)?.isDirectory == true else {
+        guard FileStat.ofRoot(root)?.isDirectory == true else {
             unwatched.insert(name)
             schedule(name, at: Date().addingTimeInterval(2))
             return

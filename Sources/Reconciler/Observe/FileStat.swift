@@ -10,6 +10,7 @@ struct FileStat: Equatable {
     var ctimeNs: Int64
     var isRegular: Bool
     var isDirectory: Bool
+    var isSymbolicLink: Bool
 
     init(_ raw: stat) {
         device = UInt64(raw.st_dev)
@@ -19,6 +20,14 @@ struct FileStat: Equatable {
         ctimeNs = Int64(raw.st_ctim.tv_sec) * 1_000_000_000 + Int64(raw.st_ctim.tv_nsec)
         isRegular = raw.st_mode & S_IFMT == S_IFREG
         isDirectory = raw.st_mode & S_IFMT == S_IFDIR
+        isSymbolicLink = raw.st_mode & S_IFMT == S_IFLNK
+    }
+
+    /// `stat` of a watched folder's root, which may be a symbolic link (`data/current -> v2`),
+    /// followed as `find -H` follows the paths it is given. Links inside are never followed.
+    static func ofRoot(_ path: String) -> FileStat? {
+        var raw = stat()
+        return stat(path, &raw) == 0 ? FileStat(raw) : nil
     }
 
     /// `lstat` of a path: symbolic links are not followed (a link is neither file nor folder).

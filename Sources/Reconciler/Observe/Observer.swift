@@ -22,7 +22,7 @@ public struct Observer: Sendable {
     public func observe(_ pipeline: Pipeline, manifestFile: String, now: Date, busy: Set<String> = [],
                         progress: ((_ files: Int, _ bytes: Int64) -> Void)? = nil) throws -> ObservedFolder {
         let root = Self.root(of: pipeline, manifestFile: manifestFile)
-        guard let rootStat = FileStat.of(root), rootStat.isDirectory else {
+        guard let rootStat = FileStat.ofRoot(root), rootStat.isDirectory else {
             return ObservedFolder(problem: "watch.path \(root) does not exist or is not a folder")
         }
         let filter: WatchFilter
@@ -31,7 +31,8 @@ public struct Observer: Sendable {
         let store = self.store
         let cacheLoad = Background { try store.observations(pipeline: pipeline.name) }
         var entries: [(String, FileStat)] = []
-        Self.walk(root, relative: "", filter: filter) { entries.append(($0, $1)) }
+        var links = 0
+        Self.walk(root, relative: "", filter: filter, links: &links) { entries.append(($0, $1)) }
         let cache = try cacheLoad.value()
         let settleNs = pipeline.spec.watch.settle.milliseconds * 1_000_000
         let nowNs = Int64(now.timeIntervalSince1970 * 1e9)
@@ -89,7 +90,7 @@ public struct Observer: Sendable {
             removed = cache.keys.filter { !present.contains($0) }
         }
         try store.saveObservations(updates, removing: removed, pipeline: pipeline.name)
-        return ObservedFolder(files: files)
+        return ObservedFolder(files: files, ignoredLinks: links)
     }
 
     /// The absolute, normalized folder a pipeline watches.
@@ -103,8 +104,9 @@ public struct Observer: Sendable {
         path.hasPrefix("/") ? PathResolution.normalize(path) : PathResolution.resolve(path, relativeTo: FileManager.default.currentDirectoryPath)
     }
 
-    /// Visits every regular file under `folder` that `filter` accepts, in name order.
-    static func walk(_ folder: String, relative: String, filter: WatchFilter, visit: (String, FileStat) -> Void) {
+    /// Visits every regular file under `folder` that `filter` accepts, in name order, and counts
+    /// the symbolic links it does not follow (a link could lead out of the folder, or loop).
+    static func walk(_ folder: String, relative: String, filter: WatchFilter, links: inout Int, visit: (String, FileStat) -> Void) {
         guard let directory = opendir(folder) else { return }
         defer { closedir(directory) }
         let descriptor = dirfd(directory)
@@ -118,9 +120,11 @@ public struct Observer: Sendable {
             let relativePath = relative.isEmpty ? name : relative + "/" + name
             guard let stat = FileStat.of(name, in: descriptor) else { continue }
             if stat.isDirectory {
-                if filter.descends(into: relativePath) { walk(path, relative: relativePath, filter: filter, visit: visit) }
+                if filter.descends(into: relativePath) { walk(path, relative: relativePath, filter: filter, links: &links, visit: visit) }
             } else if stat.isRegular, filter.accepts(relativePath) {
                 visit(relativePath, stat)
+            } else if stat.isSymbolicLink, filter.accepts(relativePath) {
+                links += 1
             }
         }
     }
