@@ -87,3 +87,40 @@ struct SQLiteStateStoreTests {
         #expect(throws: StateStoreError.unknownLedgerState(pipeline: "p", sha256: sha, state: "archived")) { try store.ledger(pipeline: "p") }
     }
 }
+
+@Suite("Recovery of a dead orchestrator's runs")
+struct RecoveryProcessGroupTests {
+    /// A process leading a session of its own, as a run's would: `setsid sleep 60`.
+    private func unrelatedGroupLeader() throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+        process.arguments = ["sleep", "60"]
+        try process.run()
+        return process
+    }
+
+    private func claimLeftByADeadOrchestrator(_ store: SQLiteStateStore, group: Int32, startedAt: Date) throws {
+        let sha = String(repeating: "b", count: 64)
+        try store.recordSeen(pipeline: "p", contents: [(sha256: sha, path: "a.csv")], at: startedAt)
+        let dead = Owner(host: Owner.current.host, pid: 999_999, startTime: "1")
+        let run = RunRecord(id: "run-1", pipeline: "p", sha256: sha, path: "a.csv", startedAt: startedAt, processGroup: group, logFile: "/dev/null")
+        _ = try #require(try store.claim(pipeline: "p", sha256: sha, owner: dead.description, run: run, at: startedAt))
+    }
+
+    @Test func aReusedGroupNumberIsNotKilled() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("recovery-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try SQLiteStateStore(path: root + "/state.db")
+        let stranger = try unrelatedGroupLeader()
+        defer { stranger.terminate() }
+        // Its group number is its pid once setsid has run.
+        let leader = stranger.processIdentifier
+        let deadline = ContinuousClock.now + .seconds(10)
+        while getpgid(leader) != leader, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try #require(getpgid(leader) == leader, "sleep leads its own group")
+        try claimLeftByADeadOrchestrator(store, group: leader, startedAt: Date().addingTimeInterval(-3600))
+        let applier = Applier(store: store, executor: Executor(logDirectory: root + "/logs"))
+        #expect(try applier.recover(now: Date()) == 1)
+        #expect(kill(leader, 0) == 0, "the unrelated process that now has the group number is alive")
+    }
+}

@@ -64,7 +64,7 @@ public struct Applier: Sendable {
                         outcome = .changedDuringRun
                     }
                 } else {
-                    if let group = run.processGroup, group > 0 { kill(-group, SIGKILL) }
+                    if let group = run.processGroup, group > 0, ProcessGroups.belongsToRun(group, startedAt: run.startedAt) { kill(-group, SIGKILL) }
                     if case .container(let container) = specs[run.pipeline]?.pipeline.spec.run.target {
                         Executor.removeContainer(runtime: container.runtime.rawValue, name: Executor.containerName(pipeline: run.pipeline, runID: run.id))
                     }
