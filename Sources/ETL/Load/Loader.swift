@@ -93,7 +93,7 @@ public struct Loader: Sendable {
             }
         }
         let digest = try await digesting.value
-        summary.encoding = (singlePass ? digest.isUTF8 && shape.headerIsUTF8 : shape.isUTF8) ? .utf8 : .windows1252
+        summary.encoding = (singlePass ? digest.isUTF8 : shape.isUTF8) ? .utf8 : .windows1252
         let fields = FieldNames(header: FieldNames.pandas(shape.header.map { String(decoding: summary.encoding.utf8($0), as: UTF8.self) }))
         let types = shape.types.map { $0 == .empty ? .string : $0 }
         summary.columns = fields.fields.map { ($0.name, types[$0.column]) }
@@ -156,7 +156,6 @@ public struct Loader: Sendable {
     struct Shape {
         var header: [[UInt8]]
         var types: [ColumnType]
-        let headerIsUTF8: Bool
         var isUTF8: Bool
         var skipped: Set<Int> = []
         var emptyRows = 0
@@ -166,8 +165,7 @@ public struct Loader: Sendable {
             self.header = header
             initialType = values == .text ? .legacyText : .empty
             types = Array(repeating: initialType, count: header.count)
-            headerIsUTF8 = header.allSatisfy(TextEncoding.isValidUTF8)
-            isUTF8 = headerIsUTF8
+            isUTF8 = header.allSatisfy(TextEncoding.isValidUTF8)
         }
 
         /// A row with more fields than the header, the extra ones not empty: a CSV row that

@@ -21,6 +21,8 @@ public struct ManifestSet: Sendable {
         }
         self.documents = checked
         self.fileDiagnostics = fileDiagnostics
+        brokenFiles = Dictionary(grouping: (fileDiagnostics + checked.flatMap(\.diagnostics)).filter { $0.severity == .error },
+                                 by: { ManifestSet.fileName($0.file) })
     }
 
     /// The valid pipelines, each with the file it came from.
@@ -34,9 +36,7 @@ public struct ManifestSet: Sendable {
     /// Keyed by name within the folder, not by the path as typed, so that `--pipelines ./p` and
     /// `--pipelines /abs/p` agree: a pipeline last applied from such a file is kept, never deleted,
     /// whatever the file shows now, because nobody can tell what it declares.
-    public var brokenFiles: [String: [Diagnostic]] {
-        Dictionary(grouping: diagnostics.filter { $0.severity == .error }, by: { ManifestSet.fileName($0.file) })
-    }
+    public let brokenFiles: [String: [Diagnostic]]
 
     /// The name of a manifest file within its folder: the key that identifies it across spellings of the folder.
     public static func fileName(_ path: String) -> String {

@@ -19,9 +19,12 @@ struct RunContext: Sendable {
             .sorted { $0.key < $1.key }
             .map { ($0.key, $0.value) }
         result += resolved
-        result += [("ORCHESTRATOR_FILE", file), ("ORCHESTRATOR_FILE_SHA256", sha256),
-                   ("ORCHESTRATOR_PIPELINE", pipeline.name), ("ORCHESTRATOR_RUN_ID", runID)]
-        return result
+        return result + orchestratorVariables
+    }
+
+    /// `ORCHESTRATOR_*`: what this run is about.
+    private var orchestratorVariables: [(String, String)] {
+        [("ORCHESTRATOR_FILE", file), ("ORCHESTRATOR_FILE_SHA256", sha256), ("ORCHESTRATOR_PIPELINE", pipeline.name), ("ORCHESTRATOR_RUN_ID", runID)]
     }
 
     /// The environment of a container client (`docker`, `podman`): the variables that configure
@@ -30,13 +33,11 @@ struct RunContext: Sendable {
     /// Not `run.env`: the container gets that through the env file, and the client has no use for
     /// the secrets in it.
     func clientEnvironment(parent: [String: String]) -> [(String, String)] {
-        var result: [(String, String)] = parent
+        let result: [(String, String)] = parent
             .filter { RunContext.configuresContainerClients($0.key) }
             .sorted { $0.key < $1.key }
             .map { ($0.key, $0.value) }
-        result += [("ORCHESTRATOR_FILE", file), ("ORCHESTRATOR_FILE_SHA256", sha256),
-                   ("ORCHESTRATOR_PIPELINE", pipeline.name), ("ORCHESTRATOR_RUN_ID", runID)]
-        return result
+        return result + orchestratorVariables
     }
 
     /// Whether a variable configures container clients and the tools they call (runtimes,
