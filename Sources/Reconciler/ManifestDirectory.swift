@@ -24,6 +24,10 @@ public enum ManifestDirectory {
         }
     }
 
+    /// The largest manifest file read, 1 MiB: a thousand pipelines' worth. Bigger files are
+    /// reported, not parsed, so that a runaway generated file cannot stall the daemon.
+    public static let maxFileSize = 1 << 20
+
     /// Loads every manifest in `path`, in a stable order. Files that cannot be read become diagnostics, not thrown errors.
     public static func load(_ path: String) throws(LoadError) -> ManifestSet {
         var isDirectory: ObjCBool = false
@@ -32,8 +36,11 @@ public enum ManifestDirectory {
         var documents: [ManifestDocument] = []
         var fileDiagnostics: [Diagnostic] = []
         for file in manifestFiles(in: path) {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                fileDiagnostics.append(Diagnostic(.error, file: file, at: .start, "cannot read the file: \(whyUnreadable(file))"))
+            let data: Data
+            switch read(file) {
+            case .success(let bytes): data = bytes
+            case .failure(let problem):
+                fileDiagnostics.append(Diagnostic(.error, file: file, at: .start, problem.message))
                 continue
             }
             guard let text = String(validating: data, as: UTF8.self) else {
@@ -49,14 +56,30 @@ public enum ManifestDirectory {
         return ManifestSet(documents: documents, fileDiagnostics: fileDiagnostics)
     }
 
-    /// The system's reason why `file` cannot be read, such as "Permission denied".
-    private static func whyUnreadable(_ file: String) -> String {
-        let descriptor = open(file, O_RDONLY)
-        guard descriptor < 0 else {
-            close(descriptor)
-            return "read error"
+    private struct ReadProblem: Error {
+        var message: String
+    }
+
+    /// The bytes of a regular file of at most `maxFileSize` bytes. Opened without blocking, so
+    /// that a FIFO named `x.yaml` is reported instead of hanging the reader.
+    private static func read(_ file: String) -> Result<Data, ReadProblem> {
+        let descriptor = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            return .failure(ReadProblem(message: "cannot read the file: \(String(cString: strerror(errno)))"))
         }
-        return String(cString: strerror(errno))
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            return .failure(ReadProblem(message: "not a regular file; a manifest must be a file"))
+        }
+        let limit = maxFileSize
+        guard let data = try? handle.read(upToCount: limit + 1) ?? Data() else {
+            return .failure(ReadProblem(message: "cannot read the file: read error"))
+        }
+        guard data.count <= limit else {
+            return .failure(ReadProblem(message: "the file is larger than \(limit / 1024) KiB, the most a manifest file may hold; split it"))
+        }
+        return .success(data)
     }
 
     /// The manifest files directly in `path` (not in subfolders, which can hold examples or

@@ -9,6 +9,9 @@ import CYAML
 public enum Parser {
     /// The most nodes a document may expand to through aliases.
     public static let maxExpandedNodes = 1_000_000
+    /// The deepest a collection may nest. Manifests need 5 levels; the bound keeps hostile input
+    /// from exhausting the stack of the recursive code that walks and frees the tree.
+    public static let maxDepth = 64
 
     /// Parses every document of a stream. Empty documents (a stream of comments, a bare `---`)
     /// are returned as `nil` so that callers can count documents as the user wrote them.
@@ -58,17 +61,25 @@ public enum Parser {
 }
 
 /// Turns libyaml events into `Node` trees, one per document.
+///
+/// Open collections live in a stack of frames that are appended to in place, so that a
+/// collection of n items costs O(n): a frame copied out of the stack and pushed back would copy
+/// its items on every append, which made a 100,000-item list take minutes.
 private struct TreeBuilder {
-    private enum Open {
-        case sequence(Node, [Node], anchor: String?)
-        case mapping(Node, [Node.Pair], pendingKey: Node?, anchor: String?)
+    private struct Frame {
+        var node: Node
+        var anchor: String?
+        var items: [Node] = []
+        var pairs: [Node.Pair] = []
+        var pendingKey: Node?
+        /// The size of the subtree so far, for the alias-expansion bound.
+        var weight = 1
     }
 
     var documents: [Node?] = []
-    private var stack: [Open] = []
+    private var stack: [Frame] = []
     private var root: Node?
     private var anchors: [String: (node: Node, weight: Int)] = [:]
-    private var weights: [Int] = []
     private var expanded = 0
 
     mutating func consume(_ event: yaml_event_t) throws(YAMLError) {
@@ -89,20 +100,18 @@ private struct TreeBuilder {
             try add(node, anchor: string(data.anchor), weight: 1)
         case YAML_SEQUENCE_START_EVENT:
             let data = event.data.sequence_start
-            stack.append(.sequence(Node(.sequence([]), mark: mark, tag: string(data.tag)), [], anchor: string(data.anchor)))
-            weights.append(1)
+            try open(Node(.sequence([]), mark: mark, tag: string(data.tag)), anchor: string(data.anchor))
         case YAML_MAPPING_START_EVENT:
             let data = event.data.mapping_start
-            stack.append(.mapping(Node(.mapping([]), mark: mark, tag: string(data.tag)), [], pendingKey: nil, anchor: string(data.anchor)))
-            weights.append(1)
-        case YAML_SEQUENCE_END_EVENT:
-            guard case .sequence(var node, let items, let anchor) = stack.removeLast() else { return }
-            node.content = .sequence(items)
-            try add(node, anchor: anchor, weight: weights.removeLast())
-        case YAML_MAPPING_END_EVENT:
-            guard case .mapping(var node, let pairs, _, let anchor) = stack.removeLast() else { return }
-            node.content = .mapping(try merged(pairs))
-            try add(node, anchor: anchor, weight: weights.removeLast())
+            try open(Node(.mapping([]), mark: mark, tag: string(data.tag)), anchor: string(data.anchor))
+        case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+            guard var frame = stack.popLast() else { return }
+            if case .sequence = frame.node.content {
+                frame.node.content = .sequence(frame.items)
+            } else {
+                frame.node.content = .mapping(try merged(frame.pairs))
+            }
+            try add(frame.node, anchor: frame.anchor, weight: frame.weight)
         case YAML_ALIAS_EVENT:
             let name = string(event.data.alias.anchor) ?? ""
             guard let target = anchors[name] else {
@@ -116,6 +125,13 @@ private struct TreeBuilder {
         }
     }
 
+    private mutating func open(_ node: Node, anchor: String?) throws(YAMLError) {
+        guard stack.count < Parser.maxDepth else {
+            throw YAMLError(.tooLarge, at: node.mark, "collections nest deeper than \(Parser.maxDepth) levels")
+        }
+        stack.append(Frame(node: node, anchor: anchor))
+    }
+
     /// Adds a finished node to its parent. `weight` is the size of its subtree; only aliases add
     /// their whole weight to the document's expansion count, other nodes count once.
     private mutating func add(_ node: Node, anchor: String?, weight: Int, isAlias: Bool = false) throws(YAMLError) {
@@ -124,22 +140,19 @@ private struct TreeBuilder {
             throw YAMLError(.tooLarge, at: node.mark, "aliases expand to more than \(Parser.maxExpandedNodes) nodes")
         }
         if let anchor { anchors[anchor] = (node, weight) }
-        if !weights.isEmpty { weights[weights.count - 1] += weight }
-        guard let top = stack.popLast() else {
+        guard !stack.isEmpty else {
             root = node
             return
         }
-        switch top {
-        case .sequence(let open, var items, let anchor):
-            items.append(node)
-            stack.append(.sequence(open, items, anchor: anchor))
-        case .mapping(let open, var pairs, let pendingKey, let anchor):
-            if let key = pendingKey {
-                pairs.append(Node.Pair(key: key, value: node))
-                stack.append(.mapping(open, pairs, pendingKey: nil, anchor: anchor))
-            } else {
-                stack.append(.mapping(open, pairs, pendingKey: node, anchor: anchor))
-            }
+        let top = stack.count - 1
+        stack[top].weight += weight
+        if case .sequence = stack[top].node.content {
+            stack[top].items.append(node)
+        } else if let key = stack[top].pendingKey {
+            stack[top].pairs.append(Node.Pair(key: key, value: node))
+            stack[top].pendingKey = nil
+        } else {
+            stack[top].pendingKey = node
         }
     }
 

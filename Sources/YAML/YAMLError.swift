@@ -17,7 +17,8 @@ public struct YAMLError: Error, Sendable, Equatable, CustomStringConvertible {
         case unknownField
         /// A node has the right type but a value the target type rejects.
         case invalidValue
-        /// Aliases expand to more nodes than a document may hold.
+        /// The document is too large or too deep: aliases expand to too many nodes, collections
+        /// nest too deep, or the text exceeds the size a caller allows.
         case tooLarge
     }
 

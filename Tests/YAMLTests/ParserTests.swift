@@ -81,4 +81,33 @@ struct ParserTests {
             #expect(error.kind == .tooLarge)
         }
     }
+
+    /// Was quadratic (each item copied the whole list): 100,000 items took 94 s. The growth
+    /// ratio is measured by `scripts/bench/manifest.sh`; here, that the result is whole.
+    @Test func longListParsesWhole() throws {
+        let count = 100_000
+        let text = "include:\n" + (0..<count).map { "  - f\($0).csv\n" }.joined()
+        guard case .sequence(let items) = try Parser.parse(text)?["include"]?.content else {
+            Issue.record("expected a sequence")
+            return
+        }
+        #expect(items.count == count)
+        #expect(items.last?.scalar?.text == "f\(count - 1).csv")
+        #expect(items.last?.mark == Mark(line: count + 1, column: 5))
+    }
+
+    @Test func nestingIsBoundedWithALocatedError() throws {
+        let deepest = String(repeating: "[", count: Parser.maxDepth) + String(repeating: "]", count: Parser.maxDepth)
+        #expect(try Parser.parse(deepest) != nil)
+        for hostile in [String(repeating: "[", count: 200_000), String(repeating: "{a: ", count: 100) + "1" + String(repeating: "}", count: 100)] {
+            do {
+                _ = try Parser.parse(hostile)
+                Issue.record("expected an error")
+            } catch {
+                #expect(error.kind == .tooLarge)
+                #expect(error.message == "collections nest deeper than 64 levels")
+                #expect(error.mark.line == 1)
+            }
+        }
+    }
 }

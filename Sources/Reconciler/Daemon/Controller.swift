@@ -31,6 +31,9 @@ actor Controller {
     private var timers: [String: Date] = [:]
     private var nextRescan = Date()
     private var reloadAt: Date?
+    /// A manifest read under way off the actor, and whether another was asked for meanwhile.
+    private var reading = false
+    private var readAgain: Bool?
     private var writing: [String: [String: Date]] = [:]
     private var queues: [String: [Job]] = [:]
     private var running: [String: Int] = [:]
@@ -114,7 +117,7 @@ actor Controller {
         reportProgress(now)
         if let reloadAt, reloadAt <= now {
             self.reloadAt = nil
-            reload()
+            reloadInBackground()
         }
         var due = dirty
         dirty = []
@@ -126,7 +129,7 @@ actor Controller {
             // Also catches manifest changes whose events were lost.
             DaemonMetrics.rescans.increment()
             nextRescan = now.addingTimeInterval(options.rescanInterval.seconds * Double.random(in: 0.9...1.1))
-            reload(quietly: true)
+            reloadInBackground(quietly: true)
             due.formUnion(pipelines.keys)
         }
         for name in unwatched where pipelines[name] != nil { establish(name) }
@@ -137,17 +140,47 @@ actor Controller {
     /// A full re-read of manifests and folders, as on SIGHUP.
     func hangUp() {
         logger.info("SIGHUP: re-reading the manifests and every folder")
-        reload()
         dirty.formUnion(pipelines.keys)
+        reloadInBackground()
         wake.signal()
     }
 
     // MARK: Manifests
 
+    /// Reads the manifests synchronously: at start only, before any job runs.
     private func reload(quietly: Bool = false) {
+        apply(Result { try ManifestDirectory.load(options.pipelines) }, quietly: quietly)
+    }
+
+    /// Reads the manifests on another task and applies them when read, so that a large or slow
+    /// manifest folder never holds up the actor that starts and records runs.
+    private func reloadInBackground(quietly: Bool = false) {
+        guard !reading else {
+            readAgain = (readAgain ?? true) && quietly
+            return
+        }
+        reading = true
+        let folder = options.pipelines
+        Task.detached { [self] in
+            let loaded = Result { try ManifestDirectory.load(folder) }
+            await self.finishReading(loaded, quietly: quietly)
+        }
+    }
+
+    private func finishReading(_ loaded: Result<ManifestSet, any Error>, quietly: Bool) {
+        reading = false
+        apply(loaded, quietly: quietly)
+        if let again = readAgain {
+            readAgain = nil
+            reloadInBackground(quietly: again)
+        }
+        wake.signal()
+    }
+
+    private func apply(_ result: Result<ManifestSet, any Error>, quietly: Bool) {
         let loaded: ManifestSet
         do {
-            loaded = try ManifestDirectory.load(options.pipelines)
+            loaded = try result.get()
         } catch {
             logger.error("cannot read the pipelines folder; the running pipelines keep their specs", metadata: ["error": "\(error)"])
             return

@@ -31,6 +31,8 @@ struct Validate: ParsableCommand {
         let diagnostics = manifests.diagnostics
         let valid = manifests.pipelines.map(\.pipeline.name)
         let invalid = manifests.documents.filter { !$0.isValid }.count
+        let files = Set(manifests.documents.map(\.file) + diagnostics.map(\.file))
+        let badFiles = Set(diagnostics.filter { $0.severity == .error }.map(\.file))
         switch output {
         case .json:
             try Terminal.json(ValidationReport(valid: !diagnostics.hasErrors, pipelines: valid, invalidDocuments: invalid, diagnostics: diagnostics))
@@ -40,7 +42,7 @@ struct Validate: ParsableCommand {
             if errors == 0 {
                 Terminal.out("\(valid.count) pipeline\(valid.count == 1 ? "" : "s") valid in \(directory).")
             } else {
-                Terminal.out("\(errors) error\(errors == 1 ? "" : "s") in \(invalid) of \(manifests.documents.count) manifests.")
+                Terminal.out("\(errors) error\(errors == 1 ? "" : "s") in \(badFiles.count) of \(files.count) manifest file\(files.count == 1 ? "" : "s").")
             }
         }
         if diagnostics.hasErrors { throw ExitCode.failure }
