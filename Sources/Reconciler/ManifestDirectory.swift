@@ -24,10 +24,6 @@ public enum ManifestDirectory {
         }
     }
 
-    /// The largest manifest file read, 1 MiB: a thousand pipelines' worth. Bigger files are
-    /// reported, not parsed, so that a runaway generated file cannot stall the daemon.
-    public static let maxFileSize = 1 << 20
-
     /// Loads every manifest in `path`, in a stable order. Files that cannot be read become diagnostics, not thrown errors.
     public static func load(_ path: String) throws(LoadError) -> ManifestSet {
         var isDirectory: ObjCBool = false
@@ -37,10 +33,10 @@ public enum ManifestDirectory {
         var fileDiagnostics: [Diagnostic] = []
         for file in manifestFiles(in: path) {
             let data: Data
-            switch read(file) {
+            switch BoundedFile.read(file, limit: ManifestDocument.maxFileSize) {
             case .success(let bytes): data = bytes
             case .failure(let problem):
-                fileDiagnostics.append(Diagnostic(.error, file: file, at: .start, problem.message))
+                fileDiagnostics.append(Diagnostic(.error, file: file, at: .start, Self.explain(problem)))
                 continue
             }
             guard let text = String(validating: data, as: UTF8.self) else {
@@ -56,30 +52,12 @@ public enum ManifestDirectory {
         return ManifestSet(documents: documents, fileDiagnostics: fileDiagnostics)
     }
 
-    private struct ReadProblem: Error {
-        var message: String
-    }
-
-    /// The bytes of a regular file of at most `maxFileSize` bytes. Opened without blocking, so
-    /// that a FIFO named `x.yaml` is reported instead of hanging the reader.
-    private static func read(_ file: String) -> Result<Data, ReadProblem> {
-        let descriptor = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            return .failure(ReadProblem(message: "cannot read the file: \(String(cString: strerror(errno)))"))
+    private static func explain(_ problem: BoundedFile.Problem) -> String {
+        switch problem {
+        case .unreadable: return problem.description
+        case .notARegularFile: return "not a regular file; a manifest must be a file"
+        case .tooLarge: return "\(problem), the most a manifest file may hold; split it"
         }
-        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        var status = stat()
-        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
-            return .failure(ReadProblem(message: "not a regular file; a manifest must be a file"))
-        }
-        let limit = maxFileSize
-        guard let data = try? handle.read(upToCount: limit + 1) ?? Data() else {
-            return .failure(ReadProblem(message: "cannot read the file: read error"))
-        }
-        guard data.count <= limit else {
-            return .failure(ReadProblem(message: "the file is larger than \(limit / 1024) KiB, the most a manifest file may hold; split it"))
-        }
-        return .success(data)
     }
 
     /// The manifest files directly in `path` (not in subfolders, which can hold examples or

@@ -21,9 +21,17 @@ public struct LegacyConfig: Sendable {
     }
 
     /// Every assignment in file order, duplicates included.
-    public var assignments: [Assignment]
+    public let assignments: [Assignment]
     /// Warnings found while reading (errors make `parse` fail instead).
     public var warnings: [Diagnostic]
+    /// The index in `assignments` of each name's last assignment.
+    private let lastIndex: [String: Int]
+
+    init(assignments: [Assignment], warnings: [Diagnostic]) {
+        self.assignments = assignments
+        self.warnings = warnings
+        lastIndex = Dictionary(assignments.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { max($0, $1) })
+    }
 
     /// The keys the legacy loop read with grep and cut rather than bash.
     public static let rawKeys: Set<String> = ["WATCH_DIR", "WATCH_REGEX", "COMMAND"]
@@ -31,7 +39,7 @@ public struct LegacyConfig: Sendable {
     public static let argumentKeys: Set<String> = ["PARAMETERS", "DOCKER_OPTIONS"]
 
     /// The last assignment of `name`: a later duplicate wins, as in bash.
-    public func last(_ name: String) -> Assignment? { assignments.last { $0.name == name } }
+    public func last(_ name: String) -> Assignment? { lastIndex[name].map { assignments[$0] } }
 
     /// Parses `text`, reporting every error (each located) when there is any.
     public static func parse(_ text: String, file: String) -> Result<LegacyConfig, LegacyConfigErrors> {

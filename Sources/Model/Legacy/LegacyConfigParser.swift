@@ -9,6 +9,14 @@ import YAML
 /// that would run a command (other `$(…)`, backticks, pipes, redirections, a command word) or
 /// depends on the machine (`~`, `$$`, `$1`) is an error at its line and column.
 struct LegacyConfigParser {
+    /// The deepest expansions may nest (`${A:-${B:-…}}`, `"$(basename "$x")"`): the parser is
+    /// recursive, and no real config nests more than a few levels.
+    static let maxDepth = 64
+    /// The largest value an assignment may expand to, 1 MiB: Linux refuses a single argument or
+    /// environment string over 128 KiB anyway, and the bound keeps `A="$A$A"` lines from
+    /// doubling a value into gigabytes.
+    static let maxValueSize = 1 << 20
+
     private struct ParseError: Error {
         var mark: Mark
         var message: String
@@ -20,6 +28,8 @@ struct LegacyConfigParser {
         var current = ShellValue()
         var started = false
         let splits: Bool
+        /// The UTF-8 size of every field so far.
+        var size: Int { done.reduce(current.textSize) { $0 + $1.textSize } }
 
         mutating func literal(_ text: String) {
             current.append(.text(text))
@@ -60,7 +70,9 @@ struct LegacyConfigParser {
     private var index = 0
     private var line = 1
     private var column = 1
+    private var depth = 0
     private var variables: [String: ShellValue] = [:]
+    private var firstMarks: [String: Mark] = [:]
     private(set) var assignments: [LegacyConfig.Assignment] = []
     private(set) var errors: [Diagnostic] = []
     private(set) var warnings: [Diagnostic] = []
@@ -197,8 +209,12 @@ struct LegacyConfigParser {
                 }
             }
         }
-        if let previous = assignments.last(where: { $0.name == name }), !appending {
-            warnings.append(Diagnostic(.warning, file: file, at: start, "\(name) is set again (first at line \(previous.mark.line)); the later value wins"))
+        if let first = firstMarks[name] {
+            if !appending {
+                warnings.append(Diagnostic(.warning, file: file, at: start, "\(name) is set again (first at line \(first.line)); the later value wins"))
+            }
+        } else {
+            firstMarks[name] = start
         }
         switch value {
         case .word(let word): variables[name] = word
@@ -271,9 +287,15 @@ struct LegacyConfigParser {
                 fields.literal(String(character))
                 advance()
             }
+            if fields.current.textSize > Self.maxValueSize { throw tooLarge() }
         }
         fields.finishField()
+        if fields.size > Self.maxValueSize { throw tooLarge() }
         return fields.done
+    }
+
+    private func tooLarge() -> ParseError {
+        ParseError(mark: mark, message: "the value grows past \(Self.maxValueSize / 1024) KiB here; no command takes an argument or environment value that large")
     }
 
     private mutating func singleQuoted() throws(ParseError) -> String {
@@ -303,6 +325,7 @@ struct LegacyConfigParser {
                 value.append(.text("$`\"\\".contains(escaped) ? String(escaped) : "\\" + String(escaped)))
             case "$":
                 value.append(try dollar().value)
+                if value.textSize > Self.maxValueSize { throw tooLarge() }
             case "`":
                 throw ParseError(mark: mark, message: "backticks run a command; they have no safe equivalent")
             default:
@@ -318,6 +341,11 @@ struct LegacyConfigParser {
     /// An expansion starting at `$`: the value and whether it is quoted (exempt from splitting).
     private mutating func dollar() throws(ParseError) -> (value: ShellValue, quoted: Bool) {
         let start = mark
+        guard depth < Self.maxDepth else {
+            throw ParseError(mark: start, message: "expansions nest deeper than \(Self.maxDepth) levels")
+        }
+        depth += 1
+        defer { depth -= 1 }
         advance()
         guard let next = current else { return (.literal("$"), true) }
         switch next {

@@ -25,6 +25,9 @@ public struct LegacyConverter: Sendable {
         public var diagnostics: [Diagnostic]
     }
 
+    /// The largest legacy config read, 1 MiB, as for manifests.
+    public static let maxFileSize = ManifestDocument.maxFileSize
+
     static let runners: Set<String> = ["runner-file.sh", "runner-multiple-files.sh"]
     static let flagKeys: Set<String> = ["TO_REMOVE", "BACKUP", "BACKUP_DIR"]
     static let containerKeys: Set<String> = ["DOCKER_IMAGE", "PARAMETERS", "DOCKER_OPTIONS"]
@@ -62,8 +65,12 @@ public struct LegacyConverter: Sendable {
         do {
             let fileName = file.split(separator: "/").last.map(String.init) ?? file
             let yaml = try ManifestText.write(pipeline, comment: ["Converted from \(fileName) by `orchestrator convert`."])
-            let check = ManifestDocument.parse(yaml, file: "converted \(fileName)")
-            diagnostics += check.flatMap(\.diagnostics)
+            if yaml.utf8.count > ManifestDocument.maxFileSize {
+                diagnostics.append(Diagnostic(.error, file: file, at: .start, "the manifest would be larger than \(ManifestDocument.maxFileSize / 1024) KiB, the most a manifest file may hold; move values out of the config"))
+            } else {
+                let check = ManifestDocument.parse(yaml, file: "converted \(fileName)")
+                diagnostics += check.flatMap(\.diagnostics)
+            }
             return Conversion(pipeline: pipeline, yaml: diagnostics.hasErrors ? nil : yaml, diagnostics: diagnostics.sortedForDisplay())
         } catch {
             diagnostics.append(Diagnostic(.error, file: file, at: .start, "could not write the manifest: \(error)"))
@@ -199,7 +206,8 @@ private struct Build {
 
     private mutating func environment(excluding consumed: Set<String>) -> Environment {
         var order: [String] = []
-        for assignment in config.assignments where !consumed.contains(assignment.name) && !order.contains(assignment.name) {
+        var seen = consumed
+        for assignment in config.assignments where seen.insert(assignment.name).inserted {
             order.append(assignment.name)
         }
         var entries: [Environment.Entry] = []

@@ -25,6 +25,8 @@ public struct ShellValue: Sendable, Hashable {
     }
 
     public private(set) var parts: [Part] = []
+    /// The UTF-8 size of the text parts, kept up to date so that bounds are checked in O(1).
+    public private(set) var textSize = 0
 
     public init(_ parts: [Part] = []) {
         for part in parts { append(part) }
@@ -32,10 +34,16 @@ public struct ShellValue: Sendable, Hashable {
 
     public static func literal(_ text: String) -> ShellValue { ShellValue([.text(text)]) }
 
+    /// Appends in place: the last text part is taken out of the array before it grows, so that
+    /// building a value character by character stays linear.
     mutating func append(_ part: Part) {
-        if case .text(let new) = part, case .text(let old)? = parts.last {
-            parts[parts.count - 1] = .text(old + new)
-        } else if part != .text("") {
+        guard case .text(let new) = part else { return parts.append(part) }
+        guard !new.isEmpty else { return }
+        textSize += new.utf8.count
+        if case .text? = parts.last, case .text(var old) = parts.removeLast() {
+            old += new
+            parts.append(.text(old))
+        } else {
             parts.append(part)
         }
     }

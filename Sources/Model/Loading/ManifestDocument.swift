@@ -5,6 +5,10 @@ import YAML
 /// Invalid documents are kept, with the name they claim when it can be read, so that the planner
 /// can keep the last applied spec of that pipeline running and say why.
 public struct ManifestDocument: Sendable {
+    /// The largest manifest file read, 1 MiB: a thousand pipelines' worth. Bigger files are
+    /// reported, not parsed, so that a runaway generated file cannot stall the daemon.
+    public static let maxFileSize = 1 << 20
+
     /// The manifest file's path, as it is shown in diagnostics.
     public var file: String
     /// The document's position in its file, from 0.

@@ -22,55 +22,69 @@ public struct YAMLEncoder: Sendable {
 }
 
 /// A node under construction: encoders hand out containers that write into shared boxes.
+///
+/// Children are kept in arrays appended in place, with an index by key, so that encoding a
+/// mapping or a sequence of n entries costs O(n).
 final class Box {
-    enum Content {
-        case empty
-        case scalar(Node)
-        case sequence([Box])
-        case mapping([(String, Box)])
+    enum Kind {
+        case empty, scalar, sequence, mapping
     }
 
-    var content: Content = .empty
+    private(set) var kind = Kind.empty
+    private var scalar = Node.null
+    private var items: [Box] = []
+    private var pairs: [(key: String, box: Box)] = []
+    private var index: [String: Int] = [:]
 
     var node: Node {
-        switch content {
+        switch kind {
         case .empty: return .null
-        case .scalar(let node): return node
-        case .sequence(let boxes): return .sequence(boxes.map(\.node))
-        case .mapping(let pairs): return .mapping(pairs.map { ($0.0, $0.1.node) })
+        case .scalar: return scalar
+        case .sequence: return .sequence(items.map(\.node))
+        case .mapping: return .mapping(pairs.map { ($0.key, $0.box.node) })
         }
+    }
+
+    var count: Int { kind == .sequence ? items.count : 0 }
+
+    /// Makes this box a scalar.
+    func setScalar(_ node: Node) {
+        become(.scalar)
+        scalar = node
+    }
+
+    /// Makes this box a collection of `kind`, keeping its children if it already is one.
+    func become(_ kind: Kind) {
+        guard self.kind != kind else { return }
+        self.kind = kind
+        items = []
+        pairs = []
+        index = [:]
     }
 
     func appendToSequence() -> Box {
+        become(.sequence)
         let child = Box()
-        if case .sequence(var items) = content {
-            items.append(child)
-            content = .sequence(items)
-        } else {
-            content = .sequence([child])
-        }
+        items.append(child)
         return child
     }
 
     func child(forKey key: String) -> Box {
-        var pairs: [(String, Box)] = []
-        if case .mapping(let existing) = content {
-            if let found = existing.first(where: { $0.0 == key }) { return found.1 }
-            pairs = existing
-        }
+        become(.mapping)
+        if let found = index[key] { return pairs[found].box }
         let child = Box()
+        index[key] = pairs.count
         pairs.append((key, child))
-        content = .mapping(pairs)
         return child
     }
 
     func set<T: Encodable>(_ value: T, codingPath: [any CodingKey], info: [CodingUserInfoKey: any Sendable]) throws {
         switch value {
-        case let text as String: content = .scalar(.string(text))
-        case let flag as Bool: content = .scalar(.scalar(flag ? "true" : "false"))
-        case let number as any BinaryInteger: content = .scalar(.scalar("\(number)"))
-        case let number as Double: content = .scalar(.scalar(Box.format(number)))
-        case let number as Float: content = .scalar(.scalar(Box.format(Double(number))))
+        case let text as String: setScalar(.string(text))
+        case let flag as Bool: setScalar(.scalar(flag ? "true" : "false"))
+        case let number as any BinaryInteger: setScalar(.scalar("\(number)"))
+        case let number as Double: setScalar(.scalar(Box.format(number)))
+        case let number as Float: setScalar(.scalar(Box.format(Double(number))))
         default: try value.encode(to: EncoderImpl(box: self, codingPath: codingPath, info: info))
         }
     }
@@ -89,12 +103,12 @@ struct EncoderImpl: Encoder {
     var userInfo: [CodingUserInfoKey: Any] { info }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        if case .mapping = box.content {} else { box.content = .mapping([]) }
+        box.become(.mapping)
         return KeyedEncodingContainer(KeyedEncoding<Key>(box: box, codingPath: codingPath, info: info))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        if case .sequence = box.content {} else { box.content = .sequence([]) }
+        box.become(.sequence)
         return UnkeyedEncoding(box: box, codingPath: codingPath, info: info)
     }
 
@@ -108,7 +122,7 @@ struct KeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let codingPath: [any CodingKey]
     let info: [CodingUserInfoKey: any Sendable]
 
-    mutating func encodeNil(forKey key: Key) throws { box.child(forKey: key.stringValue).content = .scalar(.null) }
+    mutating func encodeNil(forKey key: Key) throws { box.child(forKey: key.stringValue).setScalar(.null) }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         try box.child(forKey: key.stringValue).set(value, codingPath: codingPath + [key], info: info)
@@ -133,12 +147,9 @@ struct UnkeyedEncoding: UnkeyedEncodingContainer {
     let box: Box
     let codingPath: [any CodingKey]
     let info: [CodingUserInfoKey: any Sendable]
-    var count: Int {
-        if case .sequence(let items) = box.content { return items.count }
-        return 0
-    }
+    var count: Int { box.count }
 
-    mutating func encodeNil() throws { box.appendToSequence().content = .scalar(.null) }
+    mutating func encodeNil() throws { box.appendToSequence().setScalar(.null) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         let path = codingPath + [IndexKey(count)]
@@ -161,7 +172,7 @@ struct SingleValueEncoding: SingleValueEncodingContainer {
     let codingPath: [any CodingKey]
     let info: [CodingUserInfoKey: any Sendable]
 
-    mutating func encodeNil() throws { box.content = .scalar(.null) }
+    mutating func encodeNil() throws { box.setScalar(.null) }
 
     mutating func encode<T: Encodable>(_ value: T) throws { try box.set(value, codingPath: codingPath, info: info) }
 }

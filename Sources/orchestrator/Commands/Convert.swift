@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Model
+import Reconciler
 
 /// `orchestrator convert FILE... [-o DIR]`: legacy `KEY=value` watcher configs to manifests.
 struct Convert: ParsableCommand {
@@ -45,8 +46,11 @@ struct Convert: ParsableCommand {
 
     /// Converts and writes one file; prints its diagnostics and a one-line report.
     private func convertOne(_ file: String, _ converter: LegacyConverter, _ targets: inout [String: String]) -> Bool {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            Terminal.err("\(file): error: cannot read the file")
+        let data: Data
+        switch BoundedFile.read(file, limit: LegacyConverter.maxFileSize) {
+        case .success(let bytes): data = bytes
+        case .failure(let problem):
+            Terminal.err("\(file): error: \(problem)")
             return false
         }
         guard let text = String(validating: data, as: UTF8.self) else {
