@@ -37,7 +37,11 @@ public struct ManifestDocument: Sendable {
             let nameNode = node["metadata"]?["name"]
             var document = ManifestDocument(file: file, index: index, name: nameNode?.scalar?.text, nameMark: nameNode?.mark)
             do throws(YAMLErrors) {
-                document.pipeline = try decoder.decode(Pipeline.self, from: node)
+                let pipeline = try decoder.decode(Pipeline.self, from: node)
+                document.pipeline = pipeline
+                document.diagnostics = pipeline.spec.run.secretExposures.map {
+                    Diagnostic(.warning, file: file, at: $0.location?.mark ?? .start, ($0.location.map { "\($0.path): " } ?? "") + $0.message)
+                }
             } catch {
                 document.diagnostics = error.errors.map { Diagnostic($0, file: file) }
             }

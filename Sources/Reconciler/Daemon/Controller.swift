@@ -205,6 +205,9 @@ actor Controller {
                     continue
                 }
                 logger.info(pipeline.change == .create ? "pipeline created" : "pipeline updated", metadata: ["pipeline": "\(pipeline.name)", "manifest": "\(file)"])
+                for warning in loaded.diagnostics where warning.severity == .warning && warning.file == file {
+                    logger.warning("\(warning)", metadata: ["pipeline": "\(pipeline.name)"])
+                }
                 replace(pipeline.name, with: (spec, file))
             case .delete:
                 do { try store.removeApplied(pipeline.name) } catch {

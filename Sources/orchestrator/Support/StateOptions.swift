@@ -56,7 +56,9 @@ struct PlanOptions: ParsableArguments {
     /// Prints `plan` in the chosen format.
     func print(_ plan: Plan) throws {
         switch output {
-        case .text: Terminal.out(PlanText.render(plan, showSkipped: showSkipped), terminator: "")
+        case .text:
+            Terminal.report(plan.diagnostics.filter { $0.severity == .warning })
+            Terminal.out(PlanText.render(plan, showSkipped: showSkipped), terminator: "")
         case .json: Terminal.out(try PlanJSON(plan).encoded())
         }
     }
