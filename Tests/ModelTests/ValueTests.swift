@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Model
 
@@ -103,5 +104,31 @@ struct TemplateTests {
         #expect("plain é.csv".terminalSafe == "plain é.csv")
         #expect("a\u{1B}[31m\u{07}b\nc\td\r".terminalSafe == #"a\e[31m\x07b\nc\td\r"#)
         #expect("x\u{9B}y\u{202E}z".terminalSafe == #"x\x9by\u{202e}z"#)
+    }
+}
+
+@Suite("Pending file actions")
+struct PendingFileActionTests {
+    @Test func owedByTheFinalStatesOnly() {
+        let move = FileAction.move(to: "failed")
+        #expect(PendingFileAction.owed(by: .succeeded, onSuccess: .delete, onFailure: move) == .delete)
+        #expect(PendingFileAction.owed(by: .quarantined, onSuccess: .delete, onFailure: move) == move)
+        #expect(PendingFileAction.owed(by: .succeeded, onSuccess: .keep, onFailure: move) == nil)
+        for state in [LedgerState.pending, .running, .failed] {
+            #expect(PendingFileAction.owed(by: state, onSuccess: .delete, onFailure: move) == nil)
+        }
+    }
+
+    @Test func failuresBackOffFromTenSecondsToAnHourAndNeverGiveUp() {
+        let start = Date(timeIntervalSince1970: 0)
+        var action = PendingFileAction(pipeline: "p", path: "a.csv", sha256: "abc", action: .delete, createdAt: start)
+        var delays: [TimeInterval] = []
+        for _ in 0..<12 {
+            action = action.failed("full", at: start)
+            delays.append(action.nextAttemptAt.timeIntervalSince(start))
+        }
+        #expect(delays == [10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600, 3600, 3600])
+        #expect(action.attempts == 12 && action.lastError == "full" && action.createdAt == start)
+        #expect(!action.isDue(at: start) && action.isDue(at: start.addingTimeInterval(3600)))
     }
 }

@@ -32,14 +32,18 @@ public struct PipelinePlan: Sendable, Hashable {
     public var files: [FileChange]
     /// Facts worth a line: a missing folder, files still settling, suspension.
     public var notes: [String]
+    /// Moves and deletes owed to processed files, retried by `reconcile` (all) and the daemon (when due).
+    public var fileActions: [PendingFileAction]
 
-    public init(name: String, file: String?, change: PipelineChange, effective: Pipeline?, files: [FileChange] = [], notes: [String] = []) {
+    public init(name: String, file: String?, change: PipelineChange, effective: Pipeline?, files: [FileChange] = [], notes: [String] = [],
+                fileActions: [PendingFileAction] = []) {
         self.name = name
         self.file = file
         self.change = change
         self.effective = effective
         self.files = files
         self.notes = notes
+        self.fileActions = fileActions
     }
 
     /// The files a reconcile runs now: new, re-uploaded, or failed and due.
@@ -162,6 +166,7 @@ public struct PlanSummary: Sendable, Hashable, Codable {
     public var quarantined = 0
     public var running = 0
     public var skipped = 0
+    public var fileActionsOwed = 0
 
     init(_ plan: Plan) {
         for pipeline in plan.pipelines {
@@ -172,6 +177,7 @@ public struct PlanSummary: Sendable, Hashable, Codable {
             case .invalid: invalidManifests += 1
             case .unchanged: break
             }
+            fileActionsOwed += pipeline.fileActions.count
             for file in pipeline.files {
                 switch file.action {
                 case .process: filesToProcess += 1
@@ -188,7 +194,7 @@ public struct PlanSummary: Sendable, Hashable, Codable {
 
     /// Whether applying would do anything.
     public var hasChanges: Bool {
-        pipelinesToCreate + pipelinesToUpdate + pipelinesToDelete + filesToProcess + filesToReprocess + retriesDue > 0
+        pipelinesToCreate + pipelinesToUpdate + pipelinesToDelete + filesToProcess + filesToReprocess + retriesDue + fileActionsOwed > 0
     }
 
     /// `Plan: 1 pipeline to create, 3 files to process, 12 skipped, 1 invalid manifest.`
@@ -204,6 +210,7 @@ public struct PlanSummary: Sendable, Hashable, Codable {
         add(filesToReprocess, "file", "files", " to reprocess")
         add(retriesDue, "retry", "retries", " due")
         add(retriesLater, "retry", "retries", " scheduled")
+        add(fileActionsOwed, "file action", "file actions", " to retry")
         add(running, "file", "files", " running elsewhere")
         add(quarantined, "file", "files", " quarantined")
         add(skipped, "skipped", "skipped", "")

@@ -58,7 +58,17 @@ public enum PlanText {
         if skipped > 0 {
             lines.append("    = \(skipped) file\(skipped == 1 ? "" : "s") already processed (--show-skipped lists them)")
         }
+        lines += pipeline.fileActions.map { "    \(PlanText.fileActionSymbol) \($0.path.terminalSafe)  \(detail($0).terminalSafe)" }
         return lines
+    }
+
+    /// The symbol of an owed file action.
+    public static let fileActionSymbol = "→"
+
+    public static func detail(_ action: PendingFileAction) -> String {
+        let owed = "sha256:\(action.sha256.prefix(12)) \(action.summary) owed since \(timestamp(action.createdAt))"
+        guard let error = action.lastError else { return owed }
+        return "\(owed); \(action.attempts) failed attempt\(action.attempts == 1 ? "" : "s"), next at \(timestamp(action.nextAttemptAt)): \(error)"
     }
 
     static func detail(_ file: FileChange) -> String {
@@ -135,6 +145,11 @@ public struct PlanJSON: Encodable {
             }
             if let action {
                 changes.append(Change(kind: "pipeline", action: action, symbol: pipeline.change.symbol, pipeline: pipeline.name, manifest: pipeline.file, fields: fields))
+            }
+            for owed in pipeline.fileActions {
+                changes.append(Change(kind: "file_action", action: owed.summary.hasPrefix("move") ? "move" : "delete", symbol: PlanText.fileActionSymbol,
+                                      pipeline: pipeline.name, manifest: pipeline.file, path: owed.path, sha256: owed.sha256, detail: PlanText.detail(owed),
+                                      attempts: owed.attempts, next_attempt_at: PlanText.timestamp(owed.nextAttemptAt), last_error: owed.lastError))
             }
             for file in pipeline.files {
                 changes.append(Change(kind: "file", action: file.action.rawValue, symbol: file.action.symbol, pipeline: pipeline.name, manifest: pipeline.file,

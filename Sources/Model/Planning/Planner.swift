@@ -13,16 +13,19 @@ public enum Planner {
         public var observed: [String: ObservedFolder]
         /// By pipeline name, then content SHA-256.
         public var ledgers: [String: [String: LedgerEntry]]
+        /// By pipeline name: the file actions the ledger still owes.
+        public var fileActions: [String: [PendingFileAction]]
         public var now: Date
         /// Allows a plan that deletes every applied pipeline because no manifest is left.
         public var allowEmpty: Bool
 
         public init(manifests: ManifestSet, applied: [AppliedSpec], observed: [String: ObservedFolder], ledgers: [String: [String: LedgerEntry]],
-                    now: Date, allowEmpty: Bool = false) {
+                    fileActions: [String: [PendingFileAction]] = [:], now: Date, allowEmpty: Bool = false) {
             self.manifests = manifests
             self.applied = applied
             self.observed = observed
             self.ledgers = ledgers
+            self.fileActions = fileActions
             self.now = now
             self.allowEmpty = allowEmpty
         }
@@ -102,6 +105,8 @@ public enum Planner {
     }
 
     private static func planFiles(_ plan: PipelinePlan, _ input: Input) -> PipelinePlan {
+        var plan = plan
+        plan.fileActions = plan.effective == nil ? [] : input.fileActions[plan.name] ?? []
         guard let folder = input.observed[plan.name] else { return plan }
         return planFiles(plan, folder: folder, ledger: input.ledgers[plan.name] ?? [:], now: input.now)
     }

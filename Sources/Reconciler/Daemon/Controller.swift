@@ -385,6 +385,13 @@ actor Controller {
         queues[name] = queue
 
         var next = folder.nextReady
+        do {
+            let settled = try applier.settleFileActions(of: pipeline, manifestFile: file, now: now, dueOnly: true)
+            for problem in settled.problems { logger.warning("\(problem.terminalSafe)", metadata: ["pipeline": "\(name)"]) }
+            if let due = settled.nextDue { next = min(next ?? due, due) }
+        } catch {
+            logger.error("cannot settle file actions", metadata: ["pipeline": "\(name)", "error": "\(error)"])
+        }
         for change in plan.files where change.action == .retry && !change.isDue {
             if let due = change.nextAttemptAt { next = min(next ?? due, due) }
         }

@@ -43,7 +43,7 @@ public struct Applier: Sendable {
     }
 
     /// Finds claims left by dead orchestrators. A run whose shim recorded how it ended keeps that
-    /// outcome (a success is not run again, and its `onSuccess` is done now); a run still going or
+    /// outcome (a success is not run again, and its `onSuccess` is owed); a run still going or
     /// without a record is killed with its process group, and its content becomes due at once
     /// (execution is at-least-once). Returns how many claims it recovered.
     public func recover(now: Date) throws -> Int {
@@ -53,9 +53,7 @@ public struct Applier: Sendable {
         for claim in try store.claims() {
             guard let claimOwner = claim.owner, let parsed = Owner(claimOwner), parsed.isDeadOnThisHost else { continue }
             var outcome = RunOutcome.interrupted
-            var lastRun: RunRecord?
             for (run, runOwner) in unfinished where runOwner == claimOwner && run.pipeline == claim.pipeline && run.sha256 == claim.sha256 {
-                lastRun = run
                 if let recorded = executor.recordedOutcome(pipeline: run.pipeline, runID: run.id) {
                     outcome = recorded
                     if recorded.isSuccess, let spec = specs[run.pipeline],
@@ -74,15 +72,10 @@ public struct Applier: Sendable {
             }
             let spec = specs[claim.pipeline]
             let policy = spec.map { RetryPolicy($0.pipeline.spec.run) } ?? RetryPolicy(retries: RunSpec.defaultRetries, backoff: RunSpec.defaultBackoff)
-            let entry = try store.complete(pipeline: claim.pipeline, sha256: claim.sha256, owner: claimOwner, run: nil, outcome: outcome,
-                                           policy: policy, jitter: Double.random(in: 0..<1), durable: outcome.isSuccess, at: now)
-            if let spec, let entry, let run = lastRun {
-                let action: FileAction? = entry.state == .succeeded ? spec.pipeline.spec.onSuccess : entry.state == .quarantined ? spec.pipeline.spec.onFailure : nil
-                if let action {
-                    let change = FileChange(action: .process, path: run.path, sha256: run.sha256)
-                    _ = FileActions.perform(action, on: change, of: spec.pipeline, manifestFile: spec.file, store: store)
-                }
-            }
+            // A file action owed is recorded with the outcome, and done by the next settle.
+            let actions = spec.map { ($0.pipeline.spec.onSuccess, $0.pipeline.spec.onFailure) } ?? (.keep, .keep)
+            try store.complete(pipeline: claim.pipeline, sha256: claim.sha256, owner: claimOwner, run: nil, outcome: outcome,
+                               policy: policy, fileActions: actions, jitter: Double.random(in: 0..<1), at: now)
             recovered += 1
         }
         return recovered
@@ -105,12 +98,17 @@ public struct Applier: Sendable {
                 try store.recordSeen(pipeline: pipeline.name, contents: seen, at: now)
             }
         }
+        var settled = Report()
+        for pipeline in plan.pipelines {
+            guard let spec = pipeline.effective, let file = pipeline.file, pipeline.change != .delete else { continue }
+            settled.fileActionProblems += try settleFileActions(of: spec, manifestFile: file, now: now, dueOnly: false).problems
+        }
         return await withTaskGroup(of: Report.self) { group in
             for pipeline in plan.pipelines {
                 guard let spec = pipeline.effective, let file = pipeline.file, !pipeline.runnable.isEmpty else { continue }
                 group.addTask { await self.run(pipeline.runnable, of: spec, manifestFile: file) }
             }
-            var report = Report()
+            var report = settled
             for await partial in group {
                 report.runs += partial.runs
                 report.lostClaims += partial.lostClaims
@@ -164,10 +162,9 @@ public struct Applier: Sendable {
             var result = await executor.run(request) { group in try? store.setProcessGroup(runID: runID, group) }
             let duration = ContinuousClock.now - started
             if Applier.changed(file, of: pipeline, manifestFile: manifestFile, since: observed) { result.outcome = .changedDuringRun }
-            let hasFileAction = (result.outcome.isSuccess ? pipeline.spec.onSuccess : pipeline.spec.onFailure) != .keep
             let entry = try store.complete(pipeline: pipeline.name, sha256: file.sha256, owner: owner.description, run: (runID, result.logTail),
-                                           outcome: result.outcome, policy: RetryPolicy(pipeline.spec.run), jitter: Double.random(in: 0..<1),
-                                           durable: hasFileAction, at: Date())
+                                           outcome: result.outcome, policy: RetryPolicy(pipeline.spec.run),
+                                           fileActions: (pipeline.spec.onSuccess, pipeline.spec.onFailure), jitter: Double.random(in: 0..<1), at: Date())
             // The outcome is in the ledger: the shim's record of it is no longer needed.
             if executor.shim != nil { try? FileManager.default.removeItem(atPath: executor.statusFile(pipeline: pipeline.name, runID: runID)) }
             let state = entry?.state ?? .failed
@@ -175,15 +172,28 @@ public struct Applier: Sendable {
                                     logFile: result.logFile, nextAttemptAt: entry?.nextAttemptAt, duration: duration)
             report.runs.append(finished)
             onFinished?(finished)
-            // The ledger has committed the outcome: only now may the file move or go.
-            let action: FileAction? = state == .succeeded ? pipeline.spec.onSuccess : state == .quarantined ? pipeline.spec.onFailure : nil
-            if let action, let problem = FileActions.perform(action, on: file, of: pipeline, manifestFile: manifestFile, store: store) {
-                report.fileActionProblems.append(problem)
+            // The ledger has committed the outcome and the action it owes: only now may the file move or go.
+            if entry != nil, let action = PendingFileAction.owed(by: state, onSuccess: pipeline.spec.onSuccess, onFailure: pipeline.spec.onFailure) {
+                let pending = PendingFileAction(pipeline: pipeline.name, path: file.path, sha256: file.sha256, action: action, createdAt: Date())
+                if let problem = try FileActions.attempt(pending, of: pipeline, manifestFile: manifestFile, store: store, now: Date()) {
+                    report.fileActionProblems.append(problem)
+                }
             }
         } catch {
             report.fileActionProblems.append("\(pipeline.name)/\(file.path): state store error: \(error)")
         }
         return report
+    }
+
+    /// Attempts the file actions owed to `pipeline`: every one (`reconcile`), or those due at
+    /// `now` (the daemon). Returns the problems and when the earliest one left is due.
+    public func settleFileActions(of pipeline: Pipeline, manifestFile: String, now: Date, dueOnly: Bool) throws -> (problems: [String], nextDue: Date?) {
+        var problems: [String] = []
+        for pending in try store.pendingFileActions(pipeline: pipeline.name) where !dueOnly || pending.isDue(at: now) {
+            if let problem = try FileActions.attempt(pending, of: pipeline, manifestFile: manifestFile, store: store, now: now) { problems.append(problem) }
+        }
+        let nextDue = problems.isEmpty ? nil : try store.pendingFileActions(pipeline: pipeline.name).map(\.nextAttemptAt).min()
+        return (problems, nextDue)
     }
 
     /// Whether the file no longer holds the content the run was for: its stat differs from the

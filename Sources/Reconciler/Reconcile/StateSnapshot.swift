@@ -13,6 +13,7 @@ public struct StateSnapshot: Sendable {
         let observer = Observer(store: store)
         var observed: [String: ObservedFolder] = [:]
         var ledgers: [String: [String: LedgerEntry]] = [:]
+        let fileActions = Dictionary(grouping: try store.pendingFileActions(pipeline: nil), by: \.pipeline)
         for (pipeline, file) in Planner.effectivePipelines(manifests, applied: applied) {
             // The ledger loads on another thread while the folder is walked: one is mostly
             // system calls, the other decoding rows.
@@ -21,7 +22,7 @@ public struct StateSnapshot: Sendable {
             ledgers[pipeline.name] = try ledger.value()
         }
         self.manifests = manifests
-        input = Planner.Input(manifests: manifests, applied: applied, observed: observed, ledgers: ledgers, now: now, allowEmpty: allowEmpty)
+        input = Planner.Input(manifests: manifests, applied: applied, observed: observed, ledgers: ledgers, fileActions: fileActions, now: now, allowEmpty: allowEmpty)
     }
 
     public var plan: Plan { Planner.plan(input) }

@@ -63,6 +63,14 @@ public final class SQLiteStateStore: StateStore {
                 CREATE INDEX runs_pipeline ON runs (pipeline, started_at);
                 """)
         }
+        migrator.registerMigration("v2: pending file actions") { db in
+            try db.execute(sql: """
+                CREATE TABLE file_actions (
+                    pipeline TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL, action TEXT NOT NULL,
+                    attempts INTEGER NOT NULL, last_error TEXT, created_at REAL NOT NULL, next_attempt_at REAL NOT NULL,
+                    PRIMARY KEY (pipeline, path));
+                """)
+        }
         return migrator
     }
 
@@ -204,11 +212,18 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func complete(pipeline: String, sha256: String, owner: String, run: (id: String, logTail: String)?, outcome: RunOutcome,
-                         policy: RetryPolicy, jitter: Double, durable: Bool, at now: Date) throws -> LedgerEntry? {
+                         policy: RetryPolicy, fileActions: (onSuccess: FileAction, onFailure: FileAction), jitter: Double, at now: Date) throws -> LedgerEntry? {
         let update = { (db: Database) throws -> LedgerEntry? in
             if let run { try SQLiteStateStore.finishRun(db, id: run.id, outcome: outcome, endedAt: now, logTail: run.logTail) }
-            return try SQLiteStateStore.complete(db, pipeline: pipeline, sha256: sha256, owner: owner, outcome: outcome, policy: policy, jitter: jitter, at: now)
+            let entry = try SQLiteStateStore.complete(db, pipeline: pipeline, sha256: sha256, owner: owner, outcome: outcome, policy: policy, jitter: jitter, at: now)
+            if let entry, let action = PendingFileAction.owed(by: entry.state, onSuccess: fileActions.onSuccess, onFailure: fileActions.onFailure) {
+                // The path the run processed; without a run, the last path the content was seen under.
+                let runPath = try run.flatMap { try String.fetchOne(db, sql: "SELECT path FROM runs WHERE id = ?", arguments: [$0.id]) }
+                try SQLiteStateStore.save(db, PendingFileAction(pipeline: pipeline, path: runPath ?? entry.path, sha256: sha256, action: action, createdAt: now))
+            }
+            return entry
         }
+        let durable = (outcome.isSuccess ? fileActions.onSuccess : fileActions.onFailure) != .keep
         guard durable else { return try database.write(update) }
         return try database.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -283,6 +298,42 @@ public final class SQLiteStateStore: StateStore {
             let removed = db.changesCount == 1
             try db.execute(sql: "UPDATE observations SET sha256 = NULL WHERE pipeline = ? AND sha256 = ?", arguments: [pipeline, sha256])
             return removed
+        }
+    }
+
+    // MARK: File actions
+
+    public func pendingFileActions(pipeline: String?) throws -> [PendingFileAction] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT pipeline, path, sha256, action, attempts, last_error, created_at, next_attempt_at FROM file_actions
+                WHERE ? IS NULL OR pipeline = ? ORDER BY created_at, pipeline, path
+                """, arguments: [pipeline, pipeline]).map { row in
+                PendingFileAction(pipeline: row[0], path: row[1], sha256: row[2], action: try JSONDecoder().decode(FileAction.self, from: Data((row[3] as String).utf8)),
+                                  attempts: row[4], lastError: row[5], createdAt: Date(timeIntervalSince1970: row[6]),
+                                  nextAttemptAt: Date(timeIntervalSince1970: row[7]))
+            }
+        }
+    }
+
+    public func saveFileAction(_ action: PendingFileAction) throws {
+        try database.write { try SQLiteStateStore.save($0, action) }
+    }
+
+    private static func save(_ db: Database, _ action: PendingFileAction) throws {
+        let json = String(decoding: try JSONEncoder().encode(action.action), as: UTF8.self)
+        try db.cachedStatement(sql: """
+            INSERT INTO file_actions (pipeline, path, sha256, action, attempts, last_error, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (pipeline, path) DO UPDATE SET sha256 = excluded.sha256, action = excluded.action, attempts = excluded.attempts,
+                last_error = excluded.last_error, created_at = excluded.created_at, next_attempt_at = excluded.next_attempt_at
+            """).execute(arguments: [action.pipeline, action.path, action.sha256, json, action.attempts, action.lastError,
+                                     action.createdAt.timeIntervalSince1970, action.nextAttemptAt.timeIntervalSince1970])
+    }
+
+    public func finishFileAction(pipeline: String, path: String, fileLeft: Bool) throws {
+        try database.write { db in
+            try db.execute(sql: "DELETE FROM file_actions WHERE pipeline = ? AND path = ?", arguments: [pipeline, path])
+            if fileLeft { try db.execute(sql: "DELETE FROM observations WHERE pipeline = ? AND path = ?", arguments: [pipeline, path]) }
         }
     }
 

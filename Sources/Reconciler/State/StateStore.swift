@@ -48,16 +48,28 @@ public protocol StateStore: Sendable {
     /// or it is no longer claimable.
     func claim(pipeline: String, sha256: String, owner: String, run: RunRecord?, at now: Date) throws -> LedgerEntry?
     /// Records how a claimed run ended (and ends its run row); only the owner of the claim can.
-    /// `durable` commits with a full sync, for outcomes a file action is about to act on.
+    /// When the new state owes a file action (`onSuccess` once succeeded, `onFailure` once
+    /// quarantined), it is recorded as pending in the same transaction, committed with a full
+    /// sync: the file is moved or deleted only after both are on disk, and a crash in between
+    /// leaves the action owed, not forgotten.
     @discardableResult
     func complete(pipeline: String, sha256: String, owner: String, run: (id: String, logTail: String)?, outcome: RunOutcome,
-                  policy: RetryPolicy, jitter: Double, durable: Bool, at now: Date) throws -> LedgerEntry?
+                  policy: RetryPolicy, fileActions: (onSuccess: FileAction, onFailure: FileAction), jitter: Double, at now: Date) throws -> LedgerEntry?
     /// Every claimed content, across pipelines, with its owner.
     func claims() throws -> [LedgerEntry]
     /// Makes failed or quarantined contents due now (all of a pipeline, or one).
     func retry(pipeline: String, sha256: String?, at now: Date) throws -> Int
     /// Removes a content's row, so that it is processed again when seen.
     func forget(pipeline: String, sha256: String) throws -> Bool
+
+    // MARK: File actions
+    /// The file actions owed, of one pipeline or of all (`nil`), oldest first.
+    func pendingFileActions(pipeline: String?) throws -> [PendingFileAction]
+    /// Stores an action after a failed attempt (its attempts, error and next attempt).
+    func saveFileAction(_ action: PendingFileAction) throws
+    /// Removes an action that was done (then the file's stat-cache row goes too, as the file
+    /// left the folder) or that no longer applies.
+    func finishFileAction(pipeline: String, path: String, fileLeft: Bool) throws
 
     // MARK: Runs
     /// Records the child's process group once it is known (the run row exists before the spawn).

@@ -28,6 +28,8 @@ struct Status: ParsableCommand {
         var reason: String?
         var message: String?
         var contents: [String: Int]
+        /// Moves and deletes still owed to processed files, with their last error.
+        var fileActions: [PendingFileAction]
         var lastRuns: [RunSummary]
     }
 
@@ -45,12 +47,13 @@ struct Status: ParsableCommand {
         let applied = try store.appliedSpecs()
         let generations = Dictionary(applied.map { ($0.name, $0.generation) }, uniquingKeysWith: { first, _ in first })
         // The planner decides what each pipeline's manifest means, as it does for plan and reconcile.
-        let plan = Planner.plan(Planner.Input(manifests: manifests, applied: applied, observed: [:], ledgers: [:], now: Date(), allowEmpty: true))
+        let owed = Dictionary(grouping: try store.pendingFileActions(pipeline: nil), by: \.pipeline)
+        let plan = Planner.plan(Planner.Input(manifests: manifests, applied: applied, observed: [:], ledgers: [:], fileActions: owed, now: Date(), allowEmpty: true))
         var statuses: [PipelineStatus] = []
         for pipeline in plan.pipelines {
             let name = pipeline.name
             var status = PipelineStatus(name: name, symbol: pipeline.change.symbol, manifest: pipeline.file, generation: generations[name],
-                                        condition: "Ready=True", contents: [:], lastRuns: [])
+                                        condition: "Ready=True", contents: [:], fileActions: pipeline.fileActions, lastRuns: [])
             switch pipeline.change {
             case .invalid(let diagnostics):
                 status.condition = "Ready=False"
@@ -85,6 +88,12 @@ struct Status: ParsableCommand {
                 if let message = status.message { Terminal.out("    \(message)") }
                 let counts = LedgerState.allCases.compactMap { state in status.contents[state.rawValue].map { "\($0) \(state.rawValue)" } }
                 Terminal.out("    contents: \(counts.isEmpty ? "none" : counts.joined(separator: ", "))")
+                if !status.fileActions.isEmpty {
+                    Terminal.out("    file actions owed: \(status.fileActions.count)")
+                    for owed in status.fileActions.prefix(runs) {
+                        Terminal.out("    \(PlanText.fileActionSymbol) \(owed.path.terminalSafe)  \(PlanText.detail(owed).terminalSafe)")
+                    }
+                }
                 for run in status.lastRuns {
                     Terminal.out("    run \(run.id) \(run.path.terminalSafe): \(run.outcome)")
                 }
