@@ -112,6 +112,8 @@ public struct PlanJSON: Encodable {
         var pipeline: String
         var manifest: String?
         var path: String?
+        /// The exact bytes of a path that is not UTF-8, base64; `path` then shows them as `\xe9`.
+        var path_bytes: String?
         var sha256: String?
         var fields: [FieldChange]?
         var detail: String?
@@ -148,12 +150,12 @@ public struct PlanJSON: Encodable {
             }
             for owed in pipeline.fileActions {
                 changes.append(Change(kind: "file_action", action: owed.summary.hasPrefix("move") ? "move" : "delete", symbol: PlanText.fileActionSymbol,
-                                      pipeline: pipeline.name, manifest: pipeline.file, path: owed.path, sha256: owed.sha256, detail: PlanText.detail(owed),
+                                      pipeline: pipeline.name, manifest: pipeline.file, path: owed.path.jsonDisplay, path_bytes: owed.path.base64Bytes, sha256: owed.sha256, detail: PlanText.detail(owed),
                                       attempts: owed.attempts, next_attempt_at: PlanText.timestamp(owed.nextAttemptAt), last_error: owed.lastError))
             }
             for file in pipeline.files {
                 changes.append(Change(kind: "file", action: file.action.rawValue, symbol: file.action.symbol, pipeline: pipeline.name, manifest: pipeline.file,
-                                      path: file.path, sha256: file.sha256, detail: PlanText.detail(file), due: file.action == .retry ? file.isDue : nil,
+                                      path: file.path.jsonDisplay, path_bytes: file.path.base64Bytes, sha256: file.sha256, detail: PlanText.detail(file), due: file.action == .retry ? file.isDue : nil,
                                       attempts: file.attempts > 0 ? file.attempts : nil, next_attempt_at: file.nextAttemptAt.map(PlanText.timestamp),
                                       last_error: file.lastError))
             }

@@ -285,7 +285,7 @@ actor Controller {
         if !watches.isWatching(name, folder: relative) {
             watches.add(try inotify.add(path, mask: InotifyMask.folder), pipeline: name, folder: relative)
         }
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+        for entry in Directory.names(path) ?? [] {
             let child = relative.isEmpty ? entry : relative + "/" + entry
             if FileStat.of(path + "/" + entry)?.isDirectory == true, filter.descends(into: child) {
                 try watchTree(name, root: root, relative: child, filter: filter)

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Model
 
 /// One event of the kernel's inotify queue.
 public struct InotifyEvent: Sendable, Hashable {
@@ -65,7 +66,7 @@ public final class Inotify: @unchecked Sendable {
 
     /// Watches `path` for `mask`; the same folder watched twice gives the same descriptor.
     public func add(_ path: String, mask: UInt32) throws(InotifyError) -> Int32 {
-        let watch = inotify_add_watch(descriptor, path, mask)
+        let watch = path.withSystemPath { inotify_add_watch(descriptor, $0, mask) }
         guard watch >= 0 else { throw errno == ENOSPC ? .noSpace : .failed("watch \(path)", errno) }
         return watch
     }
@@ -115,7 +116,7 @@ public final class Inotify: @unchecked Sendable {
             let cookie = bytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self)
             let length = Int(bytes.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
             let nameBytes = bytes[(offset + header)..<min(offset + header + length, bytes.count)]
-            let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
+            let name = FileSystemName.decode(nameBytes.prefix { $0 != 0 })
             events.append(InotifyEvent(watch: watch, mask: mask, cookie: cookie, name: name))
             offset += header + length
         }

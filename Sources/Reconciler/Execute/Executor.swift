@@ -152,10 +152,10 @@ public struct Executor: Sendable {
     }
 
     private func writeEnvFile(_ path: String, _ pairs: [(String, String)]) throws(RunSetupError) {
-        let text = pairs.map { "\($0.0)=\($0.1.replacingOccurrences(of: "\n", with: " "))\n" }.joined()
+        let bytes = pairs.flatMap { "\($0.0)=\($0.1.replacingOccurrences(of: "\n", with: " "))\n".fileSystemBytes }
         do {
             try PrivateFiles.makeDirectory(PathResolution.directory(of: path))
-            try PrivateFiles.write(Data(text.utf8), to: path)
+            try PrivateFiles.write(Data(bytes), to: path)
         } catch {
             throw .cannotWrite("cannot write the run's env file: \(error.localizedDescription)")
         }
@@ -173,16 +173,22 @@ public struct Executor: Sendable {
         var options = PlatformOptions()
         options.createSession = true
         options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: grace)]
-        var variables: [Subprocess.Environment.Key: String?] = [:]
-        for (key, value) in environment { variables[Subprocess.Environment.Key(stringLiteral: key)] = value }
+        // Raw bytes, each NUL-terminated (the library strdup()s them): a file name that is not
+        // UTF-8 reaches the command byte for byte, in argv and in ORCHESTRATOR_FILE alike.
+        var variables: [String: [UInt8]] = [:]
+        var order: [String] = []
+        for (key, value) in environment {
+            if variables[key] == nil { order.append(key) }
+            variables[key] = Array("\(key)=".utf8) + value.fileSystemBytes + [0]
+        }
         let path = environment.last { $0.0 == "PATH" }?.1 ?? ""
         guard let resolved = Executor.programs.resolve(program, path: path, workingDirectory: workingDirectory) else {
             return .failedToStart(reason: "\(program): command not found (PATH=\(path))")
         }
         let (executable, arguments): (Executable, [String]) = shim.map { (.path(FilePath($0)), [statusFile, resolved] + argv.dropFirst()) }
             ?? (.path(FilePath(resolved)), Array(argv.dropFirst()))
-        let configuration = Configuration(executable: executable, arguments: Arguments(arguments),
-                                          environment: .custom(variables.compactMapValues { $0 }),
+        let configuration = Configuration(executable: executable, arguments: Arguments(arguments.map { $0.fileSystemBytes + [0] }),
+                                          environment: .custom(order.compactMap { variables[$0] }),
                                           workingDirectory: workingDirectory.map { FilePath($0) }, platformOptions: options)
         let group = ProcessGroupBox()
         let ending: Ending = await withTaskGroup(of: Ending.self) { tasks in

@@ -14,7 +14,7 @@ enum ContentHasher {
     }
 
     static func hash(_ path: String, expected: FileStat) -> Outcome {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        let descriptor = path.withSystemPath { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
         guard descriptor >= 0 else { return .unreadable(String(cString: strerror(errno))) }
         defer { close(descriptor) }
         guard let before = FileStat.of(descriptor: descriptor), before == expected else { return .changed }

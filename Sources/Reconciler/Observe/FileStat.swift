@@ -27,19 +27,19 @@ struct FileStat: Equatable {
     /// followed as `find -H` follows the paths it is given. Links inside are never followed.
     static func ofRoot(_ path: String) -> FileStat? {
         var raw = stat()
-        return stat(path, &raw) == 0 ? FileStat(raw) : nil
+        return path.withSystemPath { stat($0, &raw) } == 0 ? FileStat(raw) : nil
     }
 
     /// `lstat` of a path: symbolic links are not followed (a link is neither file nor folder).
     static func of(_ path: String) -> FileStat? {
         var raw = stat()
-        return lstat(path, &raw) == 0 ? FileStat(raw) : nil
+        return path.withSystemPath { lstat($0, &raw) } == 0 ? FileStat(raw) : nil
     }
 
     /// `lstat` of a name in an open folder, which spares the kernel the walk of the whole path.
     static func of(_ name: String, in folder: Int32) -> FileStat? {
         var raw = stat()
-        return fstatat(folder, name, &raw, AT_SYMLINK_NOFOLLOW) == 0 ? FileStat(raw) : nil
+        return name.withSystemPath { fstatat(folder, $0, &raw, AT_SYMLINK_NOFOLLOW) } == 0 ? FileStat(raw) : nil
     }
 
     /// `fstat` of an open descriptor.

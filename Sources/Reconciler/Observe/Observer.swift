@@ -107,15 +107,10 @@ public struct Observer: Sendable {
     /// Visits every regular file under `folder` that `filter` accepts, in name order, and counts
     /// the symbolic links it does not follow (a link could lead out of the folder, or loop).
     static func walk(_ folder: String, relative: String, filter: WatchFilter, links: inout Int, visit: (String, FileStat) -> Void) {
-        guard let directory = opendir(folder) else { return }
+        guard let directory = folder.withSystemPath({ opendir($0) }) else { return }
         defer { closedir(directory) }
         let descriptor = dirfd(directory)
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            if name != ".", name != ".." { names.append(name) }
-        }
-        for name in names.sorted() {
+        for name in Directory.names(directory).sorted() {
             let path = folder + "/" + name
             let relativePath = relative.isEmpty ? name : relative + "/" + name
             guard let stat = FileStat.of(name, in: descriptor) else { continue }

@@ -25,7 +25,7 @@ enum FileActions {
         case .keep:
             failure = nil
         case .delete:
-            failure = unlink(path) == 0 || errno == ENOENT ? nil : "cannot delete \(pending.path): \(reason(errno))"
+            failure = path.withSystemPath(unlink) == 0 || errno == ENOENT ? nil : "cannot delete \(pending.path): \(reason(errno))"
         case .move(let folder):
             let base = PathResolution.resolve(folder, relativeTo: PathResolution.directory(of: Observer.absolute(manifestFile)))
             failure = move(path, named: pending.path, into: base, sha256: pending.sha256)
@@ -46,21 +46,38 @@ enum FileActions {
         let problem = { (reason: String) in "cannot move \(relative) to \(base): \(reason)" }
         if let blocked = makeFolders(PathResolution.directory(of: target)) { return problem(blocked) }
         if FileStat.of(target) != nil { target += "." + sha256.prefix(12) }
-        if rename(path, target) == 0 { return nil }
+        if path.withSystemPath({ source in target.withSystemPath { rename(source, $0) } }) == 0 { return nil }
         guard errno == EXDEV else { return problem(reason(errno)) }
-        // Another file system: copy, flush, then remove the original; a failed copy is removed.
-        do {
-            try FileManager.default.copyItem(atPath: path, toPath: target)
-            let descriptor = open(target, O_RDONLY | O_CLOEXEC)
-            if descriptor >= 0 {
-                fsync(descriptor)
-                close(descriptor)
+        // Another file system: copy, flush, then remove the original.
+        if let failed = copy(path, to: target) { return problem("copying across file systems failed: \(failed)") }
+        return path.withSystemPath(unlink) == 0 ? nil : problem("copied, but the original cannot be removed: \(reason(errno))")
+    }
+
+    /// Copies a file's bytes to a new file and syncs it; returns the reason it failed, or `nil`.
+    /// A partial copy is removed.
+    private static func copy(_ source: String, to target: String) -> String? {
+        let input = source.withSystemPath { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
+        guard input >= 0 else { return reason(errno) }
+        defer { close(input) }
+        let output = target.withSystemPath { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
+        guard output >= 0 else { return reason(errno) }
+        var failure: String?
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        copying: while true {
+            let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if count == 0 { break }
+            guard count > 0 else { failure = reason(errno); break }
+            var written = 0
+            while written < count {
+                let step = buffer.withUnsafeBytes { write(output, $0.baseAddress! + written, count - written) }
+                guard step > 0 else { failure = reason(errno); break copying }
+                written += step
             }
-        } catch {
-            try? FileManager.default.removeItem(atPath: target)
-            return problem("copying across file systems failed: \(error.localizedDescription)")
         }
-        return unlink(path) == 0 ? nil : problem("copied, but the original cannot be removed: \(reason(errno))")
+        if failure == nil, fsync(output) != 0 { failure = reason(errno) }
+        close(output)
+        if failure != nil { _ = target.withSystemPath(unlink) }
+        return failure
     }
 
     /// `mkdir -p`, saying which component is in the way: "/x/failed is a file".
@@ -72,7 +89,7 @@ enum FileActions {
                 if !stat.isDirectory { return "\(current) is a file" }
                 continue
             }
-            if mkdir(current, 0o755) != 0, errno != EEXIST { return "cannot create \(current): \(reason(errno))" }
+            if current.withSystemPath({ mkdir($0, 0o755) }) != 0, errno != EEXIST { return "cannot create \(current): \(reason(errno))" }
         }
         return nil
     }

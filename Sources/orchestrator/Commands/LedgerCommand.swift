@@ -42,18 +42,26 @@ struct LedgerCommand: ParsableCommand {
 }
 
 extension LedgerCommand {
-    /// A ledger row and every path its content was seen under, for `--output json`.
+    /// A ledger row and every path its content was seen under, for `--output json`. A path
+    /// that is not UTF-8 shows its bytes as `\xe9`, and has them exactly, base64, in
+    /// `path_bytes` (`succeeded_path_bytes`, `names_bytes`).
     struct Row: Encodable {
         var entry: LedgerEntry
         var names: [String]
 
         func encode(to encoder: any Encoder) throws {
-            try entry.encode(to: encoder)
+            var shown = entry
+            shown.path = entry.path.jsonDisplay
+            shown.succeededPath = entry.succeededPath?.jsonDisplay
+            try shown.encode(to: encoder)
             var container = encoder.container(keyedBy: Key.self)
-            try container.encode(names, forKey: .names)
+            try container.encode(names.map(\.jsonDisplay), forKey: .names)
+            try container.encodeIfPresent(entry.path.base64Bytes, forKey: .pathBytes)
+            try container.encodeIfPresent(entry.succeededPath?.base64Bytes, forKey: .succeededPathBytes)
+            if names.contains(where: \.hasRawBytes) { try container.encode(names.map(\.base64Bytes), forKey: .namesBytes) }
         }
 
-        enum Key: String, CodingKey { case names }
+        enum Key: String, CodingKey { case names, pathBytes, succeededPathBytes, namesBytes }
     }
 }
 
@@ -112,7 +120,8 @@ struct ForgetCommand: ParsableCommand {
 /// The SHA-256 of a content named by a hash prefix or by the path it was last seen under.
 func resolveContent(_ reference: String, pipeline: String, store: any StateStore) throws -> String {
     let entries = try store.ledger(pipeline: pipeline).values
-    let matches = entries.filter { $0.sha256.hasPrefix(reference.lowercased()) || $0.path == reference }
+    // A path that is not UTF-8 can be named as shown (`r\xe9sum\xe9.csv`).
+    let matches = entries.filter { $0.sha256.hasPrefix(reference.lowercased()) || $0.path == reference || $0.path.jsonDisplay == reference }
     guard matches.count == 1 else {
         Terminal.err("error: \(matches.isEmpty ? "no content" : "\(matches.count) contents") of \(pipeline) match \"\(reference.terminalSafe)\"")
         throw ExitCode.failure

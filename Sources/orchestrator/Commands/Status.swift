@@ -29,13 +29,37 @@ struct Status: ParsableCommand {
         var message: String?
         var contents: [String: Int]
         /// Moves and deletes still owed to processed files, with their last error.
-        var fileActions: [PendingFileAction]
+        var fileActions: [OwedAction]
         var lastRuns: [RunSummary]
+    }
+
+    /// A path that is not UTF-8 shows its bytes as `\xe9` in `path`, exactly in `path_bytes`.
+    struct OwedAction: Encodable {
+        var path: String
+        var pathBytes: String?
+        var action: FileAction
+        var sha256: String
+        var attempts: Int
+        var lastError: String?
+        var createdAt: Date
+        var nextAttemptAt: Date
+
+        init(_ owed: PendingFileAction) {
+            path = owed.path.jsonDisplay
+            pathBytes = owed.path.base64Bytes
+            action = owed.action
+            sha256 = owed.sha256
+            attempts = owed.attempts
+            lastError = owed.lastError
+            createdAt = owed.createdAt
+            nextAttemptAt = owed.nextAttemptAt
+        }
     }
 
     struct RunSummary: Encodable {
         var id: String
         var path: String
+        var pathBytes: String?
         var startedAt: Date
         var outcome: String
         var logFile: String
@@ -53,7 +77,7 @@ struct Status: ParsableCommand {
         for pipeline in plan.pipelines {
             let name = pipeline.name
             var status = PipelineStatus(name: name, symbol: pipeline.change.symbol, manifest: pipeline.file, generation: generations[name],
-                                        condition: "Ready=True", contents: [:], fileActions: pipeline.fileActions, lastRuns: [])
+                                        condition: "Ready=True", contents: [:], fileActions: pipeline.fileActions.map(OwedAction.init), lastRuns: [])
             switch pipeline.change {
             case .invalid(let diagnostics):
                 status.condition = "Ready=False"
@@ -73,7 +97,7 @@ struct Status: ParsableCommand {
             }
             for entry in try store.ledger(pipeline: name).values { status.contents[entry.state.rawValue, default: 0] += 1 }
             status.lastRuns = try store.runs(pipeline: name, limit: runs).map {
-                RunSummary(id: $0.id, path: $0.path, startedAt: $0.startedAt, outcome: $0.outcome?.description ?? "running", logFile: $0.logFile)
+                RunSummary(id: $0.id, path: $0.path.jsonDisplay, pathBytes: $0.path.base64Bytes, startedAt: $0.startedAt, outcome: $0.outcome?.description ?? "running", logFile: $0.logFile)
             }
             statuses.append(status)
         }
@@ -82,6 +106,7 @@ struct Status: ParsableCommand {
             try Terminal.json(statuses)
         case .text:
             if statuses.isEmpty { Terminal.out("No pipelines.") }
+            let owedActions = Dictionary(plan.pipelines.map { ($0.name, $0.fileActions) }, uniquingKeysWith: { first, _ in first })
             for status in statuses {
                 let generation = status.generation.map { "generation \($0)" } ?? "never applied"
                 Terminal.out("\(status.symbol) \(status.name) (\(status.manifest?.terminalSafe ?? "no manifest")): \(status.condition)\(status.reason.map { " \($0)" } ?? ""), \(generation)")
@@ -90,7 +115,7 @@ struct Status: ParsableCommand {
                 Terminal.out("    contents: \(counts.isEmpty ? "none" : counts.joined(separator: ", "))")
                 if !status.fileActions.isEmpty {
                     Terminal.out("    file actions owed: \(status.fileActions.count)")
-                    for owed in status.fileActions.prefix(runs) {
+                    for owed in (owedActions[status.name] ?? []).prefix(runs) {
                         Terminal.out("    \(PlanText.fileActionSymbol) \(owed.path.terminalSafe)  \(PlanText.detail(owed).terminalSafe)")
                     }
                 }
