@@ -90,12 +90,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Fuzzes each parser: built with libFuzzer by scripts/fuzz.sh, a corpus replayer otherwise.
+        .executableTarget(
+            name: "orchestrator-fuzz",
+            dependencies: ["Model", "YAML", "ETL", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         // What several test targets share: running a command on a pseudo-terminal.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "YAML"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "Model", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "ETLTests", dependencies: ["ETL", "default-etl", "ProgressDisplay", "TestSupport"]),
+        .testTarget(
+            name: "ETLTests",
+            dependencies: ["ETL", "default-etl", "ProgressDisplay", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         .testTarget(name: "OrchestratorTests", dependencies: ["orchestrator", "orchestrator-shim", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

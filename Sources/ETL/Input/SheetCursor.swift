@@ -22,7 +22,9 @@ final class SheetCursor: TableCursor, @unchecked Sendable {
             parser?.delegate = reader
             let parsed = parser?.parse() ?? false
             condition.lock()
-            if !parsed, !stopped {
+            if let problem = reader.problem {
+                failure = ETLError.input("\(table.path): \(problem)")
+            } else if !parsed, !stopped {
                 failure = ETLError.input("\(table.path): the sheet is not valid XML: \(parser?.parserError.map { "\($0)" } ?? "cannot read it")")
             }
             done = true
@@ -83,6 +85,13 @@ final class SheetReader: NSObject, XMLParserDelegate, @unchecked Sendable {
     private var text: [UInt8] = []
     private var collecting = false
     private var inInline = false
+    /// Why the sheet was refused: a reference beyond Excel's grid (column XFD, row 1,048,576),
+    /// which a hostile file could use to make millions of empty cells or rows.
+    private(set) var problem: String?
+
+    /// Excel's grid: the most columns and rows a sheet can have.
+    static let maxColumns = 16_384
+    static let maxRows = 1_048_576
 
     init(table: XLSXTable, emit: @escaping @Sendable (TableRow) -> Bool) {
         self.table = table
@@ -95,8 +104,15 @@ final class SheetReader: NSObject, XMLParserDelegate, @unchecked Sendable {
             rowNumber = attributes["r"].flatMap(Int.init) ?? rowNumber + 1
             row = []
             rowBytes = []
+            if !(1...SheetReader.maxRows).contains(rowNumber) {
+                refuse("row \(attributes["r"] ?? String(rowNumber)) is outside Excel's rows 1 to \(SheetReader.maxRows)", parser)
+            }
         case "c":
-            column = attributes["r"].map(SheetReader.columnIndex) ?? row.count
+            // A reference without a column letter (`r="5"`) is taken as the next cell.
+            column = attributes["r"].map(SheetReader.columnIndex).flatMap { $0 >= 0 ? $0 : nil } ?? row.count
+            if column >= SheetReader.maxColumns {
+                refuse("cell \(attributes["r"] ?? "?") is beyond Excel's last column, XFD", parser)
+            }
             type = attributes["t"] ?? "n"
             style = attributes["s"].flatMap(Int.init) ?? 0
             text = []
@@ -109,6 +125,11 @@ final class SheetReader: NSObject, XMLParserDelegate, @unchecked Sendable {
         default:
             break
         }
+    }
+
+    private func refuse(_ problem: String, _ parser: XMLParser) {
+        self.problem = problem
+        parser.abortParsing()
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {
@@ -146,7 +167,7 @@ final class SheetReader: NSObject, XMLParserDelegate, @unchecked Sendable {
         guard !text.isEmpty else { return .empty }
         switch type {
         case "s":
-            guard let index = Int(String(decoding: text, as: UTF8.self)), index < table.sharedStrings.count else { return .empty }
+            guard let index = Int(String(decoding: text, as: UTF8.self)), table.sharedStrings.indices.contains(index) else { return .empty }
             let string = table.sharedStrings[index]
             return string.isEmpty ? .empty : keep(string)
         case "inlineStr", "str":
@@ -160,7 +181,9 @@ final class SheetReader: NSObject, XMLParserDelegate, @unchecked Sendable {
             return .date(String(decoding: text, as: UTF8.self))
         default:
             guard let value = Double(String(decoding: text, as: UTF8.self)) else { return keep(text) }
-            return table.dateStyles.contains(style) ? .date(XLSXTable.isoDate(value, date1904: table.date1904)) : .number(value)
+            // Excel's dates end on 9999-12-31 (serial 2,958,465); outside, the number stays a number.
+            let isDate = table.dateStyles.contains(style) && value >= 0 && value < 2_958_466
+            return isDate ? .date(XLSXTable.isoDate(value, date1904: table.date1904)) : .number(value)
         }
     }
 
@@ -171,12 +194,13 @@ final class SheetReader: NSObject, XMLParserDelegate, @unchecked Sendable {
         return .text(start..<rowBytes.count)
     }
 
-    /// `AB12` → 27 (columns from 0).
+    /// `AB12` → 27 (columns from 0); `maxColumns` or more for a reference past column XFD,
+    /// however many letters it has.
     static func columnIndex(_ reference: String) -> Int {
         var index = 0
         for scalar in reference.unicodeScalars {
             guard scalar.value >= 65 && scalar.value <= 90 else { break }
-            index = index * 26 + Int(scalar.value - 64)
+            index = min(index * 26 + Int(scalar.value - 64), maxColumns + 1)
         }
         return index - 1
     }
