@@ -6,6 +6,8 @@
 # Bounds: each input must finish in 5 s and the process stay under 2 GiB, or it is a failure.
 # A failing input is saved in .build-fuzz/artifacts/ and replays with the normal build:
 #   swift run orchestrator-fuzz TARGET .build-fuzz/artifacts/crash-…
+# FUZZ_SEED=N fixes libFuzzer's random seed (default 1, so that CI runs are reproducible; 0 for
+# a new one each run).
 # Exit: 0 nothing found; 1 a crash, a hang, a memory blow-up, or a build failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,7 +49,8 @@ failed=()
 for target in "${targets[@]}"; do
   seeds "$target"
   echo "fuzz: $target for ${seconds}s ($(ls "$work/$target" | wc -l) seeds)"
-  if ! "$fuzzer" "$target" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -max_len=65536 \
+  # libFuzzer, not the Swift runtime's backtracer, must handle the crash: it saves the input.
+  if ! SWIFT_BACKTRACE=enable=no "$fuzzer" "$target" -max_total_time="$seconds" -seed="${FUZZ_SEED:-1}" -timeout=5 -rss_limit_mb=2048 -max_len=65536 \
       -print_final_stats=1 -artifact_prefix=".build-fuzz/artifacts/$target-" "$work/$target" > "$work/$target.log" 2>&1; then
     tail -40 "$work/$target.log" >&2
     failed+=("$target")

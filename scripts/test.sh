@@ -20,3 +20,7 @@ python=$(scripts/python-env.sh yaml jsonschema)
 trap 'scripts/services.sh stop; rm -f "$log"' EXIT
 eval "$(scripts/services.sh start)"
 swift test --skip-build
+
+# Every parser under libFuzzer for a bounded time: no crash, no hang, bounded memory.
+fuzz_seconds=${FUZZ_SECONDS:-30}
+if [ "$fuzz_seconds" != 0 ]; then scripts/fuzz.sh "$fuzz_seconds"; fi

@@ -9,6 +9,10 @@ import ZIPFoundation
 struct HostileSheetTests {
     /// A workbook whose one sheet is `sheet`, with two shared strings and a date style (1).
     private func workbook(_ sheet: String) throws -> String {
+        try workbook(Data("<worksheet><sheetData>\(sheet)</sheetData></worksheet>".utf8))
+    }
+
+    private func workbook(_ sheet: Data) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-\(UUID().uuidString).xlsx")
         let archive = try Archive(url: path, accessMode: .create)
         let parts = [
@@ -16,10 +20,8 @@ struct HostileSheetTests {
             ("xl/_rels/workbook.xml.rels", #"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>"#),
             ("xl/sharedStrings.xml", "<sst><si><t>A</t></si><si><t>B</t></si></sst>"),
             ("xl/styles.xml", #"<styleSheet><cellXfs><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>"#),
-            ("xl/worksheets/sheet1.xml", "<worksheet><sheetData>\(sheet)</sheetData></worksheet>"),
-        ]
-        for (name, text) in parts {
-            let data = Data(text.utf8)
+        ].map { ($0.0, Data($0.1.utf8)) } + [("xl/worksheets/sheet1.xml", sheet)]
+        for (name, data) in parts {
             try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count)) { position, size in
                 data.subdata(in: Int(position)..<Int(position) + size)
             }
@@ -67,5 +69,25 @@ struct HostileSheetTests {
     @Test func theLastColumnAndRowAreFine() throws {
         let read = try rows(#"<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>"#)
         #expect(read.count == 1 && read[0].count == 16_384 && read[0].last == .number(1))
+    }
+
+    /// Found by `scripts/fuzz.sh xlsx-sheet`: Foundation's XMLParser traps on an element name
+    /// with invalid UTF-8. The sheet is checked first (in chunks; the bytes straddle none here).
+    @Test func aSheetThatIsNotUTF8IsRefused() throws {
+        let path = try workbook(Data("<worksheet><sheetData><row><c><f".utf8) + Data([0xFF, 0xFF]) + Data("/></c></row></sheetData></worksheet>".utf8))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: ETLError.self) { _ = try Tables.open(path).open() }
+        do { _ = try Tables.open(path).open() } catch { #expect("\(error)".hasSuffix("the sheet is not valid UTF-8 XML (a damaged file?)"), "\(error)") }
+    }
+
+    @Test func utf8IsCheckedAcrossChunkBoundaries() throws {
+        // "é" (C3 A9) split across the 1 MiB chunk boundary is fine; a lone C3 at the end is not.
+        let valid = [UInt8](repeating: 0x61, count: (1 << 20) - 1) + [0xC3, 0xA9]
+        let truncated = [UInt8](repeating: 0x61, count: 10) + [0xC3]
+        for (bytes, expected) in [(valid, true), (truncated, false)] {
+            let path = try temporaryFile(bytes, suffix: ".xml")
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            #expect(UTF8Check.file(path) == expected)
+        }
     }
 }

@@ -58,3 +58,21 @@ struct LegacyConfigBoundsTests {
         #expect(errors(result) == ["huge.conf:1:1: error: the manifest would be larger than 1024 KiB, the most a manifest file may hold; move values out of the config"])
     }
 }
+
+extension LegacyConfigBoundsTests {
+    /// Found by `scripts/fuzz.sh legacy-conf`: a NUL in COMMAND trapped in `Template.literal`.
+    @Test func aNulByteIsALocatedError() {
+        let result = LegacyConverter().convert("WATCH_DIR=/in\nCOMMAND=/load.s\u{0}h\n", file: "nul.conf")
+        #expect(result.pipeline == nil)
+        #expect(result.diagnostics.map(\.description) == ["nul.conf:2:16: error: a NUL byte: a config is text, and no command or environment value can hold one"])
+    }
+}
+
+extension LegacyConfigBoundsTests {
+    /// Found by `scripts/fuzz.sh legacy-conf`: `$'\x00'` made a NUL that trapped later.
+    @Test(arguments: [#"A=$'\x00'"#, #"A=$'x\0'"#, #"A=$'\u0000'"#])
+    func aNulFromAnEscapeIsALocatedError(_ line: String) {
+        let result = LegacyConverter().convert("WATCH_DIR=/in\nCOMMAND=/load.sh\n" + line + "\n", file: "esc.conf")
+        #expect(result.diagnostics.map(\.description) == ["esc.conf:3:4: error: this $'…' quote makes a NUL byte, which no command or environment value can hold"])
+    }
+}

@@ -51,6 +51,10 @@ public struct XLSXTable: TableFile, Sendable {
         do { _ = try archive.extract(entry, to: temporary) } catch {
             throw ETLError.input("\(path): the sheet cannot be extracted (broken zip?): \(error)")
         }
+        guard UTF8Check.file(temporary.path) else {
+            try? FileManager.default.removeItem(at: temporary)
+            throw ETLError.input("\(path): the sheet is not valid UTF-8 XML (a damaged file?)")
+        }
         return SheetCursor(file: temporary, table: self)
     }
 
@@ -77,6 +81,7 @@ public struct XLSXTable: TableFile, Sendable {
         do { _ = try archive.extract(entry) { data.append($0) } } catch {
             throw .input("\(path): \(name) cannot be extracted (broken zip?): \(error)")
         }
+        guard UTF8Check.data(data) else { throw .input("\(path): \(name) is not valid UTF-8 XML (a damaged file?)") }
         let parser = XMLParser(data: data)
         parser.delegate = delegate
         guard parser.parse() else { throw .input("\(path): \(name) is not valid XML: \(parser.parserError.map { "\($0)" } ?? "")") }

@@ -115,6 +115,15 @@ struct LegacyConfigParser {
     }
 
     mutating func run() {
+        // bash reads a value only up to a NUL byte, and no command can take one: refuse the file.
+        if let nul = chars.firstIndex(of: "\u{0}") {
+            var position = Mark.start
+            for character in chars[..<nul] {
+                position = character == "\n" ? Mark(line: position.line + 1, column: 1) : Mark(line: position.line, column: position.column + 1)
+            }
+            errors.append(Diagnostic(.error, file: file, at: position, "a NUL byte: a config is text, and no command or environment value can hold one"))
+            return
+        }
         while current != nil {
             do {
                 try statement()
@@ -482,6 +491,9 @@ struct LegacyConfigParser {
         }
         guard current != nil else { throw ParseError(mark: start, message: "unterminated $'…' quote") }
         advance()
+        if text.unicodeScalars.contains("\u{0}") {
+            throw ParseError(mark: start, message: "this $'…' quote makes a NUL byte, which no command or environment value can hold")
+        }
         return text
     }
 
