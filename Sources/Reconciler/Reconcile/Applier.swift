@@ -188,12 +188,17 @@ public struct Applier: Sendable {
     /// Attempts the file actions owed to `pipeline`: every one (`reconcile`), or those due at
     /// `now` (the daemon). Returns the problems and when the earliest one left is due.
     public func settleFileActions(of pipeline: Pipeline, manifestFile: String, now: Date, dueOnly: Bool) throws -> (problems: [String], nextDue: Date?) {
+        let owed = try store.pendingFileActions(pipeline: pipeline.name)
+        guard !owed.isEmpty else { return ([], nil) }
         var problems: [String] = []
-        for pending in try store.pendingFileActions(pipeline: pipeline.name) where !dueOnly || pending.isDue(at: now) {
+        var attempted = false
+        for pending in owed where !dueOnly || pending.isDue(at: now) {
+            attempted = true
             if let problem = try FileActions.attempt(pending, of: pipeline, manifestFile: manifestFile, store: store, now: now) { problems.append(problem) }
         }
-        let nextDue = problems.isEmpty ? nil : try store.pendingFileActions(pipeline: pipeline.name).map(\.nextAttemptAt).min()
-        return (problems, nextDue)
+        // Those not due yet, and those that failed again, set the next time to look.
+        let left = attempted ? try store.pendingFileActions(pipeline: pipeline.name) : owed
+        return (problems, left.map(\.nextAttemptAt).min())
     }
 
     /// Whether the file no longer holds the content the run was for: its stat differs from the
