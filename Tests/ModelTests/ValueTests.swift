@@ -132,3 +132,28 @@ struct PendingFileActionTests {
         #expect(!action.isDue(at: start) && action.isDue(at: start.addingTimeInterval(3600)))
     }
 }
+
+/// Found by `scripts/fuzz.sh manifest`: glibc's regcomp took over 2 GiB for `.c+++…+sv`.
+@Suite("Regex bounds")
+struct RegexBoundsTests {
+    @Test(arguments: [
+        (".c" + String(repeating: "+", count: 88) + "sv", "\"+\" repeats a repetition, which POSIX leaves undefined; write one repetition"),
+        ("a*?", "\"?\" repeats a repetition, which POSIX leaves undefined; write one repetition"),
+        ("((a{100}){100})", "its repetitions expand to more than 10000 atoms"),
+        ("x{99999999999999999999}", "its repetitions expand to more than 10000 atoms"),
+        (String(repeating: "a", count: 1025), "longer than 1024 characters"),
+    ])
+    func blowUpsAreRefusedBeforeCompiling(_ pattern: String, _ reason: String) {
+        do {
+            _ = try ExtendedRegex(pattern)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.reason == reason)
+        }
+    }
+
+    @Test(arguments: [#"^[0-9]{4}-[0-9]{2}\.csv$"#, "(a|b)+c", "x{2,3}y?", "[[:alpha:]]+_[]a-z]*", #"^data_.*\.(csv|xlsx)$"#, "(ab){50}"])
+    func ordinaryPatternsPass(_ pattern: String) throws {
+        _ = try ExtendedRegex(pattern)
+    }
+}

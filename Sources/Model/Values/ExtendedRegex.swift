@@ -18,6 +18,7 @@ public struct ExtendedRegex: Sendable, Hashable, TextCodable {
         if let escape = ExtendedRegex.perlEscape(in: pattern) {
             throw RegexError(pattern: pattern, reason: "\\\(escape) is not POSIX ERE (it would match a literal \"\(escape)\"); write \(ExtendedRegex.replacement(for: escape))")
         }
+        if let problem = RegexBounds.problem(in: pattern) { throw RegexError(pattern: pattern, reason: problem) }
         self.pattern = pattern
         _ = try compile()
     }
