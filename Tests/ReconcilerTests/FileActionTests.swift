@@ -26,7 +26,7 @@ struct FileActionTests {
             try Data(text.utf8).write(to: URL(fileURLWithPath: root + "/in/" + path))
             let observed = try Observer(store: store).observe(pipeline, manifestFile: manifest, now: now)
             let sha = try #require(observed.files.first { $0.path == path }?.sha256)
-            try store.recordSeen(pipeline: "p", contents: [(sha256: sha, path: path)], at: now)
+            try store.recordSeen(pipeline: "p", contents: [SeenContent(sha256: sha, path: path)], at: now)
             let run = RunRecord(id: "r-\(path)", pipeline: "p", sha256: sha, path: path, startedAt: now, logFile: "log")
             _ = try store.claim(pipeline: "p", sha256: sha, owner: "me", run: run, at: now)
             _ = try store.complete(pipeline: "p", sha256: sha, owner: "me", run: (run.id, ""), outcome: .succeeded, policy: RetryPolicy(retries: 0, backoff: .seconds(1)),

@@ -62,7 +62,7 @@ struct ObserverTests {
         let store = try SQLiteStateStore(path: root + "/state.db")
         let other = try SQLiteStateStore(path: root + "/state.db")
         let now = Date()
-        try store.recordSeen(pipeline: "p", contents: [(sha256: "abc", path: "a.csv")], at: now)
+        try store.recordSeen(pipeline: "p", contents: [SeenContent(sha256: "abc", path: "a.csv")], at: now)
         #expect(try store.claim(pipeline: "p", sha256: "abc", owner: "one", run: nil, at: now) != nil)
         #expect(try other.claim(pipeline: "p", sha256: "abc", owner: "two", run: nil, at: now) == nil)
         #expect(try other.complete(pipeline: "p", sha256: "abc", owner: "two", run: nil, outcome: .succeeded, policy: RetryPolicy(retries: 0, backoff: .seconds(1)), fileActions: (.keep, .keep), jitter: 0, at: now) == nil)
@@ -81,7 +81,7 @@ struct SQLiteStateStoreTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let store = try SQLiteStateStore(path: path)
         let sha = String(repeating: "a", count: 64)
-        try store.recordSeen(pipeline: "p", contents: [(sha256: sha, path: "a.csv")], at: Date())
+        try store.recordSeen(pipeline: "p", contents: [SeenContent(sha256: sha, path: "a.csv")], at: Date())
         #expect(try store.ledger(pipeline: "p")[sha]?.state == .pending)
         try store.database.write { try $0.execute(sql: "UPDATE ledger SET state = 'archived' WHERE sha256 = ?", arguments: [sha]) }
         #expect(throws: StateStoreError.unknownLedgerState(pipeline: "p", sha256: sha, state: "archived")) { try store.ledger(pipeline: "p") }
@@ -101,7 +101,7 @@ struct RecoveryProcessGroupTests {
 
     private func claimLeftByADeadOrchestrator(_ store: SQLiteStateStore, group: Int32, startedAt: Date) throws {
         let sha = String(repeating: "b", count: 64)
-        try store.recordSeen(pipeline: "p", contents: [(sha256: sha, path: "a.csv")], at: startedAt)
+        try store.recordSeen(pipeline: "p", contents: [SeenContent(sha256: sha, path: "a.csv")], at: startedAt)
         let dead = Owner(host: Owner.current.host, pid: 999_999, startTime: "1")
         let run = RunRecord(id: "run-1", pipeline: "p", sha256: sha, path: "a.csv", startedAt: startedAt, processGroup: group, logFile: "/dev/null")
         _ = try #require(try store.claim(pipeline: "p", sha256: sha, owner: dead.description, run: run, at: startedAt))

@@ -34,6 +34,9 @@ public struct PipelinePlan: Sendable, Hashable {
     public var notes: [String]
     /// Moves and deletes owed to processed files, retried by `reconcile` (all) and the daemon (when due).
     public var fileActions: [PendingFileAction]
+    /// What applying records as seen in the ledger: new contents, and known ones whose path
+    /// changed or whose last-seen time is stale (see `LedgerEntry.needsRecording`).
+    public var seen: [SeenContent] = []
 
     public init(name: String, file: String?, change: PipelineChange, effective: Pipeline?, files: [FileChange] = [], notes: [String] = [],
                 fileActions: [PendingFileAction] = []) {
@@ -48,6 +51,17 @@ public struct PipelinePlan: Sendable, Hashable {
 
     /// The files a reconcile runs now: new, re-uploaded, or failed and due.
     public var runnable: [FileChange] { files.filter(\.isRunnable) }
+}
+
+/// A content seen under a path, for the ledger's `recordSeen`.
+public struct SeenContent: Sendable, Hashable {
+    public var sha256: String
+    public var path: String
+
+    public init(sha256: String, path: String) {
+        self.sha256 = sha256
+        self.path = path
+    }
 }
 
 /// What happens to a pipeline itself.

@@ -137,7 +137,9 @@ public enum Planner {
                 continue
             }
             firstPathOfContent[sha] = file.path
-            plan.files.append(change(for: file, sha: sha, entry: ledger[sha], now: now))
+            let entry = ledger[sha]
+            plan.files.append(change(for: file, sha: sha, entry: entry, now: now))
+            if entry?.needsRecording(seenAt: file.path, at: now) ?? true { plan.seen.append(SeenContent(sha256: sha, path: file.path)) }
         }
         if settling > 0 { plan.notes.append("\(settling) file\(settling == 1 ? " is" : "s are") still being written (settle \(pipeline.spec.watch.settle))") }
         if empty > 0 { plan.notes.append("\(empty) empty file\(empty == 1 ? "" : "s") skipped") }

@@ -370,8 +370,8 @@ actor Controller {
             return
         }
         let plan = Planner.planFiles(PipelinePlan(name: name, file: file, change: .unchanged, effective: pipeline), folder: folder, ledger: ledger, now: now)
-        let seen = plan.files.filter { $0.duplicateOf == nil && ledger[$0.sha256] == nil }.map { (sha256: $0.sha256, path: $0.path) }
-        do { try store.recordSeen(pipeline: name, contents: seen, at: now) } catch {
+        // The same ledger update as reconcile's: the planner says what is news.
+        do { try store.recordSeen(pipeline: name, contents: plan.seen, at: now) } catch {
             logger.error("cannot record seen files", metadata: ["pipeline": "\(name)", "error": "\(error)"])
         }
         var queue = queues[name] ?? []

@@ -94,8 +94,7 @@ public struct Applier: Sendable {
                 break
             }
             if pipeline.effective != nil, pipeline.change != .delete {
-                let seen = pipeline.files.filter { $0.duplicateOf == nil }.map { (sha256: $0.sha256, path: $0.path) }
-                try store.recordSeen(pipeline: pipeline.name, contents: seen, at: now)
+                try store.recordSeen(pipeline: pipeline.name, contents: pipeline.seen, at: now)
             }
         }
         var settled = Report()

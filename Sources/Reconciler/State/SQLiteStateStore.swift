@@ -181,7 +181,7 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    public func recordSeen(pipeline: String, contents: [(sha256: String, path: String)], at now: Date) throws {
+    public func recordSeen(pipeline: String, contents: [SeenContent], at now: Date) throws {
         guard !contents.isEmpty else { return }
         try database.write { db in
             let statement = try db.cachedStatement(sql: """
@@ -196,18 +196,19 @@ public final class SQLiteStateStore: StateStore {
 
     public func claim(pipeline: String, sha256: String, owner: String, run: RunRecord?, at now: Date) throws -> LedgerEntry? {
         try database.write { db in
+            // The write transaction serializes claims: read, decide (`LedgerEntry.claimed`), write.
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ?"),
+                                             arguments: [pipeline, sha256]),
+                  let entry = try SQLiteStateStore.entry(row).claimed(by: owner, at: now) else { return nil }
             try db.cachedStatement(sql: """
-                UPDATE ledger SET state = 'running', owner = ?, attempts = attempts + 1, next_attempt_at = NULL
-                WHERE pipeline = ? AND sha256 = ?
-                  AND (state = 'pending' OR (state = 'failed' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)))
-                """).execute(arguments: [owner, pipeline, sha256, now.timeIntervalSince1970])
-            guard db.changesCount == 1 else { return nil }
+                UPDATE ledger SET state = 'running', owner = ?, attempts = ?, next_attempt_at = NULL WHERE pipeline = ? AND sha256 = ?
+                """).execute(arguments: [owner, entry.attempts, pipeline, sha256])
             if let run {
                 try db.cachedStatement(sql: """
                     INSERT INTO runs (id, pipeline, sha256, path, started_at, process_group, owner, log_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """).execute(arguments: [run.id, run.pipeline, run.sha256, run.path, run.startedAt.timeIntervalSince1970, run.processGroup, owner, run.logFile])
             }
-            return try Row.fetchOne(db.cachedStatement(sql: "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ?"), arguments: [pipeline, sha256]).map { try SQLiteStateStore.entry($0) }
+            return entry
         }
     }
 
@@ -241,32 +242,7 @@ public final class SQLiteStateStore: StateStore {
                                  jitter: Double, at now: Date) throws -> LedgerEntry? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ? AND state = 'running' AND owner = ?"),
                                          arguments: [pipeline, sha256, owner]) else { return nil }
-        var entry = try SQLiteStateStore.entry(row)
-        entry.owner = nil
-        entry.lastExitCode = nil
-        entry.lastSignal = nil
-        switch outcome {
-        case .succeeded:
-            entry.state = .succeeded
-            entry.succeededAt = now
-            entry.succeededPath = entry.path
-            entry.lastError = nil
-            entry.lastExitCode = 0
-        case .interrupted, .changedDuringRun:
-            // The orchestrator died or stopped, or the file changed under the command: not the
-            // command's fault. Due again at once (when the content is seen again), and the
-            // attempt does not count against the retries.
-            entry.state = .failed
-            entry.attempts = max(entry.attempts - 1, 0)
-            entry.nextAttemptAt = now
-            entry.lastError = outcome.description
-        default:
-            if case .exited(let code) = outcome { entry.lastExitCode = code }
-            if case .signaled(let signal) = outcome { entry.lastSignal = signal }
-            entry.lastError = outcome.description
-            entry.nextAttemptAt = policy.nextAttempt(afterAttempts: entry.attempts, now: now, jitter: jitter)
-            entry.state = entry.nextAttemptAt == nil ? .quarantined : .failed
-        }
+        guard let entry = try SQLiteStateStore.entry(row).completed(by: owner, outcome: outcome, policy: policy, jitter: jitter, at: now) else { return nil }
         try db.cachedStatement(sql: """
             UPDATE ledger SET state = ?, owner = NULL, attempts = ?, next_attempt_at = ?, last_exit_code = ?, last_signal = ?, last_error = ?,
                 succeeded_at = ?, succeeded_path = ?
@@ -284,11 +260,17 @@ public final class SQLiteStateStore: StateStore {
 
     public func retry(pipeline: String, sha256: String?, at now: Date) throws -> Int {
         try database.write { db in
-            try db.execute(sql: """
-                UPDATE ledger SET state = 'failed', next_attempt_at = ?, attempts = 0
-                WHERE pipeline = ? AND state IN ('failed', 'quarantined') AND (? IS NULL OR sha256 = ?)
-                """, arguments: [now.timeIntervalSince1970, pipeline, sha256, sha256])
-            return db.changesCount
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ? AND state IN ('failed', 'quarantined') AND (? IS NULL OR sha256 = ?)
+                """, arguments: [pipeline, sha256, sha256])
+            let update = try db.cachedStatement(sql: "UPDATE ledger SET state = ?, next_attempt_at = ?, attempts = ? WHERE pipeline = ? AND sha256 = ?")
+            var count = 0
+            for row in rows {
+                guard let entry = try SQLiteStateStore.entry(row).retried(at: now) else { continue }
+                try update.execute(arguments: [entry.state.rawValue, entry.nextAttemptAt?.timeIntervalSince1970, entry.attempts, pipeline, entry.sha256])
+                count += 1
+            }
+            return count
         }
     }
 

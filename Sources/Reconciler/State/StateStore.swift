@@ -42,7 +42,7 @@ public protocol StateStore: Sendable {
     // MARK: Ledger
     func ledger(pipeline: String) throws -> [String: LedgerEntry]
     /// Adds `pending` rows for new contents and refreshes `lastSeen`/`path` of known ones.
-    func recordSeen(pipeline: String, contents: [(sha256: String, path: String)], at now: Date) throws
+    func recordSeen(pipeline: String, contents: [SeenContent], at now: Date) throws
     /// Claims a content for `run`: `pending`, or `failed` and due, becomes `running`, and the run
     /// is recorded in the same transaction. Returns `nil` when another process holds the content
     /// or it is no longer claimable.
