@@ -61,7 +61,7 @@ struct ContainerTests {
         try workspace.manifest("etl", spec)
         try workspace.write("out/hang", "")
         try workspace.write("data/in/x.csv", "x\n")
-        let result = try await workspace.run(["reconcile", "--grace", "1"], environment: environment)
+        let result = try await workspace.run(["reconcile", "--kill-grace", "1"], environment: environment)
         #expect(result.status == 1)
         #expect(result.stdout.contains("timed out"))
         let name = try #require(workspace.lines("out/args").dropFirst(3).first)

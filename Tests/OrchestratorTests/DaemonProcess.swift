@@ -14,7 +14,7 @@ final class DaemonProcess {
         logPath = workspace.path(log)
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = CLI.productsDirectory.appendingPathComponent("orchestrator")
-        process.arguments = ["run", "--listen", "127.0.0.1:0", "--log-format", "json", "--grace", "10"] + arguments
+        process.arguments = ["run", "--listen", "127.0.0.1:0", "--log-format", "json", "--drain", "10"] + arguments
         process.currentDirectoryURL = workspace.root
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardOutput = FileHandle.nullDevice

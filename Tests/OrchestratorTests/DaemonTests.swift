@@ -174,7 +174,7 @@ struct DaemonTests {
                 command: [sh, -c, 'echo start >> ../out/seen; [ -e ../out/fast ] || sleep 60; echo done >> ../out/seen']
                 workingDir: ../pipelines
             """)
-        let daemon = try await DaemonProcess.start(workspace, arguments: ["--grace", "1"])
+        let daemon = try await DaemonProcess.start(workspace, arguments: ["--drain", "1"])
         try workspace.write("data/in/x.csv", "x")
         try await waitUntil("the job has started") { workspace.lines("out/seen") == ["start"] }
         #expect(try await daemon.stop(SIGTERM, timeout: .seconds(15)) == 0)

@@ -88,7 +88,7 @@ struct PodmanTests {
         defer { workspace.remove() }
         try pipeline(workspace, timeout: "2s")
         try workspace.write("data/in/hang.csv", "h\n")
-        let result = try await workspace.run(["reconcile", "--grace", "1"], environment: Self.environment)
+        let result = try await workspace.run(["reconcile", "--kill-grace", "1"], environment: Self.environment)
         #expect(result.status == 1)
         #expect(result.stdout.contains("timed out"), "\(result.stdout)")
         try await waitUntil("no container is left") { (try? Self.containers().isEmpty) == true }

@@ -100,7 +100,7 @@ struct ReconcileCommandTests {
               run: {command: [sh, -c, "sleep 300 & echo $! > \(marker); wait", "${file}"], timeout: 300ms, retries: 0}
             """)
         try workspace.write("data/in/x.csv", "x\n")
-        let result = try await workspace.run(["reconcile", "--grace", "1"])
+        let result = try await workspace.run(["reconcile", "--kill-grace", "1"])
         #expect(result.status == 1)
         #expect(result.stdout.contains("timed out"))
         let pid = try #require(Int32(workspace.read("out/grandchild.pid").trimmingCharacters(in: .whitespacesAndNewlines)))

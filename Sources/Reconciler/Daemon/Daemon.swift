@@ -9,7 +9,7 @@ import UnixSignals
 ///
 /// At start it recovers what a dead orchestrator left and processes the backlog. Then inotify
 /// events, the settle and retry timers, and a periodic full rescan wake the loop; each wake
-/// checks what is due. On shutdown, intake stops, running jobs get `grace` to finish, then they
+/// checks what is due. On shutdown, intake stops, running jobs get `drain` to finish, then they
 /// are killed and left retryable.
 public final class Daemon: Service, Sendable {
     private let controller: Controller
@@ -72,18 +72,18 @@ public final class Daemon: Service, Sendable {
         }
     }
 
-    /// Lets running jobs finish within the grace period, then kills them (they stay retryable).
+    /// Lets running jobs finish within the drain time, then kills them (they stay retryable).
     private func drain() async {
         await controller.stopIntake()
-        let deadline = ContinuousClock.now + options.grace
+        let deadline = ContinuousClock.now + options.drain
         var running = await controller.runningCount
-        if running > 0 { logger.info("stopping: waiting for running jobs", metadata: ["running": "\(running)", "grace": "\(options.grace)"]) }
+        if running > 0 { logger.info("stopping: waiting for running jobs", metadata: ["running": "\(running)", "drain": "\(options.drain)"]) }
         while running > 0, ContinuousClock.now < deadline {
             await wake.wait(timeout: min(.milliseconds(200), deadline - ContinuousClock.now))
             running = await controller.runningCount
         }
         if running > 0 {
-            logger.warning("grace period over: killing running jobs; they will run again", metadata: ["running": "\(running)"])
+            logger.warning("drain time over: killing running jobs; they will run again", metadata: ["running": "\(running)"])
             await controller.cancelRunning()
         }
     }

@@ -7,7 +7,7 @@ public struct DaemonOptions: Sendable {
     /// Jobs running at once, all pipelines together.
     public var maxJobs: Int
     /// How long running jobs may finish after SIGTERM/SIGINT before they are killed.
-    public var grace: Duration
+    public var drain: Duration
     /// The full rescan of every folder that runs whatever the events say.
     public var rescanInterval: Duration
     /// How long a file seen open for writing may stay unclosed before it is taken anyway.
@@ -17,11 +17,11 @@ public struct DaemonOptions: Sendable {
     /// Lets an empty pipelines folder delete every applied pipeline.
     public var allowEmpty: Bool
 
-    public init(pipelines: String, maxJobs: Int = 4, grace: Duration = .seconds(30), rescanInterval: Duration = .seconds(300),
+    public init(pipelines: String, maxJobs: Int = 4, drain: Duration = .seconds(30), rescanInterval: Duration = .seconds(300),
                 openWriterBound: Duration = .seconds(3600), fallbackPoll: Duration = .seconds(10), allowEmpty: Bool = false) {
         self.pipelines = pipelines
         self.maxJobs = maxJobs
-        self.grace = grace
+        self.drain = drain
         self.rescanInterval = rescanInterval
         self.openWriterBound = openWriterBound
         self.fallbackPoll = fallbackPoll

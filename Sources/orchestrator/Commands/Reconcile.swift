@@ -26,8 +26,8 @@ struct Reconcile: AsyncParsableCommand {
     @Flag(help: "Print the plan and change nothing (the same as orchestrator plan).")
     var dryRun = false
 
-    @Option(help: "How long a timed-out run may take to exit after SIGTERM before SIGKILL, in seconds.")
-    var grace: Int = 10
+    @Option(help: "Seconds a timed-out run may take to exit after SIGTERM before SIGKILL (as run --kill-grace).")
+    var killGrace: Int = 10
 
     func run() async throws {
         if dryRun {
@@ -37,7 +37,7 @@ struct Reconcile: AsyncParsableCommand {
         }
         let manifests = try state.loadManifests()
         let store = try state.openStore()
-        let executor = Executor(logDirectory: PathResolution.directory(of: Observer.absolute(state.statePath)) + "/logs", grace: .seconds(grace))
+        let executor = Executor(logDirectory: PathResolution.directory(of: Observer.absolute(state.statePath)) + "/logs", grace: .seconds(killGrace))
         var applier = Applier(store: store, executor: executor)
         let recovered = try applier.recover(now: Date())
         if recovered > 0 { Terminal.err("Recovered \(recovered) run\(recovered == 1 ? "" : "s") left by an orchestrator that stopped; they run again.") }

@@ -17,7 +17,7 @@ struct Run: AsyncParsableCommand {
             delays a file until the next rescan. Manifests are re-read when they change: pipelines \
             start, restart with their new spec or stop without a restart of the daemon; an invalid \
             manifest keeps its last applied spec running. SIGTERM/SIGINT: intake stops, running \
-            jobs get --grace to finish, then are killed and left retryable. SIGHUP re-reads all. \
+            jobs get --drain seconds to finish, then are killed and left retryable. SIGHUP re-reads all. \
             HTTP on --listen: /healthz, /readyz, /metrics (Prometheus). \
             Exit codes: 0 stopped by a signal; 1 could not start; 64 bad usage.
             """
@@ -28,8 +28,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Jobs running at once, all pipelines together (each pipeline also keeps to its run.concurrency).")
     var maxJobs = 4
 
-    @Option(help: "Seconds running jobs may take to finish after SIGTERM or SIGINT before they are killed.")
-    var grace = 30
+    @Option(help: "Seconds running jobs may take to finish after SIGTERM or SIGINT before they are killed (then --kill-grace applies).")
+    var drain = 30
 
     @Option(help: "Seconds a timed-out run may take to exit after SIGTERM before SIGKILL.")
     var killGrace = 10
@@ -80,7 +80,7 @@ struct Run: AsyncParsableCommand {
         let executor = Executor(logDirectory: PathResolution.directory(of: Observer.absolute(state.statePath)) + "/logs", grace: .seconds(killGrace),
                                 shim: Executor.installedShim())
         if executor.shim == nil { logger.warning("orchestrator-shim is not installed beside orchestrator: a run that ends while the daemon is down will run again") }
-        let options = DaemonOptions(pipelines: state.pipelines, maxJobs: maxJobs, grace: .seconds(grace), rescanInterval: .seconds(rescanInterval),
+        let options = DaemonOptions(pipelines: state.pipelines, maxJobs: maxJobs, drain: .seconds(drain), rescanInterval: .seconds(rescanInterval),
                                     openWriterBound: .seconds(openWriterBound), fallbackPoll: .seconds(fallbackPoll), allowEmpty: allowEmpty)
         let daemon: Daemon
         do {
