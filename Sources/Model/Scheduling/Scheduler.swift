@@ -234,6 +234,9 @@ public struct Scheduler: Sendable {
     /// Jobs running now.
     public var runningCount: Int { running.values.reduce(0, +) }
 
+    /// The runs that free slots allow now: for a shell that performed looks after a `tick`.
+    public mutating func dispatchReady() -> [Effect] { dispatch() }
+
     // MARK: Rules
 
     /// Starts queued jobs while slots are free: at most `maxJobs` in all, `concurrency` per

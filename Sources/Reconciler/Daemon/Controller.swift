@@ -2,19 +2,11 @@ import Foundation
 import Logging
 import Model
 
-/// The daemon's state and decisions: which pipelines run with which spec, which folders are
-/// watched, what changed, which contents wait for a job slot.
-///
-/// Level-triggered: an event only marks a pipeline dirty; the check that follows re-reads the
-/// folder and the ledger. A lost event costs latency (until the periodic rescan), never a file.
+/// The daemon's shell: performs what the `Scheduler` decides (looks at folders, starts runs)
+/// with inotify, the store and the executor, and turns what happens (kernel events, manifests
+/// read, runs ended) into the scheduler's events. The rules live in the scheduler; what lives
+/// here is what only the system can do: watches, folder listings, the ledger, processes.
 actor Controller {
-    struct Job: Sendable {
-        var pipeline: Pipeline
-        var manifestFile: String
-        var file: FileChange
-        var key: String { Controller.key(pipeline.name, file.sha256) }
-    }
-
     let options: DaemonOptions
     let store: any StateStore
     let applier: Applier
@@ -22,25 +14,18 @@ actor Controller {
     let wake: Wake
     let logger: Logger
 
+    private var scheduler: Scheduler
     private var pipelines: [String: (pipeline: Pipeline, file: String)] = [:]
     private var watches = WatchTable()
     private var manifestWatch: Int32?
-    private var polled: [String: Duration] = [:]
+    /// Pipelines polled because inotify had no watch left for them.
+    private var fallbackPolled: Set<String> = []
     private var unwatched: Set<String> = []
-    private var dirty: Set<String> = []
-    private var timers: [String: Date] = [:]
-    private var nextRescan = Date()
     private var reloadAt: Date?
     /// A manifest read under way off the actor, and whether another was asked for meanwhile.
     private var reading = false
     private var readAgain: Bool?
-    private var writing: [String: [String: Date]] = [:]
-    private var queues: [String: [Job]] = [:]
-    private var running: [String: Int] = [:]
     private var tasks: [String: Task<Void, Never>] = [:]
-    private var inFlight: Set<String> = []
-    private var intakeStopped = false
-    private var rotation = 0
     /// Set once the backlog found at start has been planned: `/readyz` turns ready.
     private(set) var isReady = false
 
@@ -51,9 +36,10 @@ actor Controller {
         self.inotify = inotify
         self.wake = wake
         self.logger = logger
+        scheduler = Scheduler(options: Scheduler.Options(maxJobs: options.maxJobs, rescanInterval: options.rescanInterval.seconds,
+                                                         openWriterBound: options.openWriterBound.seconds),
+                              now: Date(), jitter: Double.random(in: 0.9...1.1))
     }
-
-    static func key(_ pipeline: String, _ sha: String) -> String { pipeline + "\u{0}" + sha }
 
     // MARK: Start and stop
 
@@ -69,22 +55,14 @@ actor Controller {
             logger.warning("cannot watch the pipelines folder; it is re-read on SIGHUP and at each rescan", metadata: ["error": "\(error)"])
         }
         reload()
-        dirty.formUnion(pipelines.keys)
-        nextRescan = Date().addingTimeInterval(options.rescanInterval.seconds * Double.random(in: 0.9...1.1))
         tick()
         isReady = true
     }
 
     /// Stops intake: no new job starts; queued contents stay pending in the ledger.
     func stopIntake() {
-        intakeStopped = true
-        for name in queues.keys { dropQueue(name) }
+        scheduler.stopIntake()
         DaemonMetrics.queueDepth.record(0)
-    }
-
-    /// Forgets a pipeline's queued (not running) jobs; their contents stay pending in the ledger.
-    private func dropQueue(_ name: String) {
-        for job in queues.removeValue(forKey: name) ?? [] { inFlight.remove(job.key) }
     }
 
     var runningCount: Int { tasks.count }
@@ -102,45 +80,50 @@ actor Controller {
     /// How long the loop may sleep before something is due.
     func timeUntilDue() -> Duration {
         let now = Date()
-        var next = nextRescan
-        if let reloadAt { next = min(next, reloadAt) }
-        if let timer = timers.values.min() { next = min(next, timer) }
-        if queues.values.contains(where: { !$0.isEmpty }) { next = min(next, lastProgress.addingTimeInterval(10)) }
-        if !dirty.isEmpty { return .zero }
-        return .milliseconds(max(0, Int64(next.timeIntervalSince(now) * 1000)))
+        var seconds = scheduler.timeUntilDue(now: now)
+        if let reloadAt { seconds = min(seconds, reloadAt.timeIntervalSince(now)) }
+        if scheduler.queued > 0 { seconds = min(seconds, lastProgress.addingTimeInterval(10).timeIntervalSince(now)) }
+        return .milliseconds(max(0, Int64(seconds * 1000)))
     }
 
-    /// Does what is due: a manifest reload, checks of dirty pipelines and of timers, the rescan.
+    /// Does what is due: a manifest reload, then what the scheduler decides for now.
     func tick() {
-        guard !intakeStopped else { return }
+        guard !scheduler.intakeStopped else { return }
         let now = Date()
         reportProgress(now)
         if let reloadAt, reloadAt <= now {
             self.reloadAt = nil
             reloadInBackground()
         }
-        var due = dirty
-        dirty = []
-        for (name, time) in timers where time <= now {
-            due.insert(name)
-            timers[name] = nil
-        }
-        if now >= nextRescan {
-            // Also catches manifest changes whose events were lost.
-            DaemonMetrics.rescans.increment()
-            nextRescan = now.addingTimeInterval(options.rescanInterval.seconds * Double.random(in: 0.9...1.1))
-            reloadInBackground(quietly: true)
-            due.formUnion(pipelines.keys)
-        }
         for name in unwatched where pipelines[name] != nil { establish(name) }
-        for name in due.sorted() { check(name, now: now) }
-        dispatch()
+        perform(scheduler.tick(now: now, jitter: Double.random(in: 0.9...1.1)), now: now)
+        // The looks just done may have queued contents.
+        perform(scheduler.dispatchReady(), now: now)
+    }
+
+    private func perform(_ effects: [Scheduler.Effect], now: Date) {
+        for effect in effects {
+            switch effect {
+            case .reloadManifests:
+                // Also catches manifest changes whose events were lost.
+                DaemonMetrics.rescans.increment()
+                reloadInBackground(quietly: true)
+            case .look(let name, let busy):
+                check(name, busy: busy, now: now)
+            case .start(let job):
+                start(job)
+            case .writerTimedOut(let name, let path):
+                logger.warning("a file has been open for writing longer than the bound; taking it", metadata: ["pipeline": "\(name)", "path": "\(path)"])
+            }
+        }
+        DaemonMetrics.queueDepth.record(scheduler.queued)
+        DaemonMetrics.running.record(tasks.count)
     }
 
     /// A full re-read of manifests and folders, as on SIGHUP.
     func hangUp() {
         logger.info("SIGHUP: re-reading the manifests and every folder")
-        dirty.formUnion(pipelines.keys)
+        scheduler.lookAtEverything()
         reloadInBackground()
         wake.signal()
     }
@@ -235,33 +218,34 @@ actor Controller {
     /// Starts, restarts with a new spec, or stops one pipeline's watching.
     private func replace(_ name: String, with new: (pipeline: Pipeline, file: String)?) {
         for watch in watches.release(name) { inotify.remove(watch) }
-        polled[name] = nil
+        fallbackPolled.remove(name)
         unwatched.remove(name)
-        writing[name] = nil
-        dropQueue(name)
-        timers[name] = nil
         pipelines[name] = new
-        guard new != nil else { return }
-        establish(name)
-        dirty.insert(name)
+        scheduler.pipelinesChanged(slots, replaced: [name])
+        if new != nil { establish(name) }
+    }
+
+    /// What the scheduler needs to know of each pipeline.
+    private var slots: [String: Scheduler.Slot] {
+        pipelines.mapValues { entry in
+            let watch = entry.pipeline.spec.watch
+            let poll = !watch.poll.isZero ? watch.poll.duration.seconds : fallbackPolled.contains(entry.pipeline.name) ? options.fallbackPoll.seconds : nil
+            return Scheduler.Slot(concurrency: entry.pipeline.spec.run.concurrency, suspended: entry.pipeline.spec.suspend, poll: poll)
+        }
     }
 
     // MARK: Watches
 
-    /// Watches a pipeline's folder tree, or polls it: by choice (`poll:`), or because inotify
-    /// has no watch left (with a warning).
+    /// Watches a pipeline's folder tree, unless it is polled (`poll:`); polls it when inotify
+    /// has no watch left (with a warning); looks again in 2 s at a folder that is not there.
     private func establish(_ name: String) {
         guard let (pipeline, file) = pipelines[name] else { return }
         unwatched.remove(name)
-        if !pipeline.spec.watch.poll.isZero {
-            polled[name] = pipeline.spec.watch.poll.duration
-            schedule(name, at: Date())
-            return
-        }
+        if !pipeline.spec.watch.poll.isZero { return }
         let root = Observer.root(of: pipeline, manifestFile: file)
         guard FileStat.ofRoot(root)?.isDirectory == true else {
             unwatched.insert(name)
-            schedule(name, at: Date().addingTimeInterval(2))
+            scheduler.retryLook(name, at: Date().addingTimeInterval(2))
             return
         }
         do {
@@ -271,12 +255,12 @@ actor Controller {
                            metadata: ["pipeline": "\(name)", "every": "\(options.fallbackPoll)"])
             DaemonMetrics.watchFallbacks.increment()
             for watch in watches.release(name) { inotify.remove(watch) }
-            polled[name] = options.fallbackPoll
-            schedule(name, at: Date())
+            fallbackPolled.insert(name)
+            scheduler.pipelinesChanged(slots, replaced: [])
         } catch {
             logger.warning("cannot watch a folder; it is rescanned instead", metadata: ["pipeline": "\(name)", "error": "\(error)"])
             unwatched.insert(name)
-            schedule(name, at: Date().addingTimeInterval(2))
+            scheduler.retryLook(name, at: Date().addingTimeInterval(2))
         }
     }
 
@@ -303,9 +287,7 @@ actor Controller {
             if event.has(InotifyMask.queueOverflow) {
                 logger.warning("inotify queue overflow: rescanning every folder")
                 DaemonMetrics.overflows.increment()
-                dirty.formUnion(pipelines.keys)
-                // Closes may be among the lost events: which files are still open is unknown now.
-                writing = [:]
+                scheduler.overflow()
                 continue
             }
             if event.watch == manifestWatch {
@@ -318,7 +300,7 @@ actor Controller {
             if event.has(InotifyMask.ignored) {
                 for owner in watches.dropped(event.watch) where owner.folder.isEmpty {
                     unwatched.insert(owner.pipeline)
-                    dirty.insert(owner.pipeline)
+                    scheduler.retryLook(owner.pipeline, at: now)
                 }
                 continue
             }
@@ -334,29 +316,25 @@ actor Controller {
         guard let (pipeline, file) = pipelines[name] else { return }
         if event.has(InotifyMask.isDirectory) {
             if event.has(InotifyMask.create) || event.has(InotifyMask.movedTo), let filter = try? WatchFilter(pipeline.spec.watch), filter.descends(into: path) {
-                // Files written right after `mkdir -p` are found by the scan that follows.
+                // Files written right after `mkdir -p` are found by the look that follows.
                 try? watchTree(name, root: Observer.root(of: pipeline, manifestFile: file), relative: path, filter: filter)
-                dirty.insert(name)
+                scheduler.fileEvent(.folderAppeared, pipeline: name, path: path, now: now)
             }
             return
         }
-        if event.has(InotifyMask.create) || event.has(InotifyMask.modify) {
-            if writing[name]?[path] == nil { writing[name, default: [:]][path] = now }
-        }
-        if event.has(InotifyMask.closeWrite) || event.has(InotifyMask.delete) || event.has(InotifyMask.movedFrom) {
-            writing[name]?[path] = nil
-        }
-        if event.has(InotifyMask.closeWrite) || event.has(InotifyMask.movedTo) {
-            dirty.insert(name)
-        }
+        if event.has(InotifyMask.create) || event.has(InotifyMask.modify) { scheduler.fileEvent(.writing, pipeline: name, path: path, now: now) }
+        if event.has(InotifyMask.delete) || event.has(InotifyMask.movedFrom) { scheduler.fileEvent(.gone, pipeline: name, path: path, now: now) }
+        if event.has(InotifyMask.closeWrite) { scheduler.fileEvent(.closed, pipeline: name, path: path, now: now) }
+        if event.has(InotifyMask.movedTo) { scheduler.fileEvent(.movedIn, pipeline: name, path: path, now: now) }
     }
 
-    // MARK: Checks
+    // MARK: Looks
 
-    /// Observes one pipeline's folder, plans it against its ledger, and queues what is runnable.
-    private func check(_ name: String, now: Date) {
+    /// Observes one pipeline's folder, plans it against its ledger, records what is news,
+    /// attempts the file actions due, and tells the scheduler what is runnable and when to look
+    /// again (a file done settling, a retry or an owed action falling due).
+    private func check(_ name: String, busy: Set<String>, now: Date) {
         guard let (pipeline, file) = pipelines[name] else { return }
-        let busy = busyPaths(name, now: now)
         let folder: ObservedFolder
         let ledger: [String: LedgerEntry]
         do {
@@ -366,7 +344,7 @@ actor Controller {
             ledger = try store.ledger(pipeline: name)
         } catch {
             logger.error("cannot observe the folder", metadata: ["pipeline": "\(name)", "error": "\(error)"])
-            schedule(name, at: now.addingTimeInterval(5))
+            scheduler.retryLook(name, at: now.addingTimeInterval(5))
             return
         }
         let plan = Planner.planFiles(PipelinePlan(name: name, file: file, change: .unchanged, effective: pipeline), folder: folder, ledger: ledger, now: now)
@@ -374,16 +352,6 @@ actor Controller {
         do { try store.recordSeen(pipeline: name, contents: plan.seen, at: now) } catch {
             logger.error("cannot record seen files", metadata: ["pipeline": "\(name)", "error": "\(error)"])
         }
-        var queue = queues[name] ?? []
-        let queued = Set(queue.map(\.key))
-        for change in plan.runnable {
-            let job = Job(pipeline: pipeline, manifestFile: file, file: change)
-            guard !inFlight.contains(job.key), !queued.contains(job.key) else { continue }
-            inFlight.insert(job.key)
-            queue.append(job)
-        }
-        queues[name] = queue
-
         var next = folder.nextReady
         do {
             let settled = try applier.settleFileActions(of: pipeline, manifestFile: file, now: now, dueOnly: true)
@@ -395,84 +363,39 @@ actor Controller {
         for change in plan.files where change.action == .retry && !change.isDue {
             if let due = change.nextAttemptAt { next = min(next ?? due, due) }
         }
-        if let oldest = writing[name]?.values.min() {
-            let bound = oldest.addingTimeInterval(options.openWriterBound.seconds)
-            next = min(next ?? bound, bound)
-        }
-        if let interval = polled[name] {
-            let poll = now.addingTimeInterval(interval.seconds)
-            next = min(next ?? poll, poll)
-        }
-        if let next { schedule(name, at: next) }
+        scheduler.looked(name, runnable: plan.runnable, nextDue: next, now: now)
     }
 
-    /// Paths seen open for writing and not closed, within the bound; past it they are taken, with a warning.
-    private func busyPaths(_ name: String, now: Date) -> Set<String> {
-        var busy: Set<String> = []
-        for (path, since) in writing[name] ?? [:] {
-            if now.timeIntervalSince(since) >= options.openWriterBound.seconds {
-                logger.warning("a file has been open for writing longer than the bound; taking it", metadata: ["pipeline": "\(name)", "path": "\(path)"])
-                writing[name]?[path] = nil
-            } else {
-                busy.insert(path)
-            }
-        }
-        return busy
-    }
-
-    private func schedule(_ name: String, at time: Date) {
-        timers[name] = min(timers[name] ?? time, time)
-    }
-
-    // MARK: Jobs
+    // MARK: Runs
 
     private var processedSinceStart = 0
     private var lastProgress = Date.distantPast
 
     /// A progress line every 10 s while a backlog is being worked through.
     private func reportProgress(_ now: Date) {
-        let queued = queues.values.reduce(0) { $0 + $1.count }
+        let queued = scheduler.queued
         guard queued > 0, now.timeIntervalSince(lastProgress) >= 10 else { return }
         lastProgress = now
         logger.info("progress", metadata: ["queued": "\(queued)", "running": "\(tasks.count)", "done": "\(processedSinceStart)"])
     }
 
-    /// Starts queued jobs while slots are free: at most `maxJobs` in all, `run.concurrency` per
-    /// pipeline, taking pipelines in turn so that one large backlog does not starve the others.
-    private func dispatch() {
-        guard !intakeStopped else { return }
-        var names = queues.keys.filter { !(queues[$0]?.isEmpty ?? true) }.sorted()
-        while tasks.count < options.maxJobs, !names.isEmpty {
-            rotation = (rotation + 1) % names.count
-            let name = names[rotation]
-            guard let (pipeline, _) = pipelines[name], !pipeline.spec.suspend,
-                  (running[name] ?? 0) < pipeline.spec.run.concurrency, var queue = queues[name], !queue.isEmpty else {
-                names.remove(at: rotation)
-                continue
-            }
-            let job = queue.removeFirst()
-            queues[name] = queue
-            start(job)
+    private func start(_ job: Scheduler.Job) {
+        guard let (pipeline, file) = pipelines[job.pipeline] else {
+            perform(scheduler.finished(job, nextAttemptAt: nil), now: Date())
+            return
         }
-        DaemonMetrics.queueDepth.record(queues.values.reduce(0) { $0 + $1.count })
-        DaemonMetrics.running.record(tasks.count)
-    }
-
-    private func start(_ job: Job) {
-        running[job.pipeline.name, default: 0] += 1
         let applier = self.applier
         tasks[job.key] = Task {
-            let report = await applier.process(job.file, of: job.pipeline, manifestFile: job.manifestFile)
+            let report = await applier.process(job.file, of: pipeline, manifestFile: file)
             self.finished(job, report)
         }
     }
 
-    private func finished(_ job: Job, _ report: Applier.Report) {
-        let name = job.pipeline.name
-        running[name, default: 1] -= 1
+    private func finished(_ job: Scheduler.Job, _ report: Applier.Report) {
+        let name = job.pipeline
         tasks[job.key] = nil
         processedSinceStart += report.runs.count
-        inFlight.remove(job.key)
+        var retryAt: Date?
         for run in report.runs {
             DaemonMetrics.runDuration(name).recordNanoseconds(Int64(run.duration.seconds * 1e9))
             var metadata: Logger.Metadata = ["pipeline": "\(name)", "path": "\(run.path)", "run": "\(run.runID)", "outcome": "\(run.outcome.description)"]
@@ -485,11 +408,11 @@ actor Controller {
                 DaemonMetrics.failed(name).increment()
                 if run.state == .quarantined { DaemonMetrics.quarantined(name).increment() }
                 logger.warning("run failed", metadata: metadata)
-                if let next = run.nextAttemptAt { schedule(name, at: next) }
+                retryAt = run.nextAttemptAt
             }
         }
         for problem in report.fileActionProblems { logger.warning("\(problem)", metadata: ["pipeline": "\(name)"]) }
-        dispatch()
+        perform(scheduler.finished(job, nextAttemptAt: retryAt), now: Date())
         wake.signal()
     }
 }
