@@ -16,7 +16,7 @@ struct SchedulerTests {
     private func file(_ name: String) -> FileChange { FileChange(action: .process, path: name, sha256: "sha-" + name) }
 
     private func looks(_ effects: [Scheduler.Effect]) -> [String] {
-        effects.compactMap { if case .look(let pipeline, _) = $0 { pipeline } else { nil } }
+        effects.compactMap { if case .look(let pipeline, _, _) = $0 { pipeline } else { nil } }
     }
 
     private func starts(_ effects: [Scheduler.Effect]) -> [String] {
@@ -29,16 +29,35 @@ struct SchedulerTests {
         #expect(looks(scheduler.tick(now: t0)) == ["a", "b"])
         #expect(scheduler.timeUntilDue(now: t0) == 300)
         #expect(scheduler.tick(now: t0.addingTimeInterval(299)).isEmpty)
-        #expect(scheduler.tick(now: t0.addingTimeInterval(300)) == [.reloadManifests, .look(pipeline: "a", busy: []), .look(pipeline: "b", busy: [])])
+        #expect(scheduler.tick(now: t0.addingTimeInterval(300)) == [.reloadManifests, .look(pipeline: "a", busy: [], paths: nil), .look(pipeline: "b", busy: [], paths: nil)])
     }
 
     @Test func aSettlingFileIsLookedAtAgainWhenItIsReady() {
         var scheduler = scheduler()
         _ = scheduler.tick(now: t0)
-        scheduler.looked("a", runnable: [], nextDue: t0.addingTimeInterval(2), now: t0)
+        scheduler.looked("a", runnable: [], settling: ["new.csv"], nextDue: t0.addingTimeInterval(2), now: t0)
         #expect(scheduler.timeUntilDue(now: t0) == 2)
         #expect(scheduler.tick(now: t0.addingTimeInterval(1)).isEmpty)
-        #expect(looks(scheduler.tick(now: t0.addingTimeInterval(2))) == ["a"])
+        #expect(scheduler.tick(now: t0.addingTimeInterval(2)) == [.look(pipeline: "a", busy: [], paths: ["new.csv"])])
+    }
+
+    /// An event costs a look at what it names, not at the whole folder; what the kernel cannot
+    /// vouch for (start, overflow, a new folder, a rescan) gets a whole look.
+    @Test func eventsAreLookedAtIncrementally() {
+        var scheduler = scheduler()
+        #expect(scheduler.tick(now: t0) == [.look(pipeline: "a", busy: [], paths: nil)])
+        scheduler.looked("a", runnable: [], nextDue: nil, now: t0)
+        scheduler.fileEvent(.closed, pipeline: "a", path: "x.csv", now: t0)
+        scheduler.fileEvent(.movedIn, pipeline: "a", path: "sub/y.csv", now: t0)
+        #expect(scheduler.timeUntilDue(now: t0) == 0)
+        #expect(scheduler.tick(now: t0) == [.look(pipeline: "a", busy: [], paths: ["x.csv", "sub/y.csv"])])
+        scheduler.looked("a", paths: ["x.csv", "sub/y.csv"], runnable: [], nextDue: nil, now: t0)
+        #expect(scheduler.tick(now: t0).isEmpty)
+        scheduler.fileEvent(.folderAppeared, pipeline: "a", path: "new", now: t0)
+        scheduler.fileEvent(.closed, pipeline: "a", path: "z.csv", now: t0)
+        #expect(scheduler.tick(now: t0) == [.look(pipeline: "a", busy: [], paths: nil)])
+        scheduler.retryLook("a", at: t0.addingTimeInterval(5))
+        #expect(scheduler.tick(now: t0.addingTimeInterval(5)) == [.look(pipeline: "a", busy: [], paths: nil)])
     }
 
     @Test func aPausingWriterIsBusyUntilItClosesOrTheBoundPasses() {
@@ -46,17 +65,21 @@ struct SchedulerTests {
         _ = scheduler.tick(now: t0)
         scheduler.fileEvent(.writing, pipeline: "a", path: "big.csv", now: t0)
         scheduler.fileEvent(.closed, pipeline: "a", path: "other.csv", now: t0.addingTimeInterval(1))
-        #expect(scheduler.tick(now: t0.addingTimeInterval(1)) == [.look(pipeline: "a", busy: ["big.csv"])])
-        scheduler.looked("a", runnable: [], nextDue: nil, now: t0.addingTimeInterval(1))
+        #expect(scheduler.tick(now: t0.addingTimeInterval(1)) == [.look(pipeline: "a", busy: ["big.csv"], paths: ["other.csv"])])
+        scheduler.looked("a", paths: ["other.csv"], runnable: [], nextDue: nil, now: t0.addingTimeInterval(1))
         #expect(scheduler.timeUntilDue(now: t0.addingTimeInterval(1)) == 59, "the bound is a timer")
         scheduler.fileEvent(.writing, pipeline: "a", path: "big.csv", now: t0.addingTimeInterval(50))
-        #expect(scheduler.tick(now: t0.addingTimeInterval(60)) == [.writerTimedOut(pipeline: "a", path: "big.csv"), .look(pipeline: "a", busy: [])],
+        #expect(scheduler.tick(now: t0.addingTimeInterval(60)) == [.writerTimedOut(pipeline: "a", path: "big.csv"), .look(pipeline: "a", busy: [], paths: ["big.csv"])],
                 "a write does not restart the bound; past it the file is taken, with a warning")
 
         var closing = self.scheduler()
         closing.fileEvent(.writing, pipeline: "a", path: "big.csv", now: t0)
         closing.fileEvent(.closed, pipeline: "a", path: "big.csv", now: t0.addingTimeInterval(5))
-        #expect(closing.tick(now: t0.addingTimeInterval(5)) == [.look(pipeline: "a", busy: [])])
+        #expect(closing.tick(now: t0.addingTimeInterval(5)) == [.look(pipeline: "a", busy: [], paths: nil)], "the first look is whole")
+        closing.looked("a", runnable: [], nextDue: nil, now: t0.addingTimeInterval(5))
+        closing.fileEvent(.writing, pipeline: "a", path: "c.csv", now: t0.addingTimeInterval(6))
+        closing.fileEvent(.closed, pipeline: "a", path: "c.csv", now: t0.addingTimeInterval(7))
+        #expect(closing.tick(now: t0.addingTimeInterval(7)) == [.look(pipeline: "a", busy: [], paths: ["c.csv"])])
     }
 
     @Test func runnableContentsRunOnceWithinTheSlots() {
@@ -78,8 +101,8 @@ struct SchedulerTests {
         #expect(starts(scheduler.tick(now: t0)) == ["a/x"])
         #expect(scheduler.finished(.init(pipeline: "a", file: file("x")), nextAttemptAt: t0.addingTimeInterval(30)).isEmpty)
         #expect(scheduler.timeUntilDue(now: t0) == 30)
-        #expect(looks(scheduler.tick(now: t0.addingTimeInterval(30))) == ["a"])
-        scheduler.looked("a", runnable: [file("x")], nextDue: nil, now: t0.addingTimeInterval(30))
+        #expect(scheduler.tick(now: t0.addingTimeInterval(30)) == [.look(pipeline: "a", busy: [], paths: ["x"])], "the retry's file is looked at")
+        scheduler.looked("a", paths: ["x"], runnable: [file("x")], nextDue: nil, now: t0.addingTimeInterval(30))
         #expect(starts(scheduler.tick(now: t0.addingTimeInterval(30))) == ["a/x"], "the same content runs again once its run ended")
     }
 
@@ -88,7 +111,7 @@ struct SchedulerTests {
         _ = scheduler.tick(now: t0)
         scheduler.fileEvent(.writing, pipeline: "a", path: "w.csv", now: t0)
         scheduler.overflow()
-        #expect(scheduler.tick(now: t0) == [.look(pipeline: "a", busy: []), .look(pipeline: "b", busy: [])])
+        #expect(scheduler.tick(now: t0) == [.look(pipeline: "a", busy: [], paths: nil), .look(pipeline: "b", busy: [], paths: nil)])
     }
 
     @Test func aPipelineChangedWhileRunningKeepsItsRunAndLosesItsQueue() {

@@ -70,9 +70,11 @@ public struct Scheduler: Sendable {
 
     /// What the shell does for the scheduler.
     public enum Effect: Sendable, Hashable {
-        /// Look at a pipeline's whole folder, taking the paths in `busy` as not ready (open for
-        /// writing), and report `looked`.
-        case look(pipeline: String, busy: Set<String>)
+        /// Look at a pipeline's folder, taking the paths in `busy` as not ready (open for
+        /// writing), and report `looked`: at `paths` only (what events named, files settling,
+        /// retries due), or at the whole folder when `paths` is `nil` (at start, after an
+        /// overflow, a new folder, a changed pipeline, at each rescan, and for polled folders).
+        case look(pipeline: String, busy: Set<String>, paths: Set<String>?)
         /// Re-read the manifests (at each rescan, which also catches lost manifest events).
         case reloadManifests
         /// Start a run; report `finished` when it ends.
@@ -83,8 +85,15 @@ public struct Scheduler: Sendable {
 
     public let options: Options
     private(set) var slots: [String: Slot] = [:]
+    /// Pipelines due for a look at their whole folder.
     private(set) var dirty: Set<String> = []
+    /// Paths events named since the last look, by pipeline: due for a look at once.
+    private(set) var touched: [String: Set<String>] = [:]
+    /// Paths to look at again when the pipeline's timer fires: files settling or open, retries.
+    private(set) var pending: [String: Set<String>] = [:]
     private(set) var timers: [String: Date] = [:]
+    /// When a pipeline's whole folder is due for a look (its folder could not be read).
+    private(set) var fullTimers: [String: Date] = [:]
     private(set) var writing: [String: [String: Date]] = [:]
     private(set) var queues: [String: [Job]] = [:]
     private(set) var running: [String: Int] = [:]
@@ -122,16 +131,18 @@ public struct Scheduler: Sendable {
             if writing[pipeline]?[path] == nil { writing[pipeline, default: [:]][path] = now }
         case .closed:
             writing[pipeline]?[path] = nil
-            dirty.insert(pipeline)
-        case .movedIn, .folderAppeared:
+            touched[pipeline, default: []].insert(path)
+        case .movedIn:
+            touched[pipeline, default: []].insert(path)
+        case .folderAppeared:
             dirty.insert(pipeline)
         case .gone:
             writing[pipeline]?[path] = nil
         }
     }
 
-    /// The kernel's queue overflowed: events were lost, so every folder gets a look, and which
-    /// files are still open is unknown (closes may be among the lost).
+    /// The kernel's queue overflowed: events were lost, so every folder gets a whole look, and
+    /// which files are still open is unknown (closes may be among the lost).
     public mutating func overflow() {
         dirty.formUnion(slots.keys)
         writing = [:]
@@ -142,16 +153,23 @@ public struct Scheduler: Sendable {
         dirty.formUnion(slots.keys)
     }
 
-    /// A pipeline's folder cannot be watched or looked at now: look again at `time`.
+    /// A pipeline's folder cannot be watched or looked at now: look at all of it at `time`.
     public mutating func retryLook(_ pipeline: String, at time: Date) {
-        schedule(pipeline, at: time)
+        fullTimers[pipeline] = min(fullTimers[pipeline] ?? time, time)
     }
 
-    /// The result of a `look`: the contents runnable now are queued (once: a content queued or
-    /// running is not queued again), and the next look is timed for the first of: a file done
-    /// settling or a retry falling due (`nextDue`), the open-writer bound, the poll period.
-    public mutating func looked(_ pipeline: String, runnable: [FileChange], nextDue: Date?, now: Date) {
+    /// The result of a `look` at `paths` (`nil`: the whole folder): the contents runnable now
+    /// are queued (once: a content queued or running is not queued again); the paths still
+    /// `settling` (or open) are looked at again at the next look, timed for the first of: a file
+    /// done settling or a retry falling due (`nextDue`), the open-writer bound, the poll period.
+    public mutating func looked(_ pipeline: String, paths: Set<String>? = nil, runnable: [FileChange], settling: Set<String> = [],
+                                nextDue: Date?, now: Date) {
         guard let slot = slots[pipeline], !intakeStopped else { return }
+        if let paths {
+            pending[pipeline] = (pending[pipeline] ?? []).subtracting(paths).union(settling)
+        } else {
+            pending[pipeline] = settling
+        }
         var queue = queues[pipeline] ?? []
         for change in runnable {
             let job = Job(pipeline: pipeline, file: change)
@@ -176,7 +194,10 @@ public struct Scheduler: Sendable {
         running[job.pipeline, default: 1] -= 1
         if running[job.pipeline] == 0 { running[job.pipeline] = nil }
         inFlight.remove(job.key)
-        if let next = nextAttemptAt, slots[job.pipeline] != nil { schedule(job.pipeline, at: next) }
+        if let next = nextAttemptAt, slots[job.pipeline] != nil {
+            pending[job.pipeline, default: []].insert(job.file.path)
+            schedule(job.pipeline, at: next)
+        }
         return dispatch()
     }
 
@@ -194,37 +215,52 @@ public struct Scheduler: Sendable {
     public mutating func tick(now: Date, jitter: Double = 1) -> [Effect] {
         guard !intakeStopped else { return [] }
         var effects: [Effect] = []
-        var due = dirty
+        var full = dirty
         dirty = []
+        var timed: Set<String> = []
         for (name, time) in timers where time <= now {
-            due.insert(name)
+            timed.insert(name)
             timers[name] = nil
+        }
+        for (name, time) in fullTimers where time <= now {
+            full.insert(name)
+            fullTimers[name] = nil
         }
         if now >= nextRescan {
             nextRescan = now.addingTimeInterval(options.rescanInterval * jitter)
             effects.append(.reloadManifests)
-            due.formUnion(slots.keys)
+            full.formUnion(slots.keys)
         }
-        for name in due.sorted() where slots[name] != nil {
+        // A polled folder has no events: whatever wakes it gets a look at all of it.
+        full.formUnion(timed.filter { slots[$0]?.poll != nil })
+        for name in Set(touched.keys).union(timed).union(full).sorted() {
+            guard slots[name] != nil else { continue }
+            var paths: Set<String>? = touched.removeValue(forKey: name) ?? []
+            if timed.contains(name) { paths?.formUnion(pending[name] ?? []) }
             var busy: Set<String> = []
             for (path, since) in writing[name] ?? [:] {
                 if now.timeIntervalSince(since) >= options.openWriterBound {
                     writing[name]?[path] = nil
+                    paths?.insert(path)
                     effects.append(.writerTimedOut(pipeline: name, path: path))
                 } else {
                     busy.insert(path)
                 }
             }
-            effects.append(.look(pipeline: name, busy: busy))
+            if full.contains(name) { paths = nil }
+            // A timer with no path to look at is for an owed file action: a look at no path does it.
+            if let wanted = paths, wanted.isEmpty, !timed.contains(name) { continue }
+            effects.append(.look(pipeline: name, busy: busy, paths: paths))
         }
         return effects + dispatch()
     }
 
     /// How long the loop may sleep at `now` before something is due.
     public func timeUntilDue(now: Date) -> TimeInterval {
-        guard dirty.isEmpty else { return 0 }
+        guard dirty.isEmpty, touched.isEmpty else { return 0 }
         var next = nextRescan
         if let timer = timers.values.min() { next = min(next, timer) }
+        if let timer = fullTimers.values.min() { next = min(next, timer) }
         return max(0, next.timeIntervalSince(now))
     }
 
@@ -272,7 +308,10 @@ public struct Scheduler: Sendable {
     private mutating func forget(_ pipeline: String) {
         dropQueue(pipeline)
         timers[pipeline] = nil
+        fullTimers[pipeline] = nil
         writing[pipeline] = nil
+        touched[pipeline] = nil
+        pending[pipeline] = nil
         dirty.remove(pipeline)
     }
 }

@@ -108,8 +108,8 @@ actor Controller {
                 // Also catches manifest changes whose events were lost.
                 DaemonMetrics.rescans.increment()
                 reloadInBackground(quietly: true)
-            case .look(let name, let busy):
-                check(name, busy: busy, now: now)
+            case .look(let name, let busy, let paths):
+                check(name, busy: busy, paths: paths, now: now)
             case .start(let job):
                 start(job)
             case .writerTimedOut(let name, let path):
@@ -330,18 +330,24 @@ actor Controller {
 
     // MARK: Looks
 
-    /// Observes one pipeline's folder, plans it against its ledger, records what is news,
-    /// attempts the file actions due, and tells the scheduler what is runnable and when to look
-    /// again (a file done settling, a retry or an owed action falling due).
-    private func check(_ name: String, busy: Set<String>, now: Date) {
+    /// Observes one pipeline's folder (the given paths, or all of it), plans it against its
+    /// ledger, records what is news, attempts the file actions due, and tells the scheduler what
+    /// is runnable, what is still settling, and when to look again (a file done settling, a
+    /// retry or an owed action falling due). A look at a few paths reads their stat-cache and
+    /// ledger rows by key: its cost does not grow with the folder.
+    private func check(_ name: String, busy: Set<String>, paths: Set<String>?, now: Date) {
         guard let (pipeline, file) = pipelines[name] else { return }
         let folder: ObservedFolder
         let ledger: [String: LedgerEntry]
         do {
-            folder = try Observer(store: store).observe(pipeline, manifestFile: file, now: now, busy: busy) { [logger] files, bytes in
+            folder = try Observer(store: store).observe(pipeline, manifestFile: file, now: now, busy: busy, only: paths) { [logger] files, bytes in
                 logger.info("hashing the backlog", metadata: ["pipeline": "\(name)", "files": "\(files)", "MiB": "\(bytes >> 20)"])
             }
-            ledger = try store.ledger(pipeline: name)
+            if paths == nil {
+                ledger = try store.ledger(pipeline: name)
+            } else {
+                ledger = try store.ledger(pipeline: name, sha256s: Set(folder.files.compactMap(\.sha256)))
+            }
         } catch {
             logger.error("cannot observe the folder", metadata: ["pipeline": "\(name)", "error": "\(error)"])
             scheduler.retryLook(name, at: now.addingTimeInterval(5))
@@ -363,7 +369,8 @@ actor Controller {
         for change in plan.files where change.action == .retry && !change.isDue {
             if let due = change.nextAttemptAt { next = min(next ?? due, due) }
         }
-        scheduler.looked(name, runnable: plan.runnable, nextDue: next, now: now)
+        let settling = Set(folder.files.filter { $0.status == .settling }.map(\.path))
+        scheduler.looked(name, paths: paths, runnable: plan.runnable, settling: settling, nextDue: next, now: now)
     }
 
     // MARK: Runs

@@ -19,7 +19,10 @@ public struct Observer: Sendable {
     /// and saves what it learned to the stat cache. Paths in `busy` (seen open for writing and
     /// not yet closed) are not ready, whatever their age.
     /// `progress` is called now and then while many files are hashed, with the files and bytes hashed so far.
-    public func observe(_ pipeline: Pipeline, manifestFile: String, now: Date, busy: Set<String> = [],
+    /// `only`, when given, limits the look to those paths (relative to the folder): each is
+    /// stat'ed and its stat-cache row read by key, so that a look after an event on one file
+    /// costs the same in a folder of 20,000 files as in an empty one.
+    public func observe(_ pipeline: Pipeline, manifestFile: String, now: Date, busy: Set<String> = [], only paths: Set<String>? = nil,
                         progress: ((_ files: Int, _ bytes: Int64) -> Void)? = nil) throws -> ObservedFolder {
         let root = Self.root(of: pipeline, manifestFile: manifestFile)
         guard let rootStat = FileStat.ofRoot(root), rootStat.isDirectory else {
@@ -27,13 +30,24 @@ public struct Observer: Sendable {
         }
         let filter: WatchFilter
         do { filter = try WatchFilter(pipeline.spec.watch) } catch { return ObservedFolder(problem: "\(error)") }
-        // The stat cache loads on another thread while the folder is walked.
-        let store = self.store
-        let cacheLoad = Background { try store.observations(pipeline: pipeline.name) }
         var entries: [(String, FileStat)] = []
         var links = 0
-        Self.walk(root, relative: "", filter: filter, links: &links) { entries.append(($0, $1)) }
-        let cache = try cacheLoad.value()
+        let cache: [String: Observation]
+        if let paths {
+            var rows: [String: Observation] = [:]
+            for path in paths.sorted() {
+                if let row = try store.observation(pipeline: pipeline.name, path: path) { rows[path] = row }
+                guard filter.accepts(path), let stat = FileStat.of(root + "/" + path) else { continue }
+                if stat.isRegular { entries.append((path, stat)) } else if stat.isSymbolicLink { links += 1 }
+            }
+            cache = rows
+        } else {
+            // The stat cache loads on another thread while the folder is walked.
+            let store = self.store
+            let cacheLoad = Background { try store.observations(pipeline: pipeline.name) }
+            Self.walk(root, relative: "", filter: filter, links: &links) { entries.append(($0, $1)) }
+            cache = try cacheLoad.value()
+        }
         let settleNs = pipeline.spec.watch.settle.milliseconds * 1_000_000
         let nowNs = Int64(now.timeIntervalSince1970 * 1e9)
         var files: [ObservedFile] = []

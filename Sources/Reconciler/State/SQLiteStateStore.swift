@@ -181,6 +181,18 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
+    public func ledger(pipeline: String, sha256s: Set<String>) throws -> [String: LedgerEntry] {
+        guard !sha256s.isEmpty else { return [:] }
+        return try database.read { db in
+            let statement = try db.cachedStatement(sql: "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ?")
+            var result: [String: LedgerEntry] = [:]
+            for sha in sha256s {
+                if let row = try Row.fetchOne(statement, arguments: [pipeline, sha]) { result[sha] = try SQLiteStateStore.entry(row) }
+            }
+            return result
+        }
+    }
+
     public func recordSeen(pipeline: String, contents: [SeenContent], at now: Date) throws {
         guard !contents.isEmpty else { return }
         try database.write { db in

@@ -41,6 +41,8 @@ public protocol StateStore: Sendable {
 
     // MARK: Ledger
     func ledger(pipeline: String) throws -> [String: LedgerEntry]
+    /// The ledger rows of some contents, read by key: what a look at a few files needs.
+    func ledger(pipeline: String, sha256s: Set<String>) throws -> [String: LedgerEntry]
     /// Adds `pending` rows for new contents and refreshes `lastSeen`/`path` of known ones.
     func recordSeen(pipeline: String, contents: [SeenContent], at now: Date) throws
     /// Claims a content for `run`: `pending`, or `failed` and due, becomes `running`, and the run
