@@ -59,7 +59,10 @@ let package = Package(
         // A static executable: SwiftPM links the Swift runtime even into C programs, and loading it
         // dynamically would cost each run about 2 ms. lld, because GNU linkers warn about glibc's
         // dlopen in static programs.
-        .executableTarget(name: "orchestrator-shim", linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"])]),
+        .executableTarget(
+            name: "orchestrator-shim",
+            linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"])]
+        ),
         .target(
             name: "ETL",
             dependencies: [
@@ -75,7 +78,9 @@ let package = Package(
         .target(name: "ProgressDisplay"),
         .executableTarget(
             name: "default-etl",
-            dependencies: ["ETL", "ProgressDisplay", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "ETL", "ProgressDisplay", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .executableTarget(
             name: "orchestrator",
@@ -99,10 +104,16 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "YAML"]),
-        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "Model", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "ReconcilerTests",
+            dependencies: ["Reconciler", "Model", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "ETLTests",
-            dependencies: ["ETL", "default-etl", "ProgressDisplay", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: [
+                "ETL", "default-etl", "ProgressDisplay", "TestSupport",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
         ),
         .testTarget(name: "OrchestratorTests", dependencies: ["orchestrator", "orchestrator-shim", "TestSupport"]),
     ],

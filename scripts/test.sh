@@ -13,6 +13,9 @@ if grep -E "^$PWD/(Sources|Tests)/.*: warning: " "$log" >&2; then
   exit 1
 fi
 
+# The house style (.swift-format: swift-nio's, 120 columns); `swift format format -i -r Sources Tests` fixes it.
+swift format lint --strict -r Sources Tests Package.swift || { echo "test: swift format lint found style problems" >&2; exit 1; }
+
 python=$(scripts/python-env.sh yaml jsonschema)
 "$python" scripts/check-schema.py pipelines pipelines/legacy
 

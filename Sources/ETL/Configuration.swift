@@ -51,17 +51,23 @@ public struct ETLConfiguration: Sendable {
     public static func load(from folder: String, environment: [String: String]) throws(ETLError) -> ETLConfiguration {
         let parameters = try readJSON(folder + "/parameters.json")
         guard let processes = parameters["process"] as? [String: Any] else {
-            throw .configuration("\(folder)/parameters.json: expected {\"process\": {NAME: {\"path\": …, \"index_pattern\": …}}}")
+            throw .configuration(
+                "\(folder)/parameters.json: expected {\"process\": {NAME: {\"path\": …, \"index_pattern\": …}}}"
+            )
         }
         var decoded: [String: Process] = [:]
         for (name, value) in processes {
-            guard let object = value as? [String: Any], let path = object["path"] as? String, let index = object["index_pattern"] as? String else {
+            guard let object = value as? [String: Any], let path = object["path"] as? String,
+                let index = object["index_pattern"] as? String
+            else {
                 throw .configuration("\(folder)/parameters.json: process \(name) needs \"path\" and \"index_pattern\"")
             }
             var types = ValueTyping.text
             if let value = object["types"] {
                 guard let text = value as? String, let typing = ValueTyping(rawValue: text) else {
-                    throw .configuration("\(folder)/parameters.json: process \(name): \"types\" is \"text\" (the default) or \"infer\", not \(value)")
+                    throw .configuration(
+                        "\(folder)/parameters.json: process \(name): \"types\" is \"text\" (the default) or \"infer\", not \(value)"
+                    )
                 }
                 types = typing
             }
@@ -75,9 +81,16 @@ public struct ETLConfiguration: Sendable {
             default: return fallback
             }
         }
-        var connection = Connection(pathToData: text("path_to_data", "/data/"), kibanaInfo: text("kibana_info"), host: text("host"),
-                                    port: text("port", "9200"), user: text("user"), password: text("pwd"), scheme: text("scheme", "http"),
-                                    cafile: (config["cafile"] as? String).flatMap { $0.isEmpty ? nil : $0 })
+        var connection = Connection(
+            pathToData: text("path_to_data", "/data/"),
+            kibanaInfo: text("kibana_info"),
+            host: text("host"),
+            port: text("port", "9200"),
+            user: text("user"),
+            password: text("pwd"),
+            scheme: text("scheme", "http"),
+            cafile: (config["cafile"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+        )
         applyOverrides(environment, to: &connection)
         let mappings = folder + "/index_mappings.json"
         var body: Data?
@@ -91,7 +104,9 @@ public struct ETLConfiguration: Sendable {
     }
 
     private static func readJSON(_ path: String) throws(ETLError) -> [String: Any] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw .configuration("\(path): cannot read the file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .configuration("\(path): cannot read the file")
+        }
         do {
             guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
                 throw ETLError.configuration("\(path): expected a JSON object")
@@ -124,7 +139,8 @@ public enum ETLError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .configuration(let message), .input(let message), .unsupported(let message), .sink(let message): return message
+        case .configuration(let message), .input(let message), .unsupported(let message), .sink(let message):
+            return message
         }
     }
 }

@@ -22,23 +22,36 @@ public enum HealthServer {
 
     /// The HTTP service, to run in the daemon's service group. It logs the address it bound
     /// (port 0 picks a free one).
-    public static func service(host: String, port: Int, registry: PrometheusCollectorRegistry,
-                               ready: @escaping @Sendable () async -> Bool, logger: Logger) -> some Service {
+    public static func service(
+        host: String,
+        port: Int,
+        registry: PrometheusCollectorRegistry,
+        ready: @escaping @Sendable () async -> Bool,
+        logger: Logger
+    ) -> some Service {
         let router = Router()
         router.get("healthz") { _, _ in "ok\n" }
         router.get("readyz") { _, _ -> Response in
             let isReady = await ready()
-            return Response(status: isReady ? .ok : .serviceUnavailable,
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: isReady ? "ready\n" : "not ready\n")))
+            return Response(
+                status: isReady ? .ok : .serviceUnavailable,
+                body: ResponseBody(byteBuffer: ByteBuffer(string: isReady ? "ready\n" : "not ready\n"))
+            )
         }
         router.get("metrics") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer()))
+            )
         }
-        return Application(router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
-                           onServerRunning: { channel in
-                               logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
-                           },
-                           logger: logger)
+        return Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
+            onServerRunning: { channel in
+                logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
+            },
+            logger: logger
+        )
     }
 }

@@ -106,7 +106,9 @@ public enum ProgressText {
             value /= 1024
             unit += 1
         }
-        return unit == 0 ? "\(count) B" : (value < 10 ? "\((value * 10).rounded() / 10)" : "\(Int(value.rounded()))") + " " + units[unit]
+        return unit == 0
+            ? "\(count) B"
+            : (value < 10 ? "\((value * 10).rounded() / 10)" : "\(Int(value.rounded()))") + " " + units[unit]
     }
 
     private static func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }

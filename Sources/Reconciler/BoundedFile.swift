@@ -29,9 +29,13 @@ public enum BoundedFile {
         guard descriptor >= 0 else { return .failure(.unreadable(String(cString: strerror(errno)))) }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         var status = stat()
-        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return .failure(.notARegularFile) }
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            return .failure(.notARegularFile)
+        }
         guard status.st_size <= limit else { return .failure(.tooLarge(limit: limit)) }
-        guard let data = try? handle.read(upToCount: limit + 1) ?? Data() else { return .failure(.unreadable("read error")) }
+        guard let data = try? handle.read(upToCount: limit + 1) ?? Data() else {
+            return .failure(.unreadable("read error"))
+        }
         return data.count <= limit ? .success(data) : .failure(.tooLarge(limit: limit))
     }
 }

@@ -67,13 +67,15 @@ public enum ManifestDirectory {
     /// reported as unreadable, which keeps its pipelines, rather than taken for a removed file.
     static func manifestFiles(in path: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        return names
+        return
+            names
             .filter { !$0.hasPrefix(".") && ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) }
             .sorted()
             .map { path.hasSuffix("/") ? path + $0 : path + "/" + $0 }
             .filter { file in
                 var isDirectory: ObjCBool = false
-                return !FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) || !isDirectory.boolValue
+                return !FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory)
+                    || !isDirectory.boolValue
             }
     }
 }

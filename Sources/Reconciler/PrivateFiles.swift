@@ -19,7 +19,9 @@ enum PrivateFiles {
         for folder in missing.reversed() where mkdir(folder, 0o700) != 0 && errno != EEXIST {
             throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO, path: folder)
         }
-        if restrictExisting || !missing.isEmpty, chmod(path, 0o700) != 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO, path: path) }
+        if restrictExisting || !missing.isEmpty, chmod(path, 0o700) != 0 {
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO, path: path)
+        }
     }
 
     /// Opens `path` for writing, created (or truncated) with mode 0600, never through a symlink.
@@ -42,6 +44,12 @@ enum PrivateFiles {
 extension POSIXError {
     /// The error of a system call on `path`, which the message names.
     init(_ code: POSIXErrorCode, path: String) {
-        self.init(code, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "\(path): \(String(cString: strerror(code.rawValue)))"])
+        self.init(
+            code,
+            userInfo: [
+                NSFilePathErrorKey: path,
+                NSLocalizedDescriptionKey: "\(path): \(String(cString: strerror(code.rawValue)))",
+            ]
+        )
     }
 }

@@ -13,17 +13,25 @@ public enum Emitter {
         // libyaml keeps pointers into its own state: give it a fixed address, not a Swift local.
         let emitter = UnsafeMutablePointer<yaml_emitter_t>.allocate(capacity: 1)
         defer { emitter.deallocate() }
-        guard yaml_emitter_initialize(emitter) == 1 else { throw EmitterError(message: "libyaml could not allocate an emitter") }
+        guard yaml_emitter_initialize(emitter) == 1 else {
+            throw EmitterError(message: "libyaml could not allocate an emitter")
+        }
         defer { yaml_emitter_delete(emitter) }
         yaml_emitter_set_unicode(emitter, 1)
         yaml_emitter_set_indent(emitter, 2)
         yaml_emitter_set_width(emitter, -1)
         let context = Unmanaged.passUnretained(output).toOpaque()
-        yaml_emitter_set_output(emitter, { data, buffer, size in
-            guard let data, let buffer else { return 0 }
-            Unmanaged<Output>.fromOpaque(data).takeUnretainedValue().bytes.append(contentsOf: UnsafeBufferPointer(start: buffer, count: size))
-            return 1
-        }, context)
+        yaml_emitter_set_output(
+            emitter,
+            { data, buffer, size in
+                guard let data, let buffer else { return 0 }
+                Unmanaged<Output>.fromOpaque(data).takeUnretainedValue().bytes.append(
+                    contentsOf: UnsafeBufferPointer(start: buffer, count: size)
+                )
+                return 1
+            },
+            context
+        )
         try Session(emitter: emitter).run(documents)
         return withExtendedLifetime(output) { String(decoding: output.bytes, as: UTF8.self) }
     }
@@ -60,7 +68,9 @@ public enum Emitter {
                 let style = cStyle(scalar.style)
                 let plainImplicit: Int32 = scalar.style == .plain ? 1 : 0
                 try bytes.withUnsafeMutableBufferPointer { buffer in
-                    try send { yaml_scalar_event_initialize(&$0, nil, nil, buffer.baseAddress, length, plainImplicit, 1, style) }
+                    try send {
+                        yaml_scalar_event_initialize(&$0, nil, nil, buffer.baseAddress, length, plainImplicit, 1, style)
+                    }
                 }
             case .sequence(let items):
                 try send { yaml_sequence_start_event_initialize(&$0, nil, nil, 1, YAML_BLOCK_SEQUENCE_STYLE) }

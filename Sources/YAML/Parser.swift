@@ -56,7 +56,11 @@ public enum Parser {
             return YAMLError(.syntax, at: mark, problem)
         }
         let contextMark = Mark(line: parser.context_mark.line + 1, column: parser.context_mark.column + 1)
-        return YAMLError(.syntax, at: mark, "\(problem) (\(context) at line \(contextMark.line), column \(contextMark.column))")
+        return YAMLError(
+            .syntax,
+            at: mark,
+            "\(problem) (\(context) at line \(contextMark.line), column \(contextMark.column))"
+        )
     }
 }
 
@@ -172,7 +176,11 @@ private struct TreeBuilder {
                 }
                 for source in sources {
                     guard case .mapping(let sourcePairs) = source.content else {
-                        throw YAMLError(.syntax, at: source.mark, "a merge key (<<) takes a mapping or a sequence of mappings")
+                        throw YAMLError(
+                            .syntax,
+                            at: source.mark,
+                            "a merge key (<<) takes a mapping or a sequence of mappings"
+                        )
                     }
                     inherited.append(contentsOf: sourcePairs)
                 }
@@ -180,7 +188,11 @@ private struct TreeBuilder {
             }
             if let text = pair.key.scalar?.text {
                 if let first = firstMark[text] {
-                    throw YAMLError(.duplicateKey, at: pair.key.mark, "duplicate key \"\(text)\" (first at line \(first.line), column \(first.column))")
+                    throw YAMLError(
+                        .duplicateKey,
+                        at: pair.key.mark,
+                        "duplicate key \"\(text)\" (first at line \(first.line), column \(first.column))"
+                    )
                 }
                 firstMark[text] = pair.key.mark
             }

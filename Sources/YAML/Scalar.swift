@@ -70,8 +70,10 @@ public struct Scalar: Sendable, Equatable {
     }
 
     private static func looksTypedToYAML11(_ text: String) -> Bool {
-        let words: Set<String> = ["y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
-                                  "on", "On", "ON", "off", "Off", "OFF", "="]
+        let words: Set<String> = [
+            "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+            "on", "On", "ON", "off", "Off", "OFF", "=",
+        ]
         if words.contains(text) { return true }
         // YAML 1.1 numbers: `0777`, `1_000`, `12:30`, `0b101`, `1.5e3`… after an optional sign.
         var body = Substring(text)
@@ -85,10 +87,14 @@ public struct Scalar: Sendable, Equatable {
         if bytes.count > 2, bytes[0] == UInt8(ascii: "0") {
             let digits = String(decoding: bytes[2...], as: UTF8.self)
             if bytes[1] == UInt8(ascii: "x") { return digits.allSatisfy(\.isHexDigit) ? Int(digits, radix: 16) : nil }
-            if bytes[1] == UInt8(ascii: "o") { return digits.allSatisfy({ ("0"..."7").contains($0) }) ? Int(digits, radix: 8) : nil }
+            if bytes[1] == UInt8(ascii: "o") {
+                return digits.allSatisfy({ ("0"..."7").contains($0) }) ? Int(digits, radix: 8) : nil
+            }
         }
         var digits = bytes[...]
-        if let sign = digits.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") { digits = digits.dropFirst() }
+        if let sign = digits.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") {
+            digits = digits.dropFirst()
+        }
         guard !digits.isEmpty, digits.allSatisfy(isDigit) else { return nil }
         return Int(String(decoding: bytes, as: UTF8.self))
     }
@@ -114,7 +120,9 @@ public struct Scalar: Sendable, Equatable {
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") { index += 1 }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+                index += 1
+            }
             guard digits() > 0 else { return false }
         }
         return index == bytes.count

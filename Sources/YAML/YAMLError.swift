@@ -46,7 +46,8 @@ public struct YAMLErrors: Error, Sendable, Equatable, CustomStringConvertible {
 
     public init(_ errors: [YAMLError]) {
         var seen = Set<String>()
-        self.errors = errors
+        self.errors =
+            errors
             .filter { seen.insert("\($0.mark) \($0.description)").inserted }
             .sorted { $0.mark < $1.mark }
     }

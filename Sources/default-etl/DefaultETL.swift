@@ -42,7 +42,9 @@ struct DefaultETL: AsyncParsableCommand {
     var files: [String] = []
 
     func validate() throws {
-        if process == "all" && !files.isEmpty { throw ValidationError("Name one process with -p when files are given.") }
+        if process == "all" && !files.isEmpty {
+            throw ValidationError("Name one process with -p when files are given.")
+        }
         if let sink, !sink.hasPrefix("ndjson:"), !sink.hasPrefix("http://"), !sink.hasPrefix("https://") {
             throw ValidationError("--sink takes http://…, https://… or ndjson:PATH, not \(sink).")
         }
@@ -63,7 +65,9 @@ struct DefaultETL: AsyncParsableCommand {
         } else if let one = configuration.processes[process] {
             selected = [(process, one)]
         } else {
-            DefaultETL.err("error: no process \(process) in \(configDir)/parameters.json (known: \(configuration.processes.keys.sorted().joined(separator: ", ")))")
+            DefaultETL.err(
+                "error: no process \(process) in \(configDir)/parameters.json (known: \(configuration.processes.keys.sorted().joined(separator: ", ")))"
+            )
             throw ExitCode.failure
         }
         let target: any BulkSink
@@ -77,14 +81,20 @@ struct DefaultETL: AsyncParsableCommand {
         do {
             for (_, process) in selected {
                 if create { try await target.recreate(index: process.indexPattern, body: configuration.indexBody) }
-                let paths = files.isEmpty ? DefaultETL.folderFiles(configuration.connection.pathToData, process.path) : files
+                let paths =
+                    files.isEmpty ? DefaultETL.folderFiles(configuration.connection.pathToData, process.path) : files
                 let meter = LoadMeter()
                 var loader = Loader(sink: target)
                 if let meter { loader.progress = { meter.report($0) } }
                 for path in paths {
                     do {
                         let table = try Tables.open(path)
-                        let summary = try await loader.load(table, index: process.indexPattern, sha256: DefaultETL.knownSHA(for: path, environment), values: process.types)
+                        let summary = try await loader.load(
+                            table,
+                            index: process.indexPattern,
+                            sha256: DefaultETL.knownSHA(for: path, environment),
+                            values: process.types
+                        )
                         meter?.clear()
                         print(summary.line)
                         summary.problems.forEach { DefaultETL.err("  \($0)") }
@@ -107,23 +117,39 @@ struct DefaultETL: AsyncParsableCommand {
     }
 
     private func makeSink(_ connection: ETLConfiguration.Connection) throws -> any BulkSink {
-        let url = sink ?? (connection.hasServer ? connection.url : "ndjson:" + (connection.pathToData as NSString).appendingPathComponent("output/default-etl.ndjson"))
+        let url =
+            sink
+            ?? (connection.hasServer
+                ? connection.url
+                : "ndjson:" + (connection.pathToData as NSString).appendingPathComponent("output/default-etl.ndjson"))
         if url.hasPrefix("ndjson:") { return try NDJSONSink(path: String(url.dropFirst("ndjson:".count))) }
-        return try ElasticsearchSink(url: url, user: connection.user, password: connection.password, cafile: connection.cafile)
+        return try ElasticsearchSink(
+            url: url,
+            user: connection.user,
+            password: connection.password,
+            cafile: connection.cafile
+        )
     }
 
     /// The files of a process's folder, sorted; hidden and temporary files skipped.
     static func folderFiles(_ root: String, _ folder: String) -> [String] {
         let path = (root as NSString).appendingPathComponent(folder)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        return names.filter { !$0.hasPrefix(".") && !$0.hasPrefix("~$") && !$0.hasSuffix(".tmp") && !$0.hasSuffix(".part") }
-            .sorted().map { (path as NSString).appendingPathComponent($0) }
-            .filter { var isDirectory: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && !isDirectory.boolValue }
+        return names.filter {
+            !$0.hasPrefix(".") && !$0.hasPrefix("~$") && !$0.hasSuffix(".tmp") && !$0.hasSuffix(".part")
+        }
+        .sorted().map { (path as NSString).appendingPathComponent($0) }
+        .filter {
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && !isDirectory.boolValue
+        }
     }
 
     /// The content hash the orchestrator computed for this file, when it is the one it runs us for.
     static func knownSHA(for path: String, _ environment: [String: String]) -> String? {
-        guard let file = environment["ORCHESTRATOR_FILE"], let sha = environment["ORCHESTRATOR_FILE_SHA256"], sha.count == 64 else { return nil }
+        guard let file = environment["ORCHESTRATOR_FILE"], let sha = environment["ORCHESTRATOR_FILE_SHA256"],
+            sha.count == 64
+        else { return nil }
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         return absolute == URL(fileURLWithPath: file).standardizedFileURL.path ? sha : nil
     }

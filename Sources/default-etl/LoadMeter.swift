@@ -29,12 +29,17 @@ final class LoadMeter: @unchecked Sendable {
             line.update("\(progress.file): reading, \(ProgressText.grouped(progress.rows)) rows\(size), \(rate)")
         case .loading:
             if let total = progress.totalRows {
-                line.update("\(progress.file): loading \(ProgressText.grouped(progress.rows))/\(ProgressText.grouped(total)) rows\(size), \(rate), "
-                            + ProgressText.eta(done: progress.rows, total: total, elapsed: elapsed))
+                line.update(
+                    "\(progress.file): loading \(ProgressText.grouped(progress.rows))/\(ProgressText.grouped(total)) rows\(size), \(rate), "
+                        + ProgressText.eta(done: progress.rows, total: total, elapsed: elapsed)
+                )
             } else if let read = progress.bytesRead, let bytes = progress.fileBytes, bytes > 0 {
                 // Rows not counted beforehand: how far, by the bytes read.
-                line.update("\(progress.file): loading \(ProgressText.grouped(progress.rows)) rows, \(ProgressText.bytes(read))/\(ProgressText.bytes(bytes)), "
-                            + "\(rate), " + ProgressText.eta(done: Int(read >> 10), total: Int(bytes >> 10), elapsed: elapsed))
+                line.update(
+                    "\(progress.file): loading \(ProgressText.grouped(progress.rows)) rows, \(ProgressText.bytes(read))/\(ProgressText.bytes(bytes)), "
+                        + "\(rate), "
+                        + ProgressText.eta(done: Int(read >> 10), total: Int(bytes >> 10), elapsed: elapsed)
+                )
             } else {
                 line.update("\(progress.file): loading \(ProgressText.grouped(progress.rows)) rows\(size), \(rate)")
             }

@@ -13,7 +13,9 @@ struct Fuzz {
         var arguments = CommandLine.arguments
         guard arguments.count >= 2, let target = FuzzTarget(rawValue: arguments[1]) else {
             let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
-            FileHandle.standardError.write(Data("usage: orchestrator-fuzz TARGET [options] [CORPUS…]; targets: \(names)\n".utf8))
+            FileHandle.standardError.write(
+                Data("usage: orchestrator-fuzz TARGET [options] [CORPUS…]; targets: \(names)\n".utf8)
+            )
             exit(64)
         }
         arguments.remove(at: 1)
@@ -39,8 +41,11 @@ struct Fuzz {
 #if FUZZING
 /// libFuzzer's driver, called with the arguments minus the target's name.
 @_silgen_name("LLVMFuzzerRunDriver")
-private func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                                 _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+private func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
 
 enum LibFuzzer {
     /// The target the C callback runs: set once, before the driver starts calling.

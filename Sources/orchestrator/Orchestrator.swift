@@ -11,6 +11,9 @@ struct Orchestrator: AsyncParsableCommand {
             64 bad command-line usage.
             """,
         version: "0.6.0",
-        subcommands: [Validate.self, Convert.self, PlanCommand.self, Reconcile.self, Run.self, Status.self, LedgerCommand.self, RetryCommand.self, ForgetCommand.self]
+        subcommands: [
+            Validate.self, Convert.self, PlanCommand.self, Reconcile.self, Run.self, Status.self, LedgerCommand.self,
+            RetryCommand.self, ForgetCommand.self,
+        ]
     )
 }

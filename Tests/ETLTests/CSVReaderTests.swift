@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ETL
 
 func temporaryFile(_ bytes: [UInt8], suffix: String = ".csv") throws -> String {
@@ -22,15 +23,24 @@ func records(_ text: String, delimiter: Character = ",") throws -> [[String]] {
 @Suite("CSV reading")
 struct CSVReaderTests {
     @Test func quotingNewlinesAndDoubledQuotes() throws {
-        #expect(try records("a,b\n\"x, y\",\"say \"\"hi\"\"\"\n\"multi\nline\",2\n") == [["a", "b"], ["x, y", "say \"hi\""], ["multi\nline", "2"]])
+        #expect(
+            try records("a,b\n\"x, y\",\"say \"\"hi\"\"\"\n\"multi\nline\",2\n") == [
+                ["a", "b"], ["x, y", "say \"hi\""], ["multi\nline", "2"],
+            ]
+        )
     }
 
     @Test func lineEndsBOMAndBlankLines() throws {
         #expect(try records("\u{FEFF}a;b\r\n1;2\r\n\r\n3;4") == [["a;b"], ["1;2"], ["3;4"]])
-        #expect(try records("\u{FEFF}a;b\r\n1;2\r\n\r\n3;4", delimiter: ";") == [["a", "b"], ["1", "2"], ["3", "4"]])
+        #expect(
+            try records("\u{FEFF}a;b\r\n1;2\r\n\r\n3;4", delimiter: ";") == [["a", "b"], ["1", "2"], ["3", "4"]]
+        )
         #expect(try records("a,b\r1,2\r") == [["a", "b"], ["1", "2"]])
         #expect(try records("a,,c\n,\n") == [["a", "", "c"], ["", ""]])
-        #expect(try records("a,b\n   \n\t\n1, 2\n") == [["a", "b"], ["1", " 2"]], "lines of whitespace are blank, as for pandas")
+        #expect(
+            try records("a,b\n   \n\t\n1, 2\n") == [["a", "b"], ["1", " 2"]],
+            "lines of whitespace are blank, as for pandas"
+        )
     }
 
     @Test func recordsKnowTheirLine() throws {
@@ -51,8 +61,10 @@ struct CSVReaderTests {
         }
     }
 
-    @Test(arguments: [("a,b,c\n1,2,3\n", ","), ("a;b;c\n1;2,5;3\n", ";"), ("a\tb\n1\t2\n", "\t"), ("a|b\n1|2\n", "|"),
-                      ("name;note\n\"x, y\";\"a, b, c\"\n", ";")])
+    @Test(arguments: [
+        ("a,b,c\n1,2,3\n", ","), ("a;b;c\n1;2,5;3\n", ";"), ("a\tb\n1\t2\n", "\t"), ("a|b\n1|2\n", "|"),
+        ("name;note\n\"x, y\";\"a, b, c\"\n", ";"),
+    ])
     func sniffsTheDelimiter(_ sample: String, _ expected: Character) {
         #expect(CSVReader.sniffDelimiter(in: Array(sample.utf8)) == expected.asciiValue)
     }
@@ -60,9 +72,14 @@ struct CSVReaderTests {
 
 @Suite("Typing")
 struct TypingTests {
-    @Test(arguments: [("42", ColumnType.integer), ("-7", .integer), ("+3", .integer), ("0", .integer), ("007", .string), ("1.5", .float),
-                      ("-0.5", .float), ("1e3", .float), (".5", .float), ("1.", .float), ("0.25", .float), ("true", .boolean), ("FALSE", .boolean),
-                      ("yes", .string), ("12,5", .string), ("1-2", .string), ("2024-03-01", .string), ("99999999999999999999", .float)])
+    @Test(arguments: [
+        ("42", ColumnType.integer), ("-7", .integer), ("+3", .integer), ("0", .integer), ("007", .string),
+        ("1.5", .float),
+        ("-0.5", .float), ("1e3", .float), (".5", .float), ("1.", .float), ("0.25", .float), ("true", .boolean),
+        ("FALSE", .boolean),
+        ("yes", .string), ("12,5", .string), ("1-2", .string), ("2024-03-01", .string),
+        ("99999999999999999999", .float),
+    ])
     func valueTypes(_ text: String, _ expected: ColumnType) {
         #expect(ColumnType.of(Array(text.utf8)[...]) == expected)
     }
@@ -81,7 +98,11 @@ struct TypingTests {
     }
 
     @Test func headerNamesLikePandasThenPypel() {
-        let header = TableRow(line: 1, bytes: Array(" id xx".utf8), cells: [.text(0..<4), .empty, .text(4..<5), .text(5..<6), .number(2024)])
+        let header = TableRow(
+            line: 1,
+            bytes: Array(" id xx".utf8),
+            cells: [.text(0..<4), .empty, .text(4..<5), .text(5..<6), .number(2024)]
+        )
         let names = FieldNames.pandas(Loader.headerTexts(header).map { String(decoding: $0, as: UTF8.self) })
         #expect(names == [" id ", "Unnamed: 1", "x", "x.1", "2024"])
         #expect(FieldNames.pandas(["a", "a", "a.1", "", "a"]) == ["a", "a.1", "a.1.1", "Unnamed: 3", "a.2"])
@@ -89,7 +110,10 @@ struct TypingTests {
         #expect(FieldNames(header: ["Straße", " é ", "ǅ"]).fields.map(\.name) == ["STRASSE", "É", "Ǆ"])
         let collided = FieldNames(header: ["code", "nom", "Code "])
         #expect(collided.fields.map(\.name) == ["CODE", "NOM"])
-        #expect(collided.fields.map(\.column) == [2, 1], "the first place, the last column's value, as pandas' to_dict")
+        #expect(
+            collided.fields.map(\.column) == [2, 1],
+            "the first place, the last column's value, as pandas' to_dict"
+        )
     }
 
     @Test func spreadsheetValuesAsPythonTextsThem() {
@@ -128,7 +152,10 @@ struct TypingTests {
     @Test func excelDates() {
         #expect(XLSXTable.isoDate(45352, date1904: false) == "2024-03-01")
         #expect(XLSXTable.isoDate(45353.5729166667, date1904: false) == "2024-03-02T13:45:00")
-        #expect(XLSXTable.isoDate(0.6041666666666666, date1904: false) == "14:30:00", "a time of day alone, as openpyxl reads it")
+        #expect(
+            XLSXTable.isoDate(0.6041666666666666, date1904: false) == "14:30:00",
+            "a time of day alone, as openpyxl reads it"
+        )
         #expect(XLSXTable.isoDate(45322.604166678, date1904: false) == "2024-01-31T14:30:00.001000")
         #expect(XLSXTable.isoDate(59, date1904: false) == "1900-02-28")
         #expect(XLSXTable.isoDate(61, date1904: false) == "1900-03-01")

@@ -1,8 +1,9 @@
 import Foundation
+import Testing
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import Testing
 
 /// Runs the built `default-etl` in a scratch folder with its own config and index.
 struct ETLWorkspace {
@@ -12,11 +13,26 @@ struct ETLWorkspace {
     init(types: String? = nil) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("default-etl-\(UUID().uuidString)")
         index = "test-" + UUID().uuidString.prefix(8).lowercased()
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("config"), withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("data/default"), withIntermediateDirectories: true)
-        try write("config/parameters.json", "{\"process\": {\"default\": {\"class\": \"pypel.Process\", \"path\": \"default\", \"index_pattern\": \"\(index)\"\(types.map { ", \"types\": \"\($0)\"" } ?? "")}}}")
-        try write("config/config.json", "{\"path_to_data\": \"\(root.path)/data/\", \"kibana_info\": \"\", \"host\": \"\", \"port\": \"\", \"user\": \"\", \"pwd\": \"\", \"scheme\": \"http\"}")
-        try write("config/index_mappings.json", "{\"mappings\": {\"properties\": {\"AMOUNT\": {\"type\": \"double\"}, \"_source_file\": {\"type\": \"keyword\"}}}}")
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("config"),
+            withIntermediateDirectories: true
+        )
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("data/default"),
+            withIntermediateDirectories: true
+        )
+        try write(
+            "config/parameters.json",
+            "{\"process\": {\"default\": {\"class\": \"pypel.Process\", \"path\": \"default\", \"index_pattern\": \"\(index)\"\(types.map { ", \"types\": \"\($0)\"" } ?? "")}}}"
+        )
+        try write(
+            "config/config.json",
+            "{\"path_to_data\": \"\(root.path)/data/\", \"kibana_info\": \"\", \"host\": \"\", \"port\": \"\", \"user\": \"\", \"pwd\": \"\", \"scheme\": \"http\"}"
+        )
+        try write(
+            "config/index_mappings.json",
+            "{\"mappings\": {\"properties\": {\"AMOUNT\": {\"type\": \"double\"}, \"_source_file\": {\"type\": \"keyword\"}}}}"
+        )
     }
 
     func remove() { try? FileManager.default.removeItem(at: root) }
@@ -35,7 +51,8 @@ struct ETLWorkspace {
 
     func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("default-etl")
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("default-etl")
         process.arguments = ["--config-dir", path("config")] + arguments
         process.currentDirectoryURL = root
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
@@ -48,7 +65,11 @@ struct ETLWorkspace {
         let output = out.fileHandleForReading.readDataToEndOfFile()
         let errorData = errors.wait()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self), stderr: String(decoding: errorData, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: output, as: UTF8.self),
+            stderr: String(decoding: errorData, as: UTF8.self)
+        )
     }
 }
 

@@ -10,7 +10,10 @@ struct ElasticsearchTests {
     @Test func loadsTheLegacyShapeWithStableIDs() async throws {
         let workspace = try ETLWorkspace()
         defer { workspace.remove() }
-        try workspace.write("data/default/sales.csv", "id;name;amount;paid\n1;Alice;12.5;true\n2;Bob;7;false\n3;\"Chloé; Jr\";;TRUE\n")
+        try workspace.write(
+            "data/default/sales.csv",
+            "id;name;amount;paid\n1;Alice;12.5;true\n2;Bob;7;false\n3;\"Chloé; Jr\";;TRUE\n"
+        )
         let result = try workspace.run(["-c", "--sink", server])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "sales.csv: 3 rows → \(workspace.index): 3 loaded, 0 failed (UTF-8, delimiter ';')\n")
@@ -22,11 +25,17 @@ struct ElasticsearchTests {
         #expect(source["ID"] as? String == "2")
         #expect(source["_source_file"] as? String == "sales.csv")
         #expect((source["_source_sha256"] as? String)?.count == 64)
-        #expect((hit["_id"] as? String)?.hasPrefix(String((source["_source_sha256"] as? String ?? "").prefix(32)) + "-") == true)
+        #expect(
+            (hit["_id"] as? String)?.hasPrefix(String((source["_source_sha256"] as? String ?? "").prefix(32)) + "-")
+                == true
+        )
 
         let again = try workspace.run(["--sink", server])
         #expect(again.status == 0)
-        #expect(try await TestServers.count(workspace.index) == 3, "reloading the same file must not duplicate documents")
+        #expect(
+            try await TestServers.count(workspace.index) == 3,
+            "reloading the same file must not duplicate documents"
+        )
     }
 
     @Test func typesInferredOnRequest() async throws {
@@ -43,8 +52,10 @@ struct ElasticsearchTests {
     /// The legacy shape keeps a shared index loadable whatever each file's values look like;
     /// typing per file makes the second file's codes collide with the first file's mapping.
     @Test func filesOfDifferentLooksShareAnIndex() async throws {
-        let communes = [("communes_a.csv", "code_insee,nom\n75056,Paris\n13055,Marseille\n"),
-                        ("communes_b.csv", "code_insee,nom\n2A004,Ajaccio\n01001,L'Abergement\n")]
+        let communes = [
+            ("communes_a.csv", "code_insee,nom\n75056,Paris\n13055,Marseille\n"),
+            ("communes_b.csv", "code_insee,nom\n2A004,Ajaccio\n01001,L'Abergement\n"),
+        ]
         let legacy = try ETLWorkspace()
         defer { legacy.remove() }
         for (name, text) in communes { try legacy.write("data/default/\(name)", text) }
@@ -85,7 +96,9 @@ struct ElasticsearchTests {
         #expect(try workspace.run(["-c", "--sink", server]).status == 0)
         #expect(try await TestServers.count(workspace.index) == 1)
         let mapping = try await TestServers.json("GET", "\(server)/\(workspace.index)/_mapping")
-        let properties = ((mapping[workspace.index] as? [String: Any])?["mappings"] as? [String: Any])?["properties"] as? [String: Any]
+        let properties =
+            ((mapping[workspace.index] as? [String: Any])?["mappings"] as? [String: Any])?["properties"]
+            as? [String: Any]
         #expect((properties?["AMOUNT"] as? [String: Any])?["type"] as? String == "double")
         #expect((properties?["_source_file"] as? [String: Any])?["type"] as? String == "keyword")
     }
@@ -105,11 +118,17 @@ struct ElasticsearchTests {
         defer { workspace.remove() }
         try workspace.write("data/default/a.csv", "x\n1\n")
         let url = try #require(TestServers.authenticated)
-        let refused = try workspace.run(["--sink", url], environment: ["elasticsearch_user": "elastic", "elasticsearch_password": "wrong-pa55"])
+        let refused = try workspace.run(
+            ["--sink", url],
+            environment: ["elasticsearch_user": "elastic", "elasticsearch_password": "wrong-pa55"]
+        )
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("HTTP 401"))
         #expect(!refused.stderr.contains("wrong-pa55"), "the password is never printed")
-        let accepted = try workspace.run(["-c", "--sink", url], environment: ["elasticsearch_user": "elastic", "elasticsearch_password": "test-pa55"])
+        let accepted = try workspace.run(
+            ["-c", "--sink", url],
+            environment: ["elasticsearch_user": "elastic", "elasticsearch_password": "test-pa55"]
+        )
         #expect(accepted.status == 0, "\(accepted.stderr)")
         #expect(try await TestServers.count(workspace.index) == 1)
     }
@@ -123,8 +142,13 @@ struct ElasticsearchTests {
         let credentials = ["elasticsearch_user": "elastic", "elasticsearch_password": "test-pa55"]
         let untrusted = try workspace.run(["--sink", url], environment: credentials)
         #expect(untrusted.status == 1)
-        #expect(untrusted.stderr.contains("cannot reach Elasticsearch at \(url): the server's certificate is not trusted"))
-        let trusted = try workspace.run(["-c", "--sink", url], environment: credentials.merging(["elasticsearch_cafile": try #require(TestServers.cafile)]) { $1 })
+        #expect(
+            untrusted.stderr.contains("cannot reach Elasticsearch at \(url): the server's certificate is not trusted")
+        )
+        let trusted = try workspace.run(
+            ["-c", "--sink", url],
+            environment: credentials.merging(["elasticsearch_cafile": try #require(TestServers.cafile)]) { $1 }
+        )
         #expect(trusted.status == 0, "\(trusted.stderr)")
         #expect(try await TestServers.count(workspace.index) == 2)
     }
@@ -146,7 +170,9 @@ struct ElasticsearchTests {
         try TestServers.runPython(script, file)
         let result = try workspace.run(["-c", "--sink", server])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout == "book.xlsx: 3 rows → \(workspace.index): 3 loaded, 0 failed (UTF-8, sheet \"Ventes\")\n")
+        #expect(
+            result.stdout == "book.xlsx: 3 rows → \(workspace.index): 3 loaded, 0 failed (UTF-8, sheet \"Ventes\")\n"
+        )
         let source = try #require(try await Self.hit(server, workspace.index, "NAME:Bob")["_source"] as? [String: Any])
         #expect(source["WHEN"] as? String == "2024-03-02 13:45:00", "as pandas prints a datetime")
         #expect(source["ID"] as? String == "2")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ZIPFoundation
+
 @testable import ETL
 
 /// Sheets a fuzzer (or an attacker) writes: each used to trap or to make millions of cells;
@@ -15,12 +16,22 @@ struct HostileSheetTests {
     private func workbook(_ sheet: Data) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-\(UUID().uuidString).xlsx")
         let archive = try Archive(url: path, accessMode: .create)
-        let parts = [
-            ("xl/workbook.xml", #"<workbook xmlns:r="r"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#),
-            ("xl/_rels/workbook.xml.rels", #"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>"#),
-            ("xl/sharedStrings.xml", "<sst><si><t>A</t></si><si><t>B</t></si></sst>"),
-            ("xl/styles.xml", #"<styleSheet><cellXfs><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>"#),
-        ].map { ($0.0, Data($0.1.utf8)) } + [("xl/worksheets/sheet1.xml", sheet)]
+        let parts =
+            [
+                (
+                    "xl/workbook.xml",
+                    #"<workbook xmlns:r="r"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+                ),
+                (
+                    "xl/_rels/workbook.xml.rels",
+                    #"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>"#
+                ),
+                ("xl/sharedStrings.xml", "<sst><si><t>A</t></si><si><t>B</t></si></sst>"),
+                (
+                    "xl/styles.xml",
+                    #"<styleSheet><cellXfs><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>"#
+                ),
+            ].map { ($0.0, Data($0.1.utf8)) } + [("xl/worksheets/sheet1.xml", sheet)]
         for (name, data) in parts {
             try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count)) { position, size in
                 data.subdata(in: Int(position)..<Int(position) + size)
@@ -47,14 +58,23 @@ struct HostileSheetTests {
         #expect(read.count == 2)
         #expect(read[0].count == 3 && read[0][0] == .empty && read[0][2] == .number(7))
         #expect(read[1][0] == .number(1e308) && read[1][2] == .number(-.infinity) && read[1][3] == .date("1900-01-31"))
-        guard case .number(let nan) = read[1][1] else { Issue.record("expected a number"); return }
+        guard case .number(let nan) = read[1][1] else {
+            Issue.record("expected a number")
+            return
+        }
         #expect(nan.isNaN)
     }
 
     @Test(arguments: [
-        (#"<row r="1"><c r="ZZZZZZZZZZZZZZZZZZZZZZZZZZZZ1"><v>1</v></c></row>"#, "cell ZZZZZZZZZZZZZZZZZZZZZZZZZZZZ1 is beyond Excel's last column, XFD"),
+        (
+            #"<row r="1"><c r="ZZZZZZZZZZZZZZZZZZZZZZZZZZZZ1"><v>1</v></c></row>"#,
+            "cell ZZZZZZZZZZZZZZZZZZZZZZZZZZZZ1 is beyond Excel's last column, XFD"
+        ),
         (#"<row r="1"><c r="XFE1"><v>1</v></c></row>"#, "cell XFE1 is beyond Excel's last column, XFD"),
-        (#"<row r="1"><c r="A1"><v>1</v></c></row><row r="99999999999"><c><v>2</v></c></row>"#, "row 99999999999 is outside Excel's rows 1 to 1048576"),
+        (
+            #"<row r="1"><c r="A1"><v>1</v></c></row><row r="99999999999"><c><v>2</v></c></row>"#,
+            "row 99999999999 is outside Excel's rows 1 to 1048576"
+        ),
         (#"<row r="0"><c><v>2</v></c></row>"#, "row 0 is outside Excel's rows 1 to 1048576"),
     ])
     func referencesOutsideTheGridAreRefused(_ sheet: String, _ problem: String) throws {
@@ -74,10 +94,15 @@ struct HostileSheetTests {
     /// Found by `scripts/fuzz.sh xlsx-sheet`: Foundation's XMLParser traps on an element name
     /// with invalid UTF-8. The sheet is checked first (in chunks; the bytes straddle none here).
     @Test func aSheetThatIsNotUTF8IsRefused() throws {
-        let path = try workbook(Data("<worksheet><sheetData><row><c><f".utf8) + Data([0xFF, 0xFF]) + Data("/></c></row></sheetData></worksheet>".utf8))
+        let path = try workbook(
+            Data("<worksheet><sheetData><row><c><f".utf8) + Data([0xFF, 0xFF])
+                + Data("/></c></row></sheetData></worksheet>".utf8)
+        )
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(throws: ETLError.self) { _ = try Tables.open(path).open() }
-        do { _ = try Tables.open(path).open() } catch { #expect("\(error)".hasSuffix("the sheet is not valid UTF-8 XML (a damaged file?)"), "\(error)") }
+        do { _ = try Tables.open(path).open() } catch {
+            #expect("\(error)".hasSuffix("the sheet is not valid UTF-8 XML (a damaged file?)"), "\(error)")
+        }
     }
 
     @Test func utf8IsCheckedAcrossChunkBoundaries() throws {

@@ -24,15 +24,21 @@ struct ProgressTests {
         defer { workspace.remove() }
         let rows = (1...40_000).map { "\($0),name \($0)" }.joined(separator: "\n")
         try workspace.write("data/default/big.csv", "id,name\n" + rows + "\n")
-        let etl = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("default-etl").path
-        let (status, screen) = try PseudoTerminal.run([etl, "--config-dir", workspace.path("config"), "--sink", "ndjson:" + workspace.path("out.ndjson"),
-                                                      workspace.path("data/default/big.csv")])
+        let etl = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "default-etl"
+        ).path
+        let (status, screen) = try PseudoTerminal.run([
+            etl, "--config-dir", workspace.path("config"), "--sink", "ndjson:" + workspace.path("out.ndjson"),
+            workspace.path("data/default/big.csv"),
+        ])
         #expect(status == 0, "\(screen)")
         #expect(screen.contains("big.csv: loading 8,192 rows, "), "\(screen)")
         #expect(screen.contains("ETA "))
         #expect(screen.contains("\r\u{1B}[Kbig.csv: 40000 rows → "), "the line is erased before the summary: \(screen)")
 
-        let piped = try workspace.run(["--sink", "ndjson:" + workspace.path("again.ndjson"), workspace.path("data/default/big.csv")])
+        let piped = try workspace.run([
+            "--sink", "ndjson:" + workspace.path("again.ndjson"), workspace.path("data/default/big.csv"),
+        ])
         #expect(piped.status == 0)
         #expect(!piped.stderr.contains("loading"), "no progress line in a pipe")
         #expect(piped.stdout.hasPrefix("big.csv: 40000 rows → "))

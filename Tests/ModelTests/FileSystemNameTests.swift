@@ -1,21 +1,28 @@
 import Foundation
-import Testing
 import Model
+import Testing
 
 @Suite("File names as bytes")
 struct FileSystemNameTests {
     @Test func anyByteStringRoundTrips() {
         var generator = SeededGenerator(seed: 42)
         // Bytes biased towards the interesting ones: UTF-8 leads, continuations, 0xF4, ASCII.
-        let palette: [UInt8] = [0x41, 0x2E, 0x2F, 0x80, 0xBF, 0xC2, 0xC3, 0xE2, 0xE9, 0xED, 0xF0, 0xF4, 0x8F, 0xBC, 0xFF, 0x00]
+        let palette: [UInt8] = [
+            0x41, 0x2E, 0x2F, 0x80, 0xBF, 0xC2, 0xC3, 0xE2, 0xE9, 0xED, 0xF0, 0xF4, 0x8F, 0xBC, 0xFF, 0x00,
+        ]
         for _ in 0..<20_000 {
             let count = Int.random(in: 0...12, using: &generator)
             let bytes = (0..<count).map { _ in
-                Bool.random(using: &generator) ? palette.randomElement(using: &generator)! : UInt8.random(in: 0...255, using: &generator)
+                Bool.random(using: &generator)
+                    ? palette.randomElement(using: &generator)! : UInt8.random(in: 0...255, using: &generator)
             }
             let name = FileSystemName.decode(bytes)
             #expect(name.fileSystemBytes == bytes, "\(bytes)")
-            #expect(name.hasRawBytes == (String(validating: bytes, as: UTF8.self) == nil || name.unicodeScalars.contains { $0.value >= 0x10FF00 }))
+            #expect(
+                name.hasRawBytes
+                    == (String(validating: bytes, as: UTF8.self) == nil
+                        || name.unicodeScalars.contains { $0.value >= 0x10FF00 })
+            )
         }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Model
+import Testing
 
 /// The ledger's state machine, without a database: what every store persists.
 @Suite("Ledger transitions")
@@ -14,9 +14,15 @@ struct LedgerTransitionTests {
         let claimed = try #require(new().claimed(by: "me", at: start))
         #expect(claimed.state == .running && claimed.owner == "me" && claimed.attempts == 1)
         #expect(claimed.claimed(by: "other", at: start) == nil, "a running content cannot be claimed again")
-        #expect(claimed.completed(by: "other", outcome: .succeeded, policy: policy, jitter: 0, at: start) == nil, "only the owner completes")
+        #expect(
+            claimed.completed(by: "other", outcome: .succeeded, policy: policy, jitter: 0, at: start) == nil,
+            "only the owner completes"
+        )
         let done = try #require(claimed.completed(by: "me", outcome: .succeeded, policy: policy, jitter: 0, at: start))
-        #expect(done.state == .succeeded && done.owner == nil && done.succeededAt == start && done.succeededPath == "a.csv" && done.lastExitCode == 0)
+        #expect(
+            done.state == .succeeded && done.owner == nil && done.succeededAt == start && done.succeededPath == "a.csv"
+                && done.lastExitCode == 0
+        )
         #expect(done.claimed(by: "me", at: start.addingTimeInterval(1e6)) == nil, "a success is never run again")
         #expect(done.retried(at: start) == nil)
     }
@@ -27,13 +33,18 @@ struct LedgerTransitionTests {
         var now = start
         for _ in 0..<3 {
             let claimed = try #require(entry.claimed(by: "me", at: now))
-            entry = try #require(claimed.completed(by: "me", outcome: .exited(code: 2), policy: policy, jitter: 0, at: now))
+            entry = try #require(
+                claimed.completed(by: "me", outcome: .exited(code: 2), policy: policy, jitter: 0, at: now)
+            )
             nextTimes.append(entry.nextAttemptAt?.timeIntervalSince(now))
             #expect(entry.claimed(by: "me", at: now) == nil || entry.nextAttemptAt == nil, "not due before its time")
             now = entry.nextAttemptAt ?? now
         }
         #expect(nextTimes == [10, 20, nil])
-        #expect(entry.state == .quarantined && entry.attempts == 3 && entry.lastExitCode == 2 && entry.lastError == "exited with code 2")
+        #expect(
+            entry.state == .quarantined && entry.attempts == 3 && entry.lastExitCode == 2
+                && entry.lastError == "exited with code 2"
+        )
         let retried = try #require(entry.retried(at: now))
         #expect(retried.state == .failed && retried.attempts == 0 && retried.isClaimable(at: now))
     }
@@ -42,15 +53,29 @@ struct LedgerTransitionTests {
     func interruptionsAreDueAtOnceAndDoNotCount(_ outcome: RunOutcome) throws {
         let claimed = try #require(new().claimed(by: "me", at: start))
         let entry = try #require(claimed.completed(by: "me", outcome: outcome, policy: policy, jitter: 0, at: start))
-        #expect(entry.state == .failed && entry.attempts == 0 && entry.nextAttemptAt == start && entry.lastError == outcome.description)
+        #expect(
+            entry.state == .failed && entry.attempts == 0 && entry.nextAttemptAt == start
+                && entry.lastError == outcome.description
+        )
         #expect(entry.isClaimable(at: start))
     }
 
     @Test func seenAgainFollowsTheFileAndKeepsTheState() throws {
-        let done = try #require(new().claimed(by: "me", at: start)?.completed(by: "me", outcome: .succeeded, policy: policy, jitter: 0, at: start))
+        let done = try #require(
+            new().claimed(by: "me", at: start)?.completed(
+                by: "me",
+                outcome: .succeeded,
+                policy: policy,
+                jitter: 0,
+                at: start
+            )
+        )
         let later = start.addingTimeInterval(60)
         let moved = done.seenAgain(path: "renamed.csv", at: later)
-        #expect(moved.state == .succeeded && moved.path == "renamed.csv" && moved.lastSeen == later && moved.firstSeen == start && moved.succeededPath == "a.csv")
+        #expect(
+            moved.state == .succeeded && moved.path == "renamed.csv" && moved.lastSeen == later
+                && moved.firstSeen == start && moved.succeededPath == "a.csv"
+        )
     }
 }
 
@@ -59,17 +84,33 @@ struct LedgerTransitionTests {
 struct SeenContentTests {
     @Test func newMovedAndStaleContentsAreRecordedOthersNot() throws {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
-        let pipeline = try #require(ManifestDocument.parse("apiVersion: orchestrator/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  watch: {path: in}\n  run: {command: [x]}\n", file: "p.yaml").first?.pipeline)
+        let pipeline = try #require(
+            ManifestDocument.parse(
+                "apiVersion: orchestrator/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  watch: {path: in}\n  run: {command: [x]}\n",
+                file: "p.yaml"
+            ).first?.pipeline
+        )
         let files = ["new.csv": "n", "same.csv": "s", "renamed.csv": "r", "stale.csv": "t", "copy.csv": "n"].map {
             ObservedFile(path: $0.key, status: .ready, size: 1, sha256: $0.value)
         }.sorted { $0.path < $1.path }
         func known(_ sha: String, _ path: String, seen: Date) -> LedgerEntry {
             LedgerEntry(pipeline: "p", sha256: sha, state: .succeeded, firstSeen: seen, lastSeen: seen, path: path)
         }
-        let ledger = ["s": known("s", "same.csv", seen: now.addingTimeInterval(-60)), "r": known("r", "old-name.csv", seen: now),
-                      "t": known("t", "stale.csv", seen: now.addingTimeInterval(-7200))]
-        let plan = Planner.planFiles(PipelinePlan(name: "p", file: "p.yaml", change: .unchanged, effective: pipeline),
-                                     folder: ObservedFolder(files: files), ledger: ledger, now: now)
-        #expect(plan.seen == [SeenContent(sha256: "n", path: "copy.csv"), SeenContent(sha256: "r", path: "renamed.csv"), SeenContent(sha256: "t", path: "stale.csv")])
+        let ledger = [
+            "s": known("s", "same.csv", seen: now.addingTimeInterval(-60)), "r": known("r", "old-name.csv", seen: now),
+            "t": known("t", "stale.csv", seen: now.addingTimeInterval(-7200)),
+        ]
+        let plan = Planner.planFiles(
+            PipelinePlan(name: "p", file: "p.yaml", change: .unchanged, effective: pipeline),
+            folder: ObservedFolder(files: files),
+            ledger: ledger,
+            now: now
+        )
+        #expect(
+            plan.seen == [
+                SeenContent(sha256: "n", path: "copy.csv"), SeenContent(sha256: "r", path: "renamed.csv"),
+                SeenContent(sha256: "t", path: "stale.csv"),
+            ]
+        )
     }
 }

@@ -1,5 +1,5 @@
-import Testing
 import Model
+import Testing
 
 /// Hostile legacy configs: each was a crash, minutes or gigabytes before; each is now a located
 /// error or a linear conversion. Growth ratios are measured by `scripts/bench/parsers.sh`.
@@ -14,11 +14,15 @@ struct LegacyConfigBoundsTests {
     /// Was a SIGSEGV (20,000 nested `${A:-…}` exhausted the stack).
     @Test func deepNestingIsALocatedError() {
         let depth = 20_000
-        let text = header + "X=" + String(repeating: "${A:-", count: depth) + "x" + String(repeating: "}", count: depth) + "\n"
+        let text =
+            header + "X=" + String(repeating: "${A:-", count: depth) + "x" + String(repeating: "}", count: depth) + "\n"
         let result = LegacyConverter().convert(text, file: "deep.conf")
         #expect(result.pipeline == nil)
         #expect(errors(result) == ["deep.conf:3:323: error: expansions nest deeper than 64 levels"])
-        let fine = LegacyConverter().convert(header + "X=" + String(repeating: "${A:-", count: 60) + "x" + String(repeating: "}", count: 60) + "\n", file: "ok.conf")
+        let fine = LegacyConverter().convert(
+            header + "X=" + String(repeating: "${A:-", count: 60) + "x" + String(repeating: "}", count: 60) + "\n",
+            file: "ok.conf"
+        )
         #expect(fine.pipeline?.spec.run.env.names == ["X"])
     }
 
@@ -28,11 +32,15 @@ struct LegacyConfigBoundsTests {
         let result = LegacyConverter().convert(header + lines.joined(separator: "\n") + "\n", file: "double.conf")
         #expect(result.pipeline == nil)
         // 8 bytes doubled 17 times is 1 MiB; the 18th doubling is refused where it crosses.
-        #expect(errors(result).first == "double.conf:21:14: error: the value grows past 1024 KiB here; no command takes an argument or environment value that large")
+        #expect(
+            errors(result).first
+                == "double.conf:21:14: error: the value grows past 1024 KiB here; no command takes an argument or environment value that large"
+        )
     }
 
     @Test func repeatedReferencesOnOneLineStopAtTheBound() {
-        let text = header + "A=\"\(String(repeating: "a", count: 1000))\"\nB=" + String(repeating: "$A", count: 2000) + "\n"
+        let text =
+            header + "A=\"\(String(repeating: "a", count: 1000))\"\nB=" + String(repeating: "$A", count: 2000) + "\n"
         let result = LegacyConverter().convert(text, file: "wide.conf")
         #expect(errors(result).count == 1)
         #expect(errors(result).first?.contains("the value grows past 1024 KiB here") == true)
@@ -55,7 +63,11 @@ struct LegacyConfigBoundsTests {
         let value = String(repeating: "z", count: 600_000)
         let result = LegacyConverter().convert(header + "X=\"\(value)\"\nY=\"\(value)\"\n", file: "huge.conf")
         #expect(result.yaml == nil)
-        #expect(errors(result) == ["huge.conf:1:1: error: the manifest would be larger than 1024 KiB, the most a manifest file may hold; move values out of the config"])
+        #expect(
+            errors(result) == [
+                "huge.conf:1:1: error: the manifest would be larger than 1024 KiB, the most a manifest file may hold; move values out of the config"
+            ]
+        )
     }
 }
 
@@ -64,7 +76,11 @@ extension LegacyConfigBoundsTests {
     @Test func aNulByteIsALocatedError() {
         let result = LegacyConverter().convert("WATCH_DIR=/in\nCOMMAND=/load.s\u{0}h\n", file: "nul.conf")
         #expect(result.pipeline == nil)
-        #expect(result.diagnostics.map(\.description) == ["nul.conf:2:16: error: a NUL byte: a config is text, and no command or environment value can hold one"])
+        #expect(
+            result.diagnostics.map(\.description) == [
+                "nul.conf:2:16: error: a NUL byte: a config is text, and no command or environment value can hold one"
+            ]
+        )
     }
 }
 
@@ -73,6 +89,10 @@ extension LegacyConfigBoundsTests {
     @Test(arguments: [#"A=$'\x00'"#, #"A=$'x\0'"#, #"A=$'\u0000'"#])
     func aNulFromAnEscapeIsALocatedError(_ line: String) {
         let result = LegacyConverter().convert("WATCH_DIR=/in\nCOMMAND=/load.sh\n" + line + "\n", file: "esc.conf")
-        #expect(result.diagnostics.map(\.description) == ["esc.conf:3:4: error: this $'…' quote makes a NUL byte, which no command or environment value can hold"])
+        #expect(
+            result.diagnostics.map(\.description) == [
+                "esc.conf:3:4: error: this $'…' quote makes a NUL byte, which no command or environment value can hold"
+            ]
+        )
     }
 }

@@ -1,9 +1,11 @@
 import Foundation
-import Testing
 import Model
+import Testing
 
-private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/legacy")
-private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Fixtures/legacy")
+private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 
 private func convert(_ text: String, file: String = "in.conf") -> LegacyConverter.Conversion {
     LegacyConverter().convert(text, file: file)
@@ -14,7 +16,10 @@ private let runner = "WATCH_DIR=/data/in\nCOMMAND=/scripts/runner-file.sh\nDOCKE
 @Suite("Legacy conversion")
 struct LegacyConversionTests {
     @Test func dockerRunnerBecomesAContainer() throws {
-        let result = convert(runner + "PARAMETERS=-p default -f \"$file\" -n $(basename \"$file\")\nDOCKER_OPTIONS=--memory 1g --rm\nKEY_A=a\n")
+        let result = convert(
+            runner
+                + "PARAMETERS=-p default -f \"$file\" -n $(basename \"$file\")\nDOCKER_OPTIONS=--memory 1g --rm\nKEY_A=a\n"
+        )
         let spec = try #require(result.pipeline?.spec)
         guard case .container(let container) = spec.run.target else {
             Issue.record("not a container")
@@ -32,7 +37,13 @@ struct LegacyConversionTests {
     @Test func otherCommandKeepsTheLegacyCallingConvention() throws {
         let result = convert("WATCH_DIR=/data/in\nCOMMAND=/scripts/load.sh\nDOCKER_IMAGE=kept\n")
         let run = try #require(result.pipeline?.spec.run)
-        #expect(run.target == .command(["bash", "/scripts/load.sh", "${file.dir}/", "CLOSE_WRITE,CLOSE", "${file.name}", "${run.envFile}"].map { try! Template($0) }))
+        #expect(
+            run.target
+                == .command(
+                    ["bash", "/scripts/load.sh", "${file.dir}/", "CLOSE_WRITE,CLOSE", "${file.name}", "${run.envFile}"]
+                        .map { try! Template($0) }
+                )
+        )
         #expect(run.env.names == ["DOCKER_IMAGE"])
     }
 
@@ -55,17 +66,33 @@ struct LegacyConversionTests {
     }
 
     @Test(arguments: [
-        ("COMMAND=/scripts/runner-file.sh\nDOCKER_IMAGE=x\n", "1:1: WATCH_DIR is missing or empty: a pipeline needs a folder to watch"),
+        (
+            "COMMAND=/scripts/runner-file.sh\nDOCKER_IMAGE=x\n",
+            "1:1: WATCH_DIR is missing or empty: a pipeline needs a folder to watch"
+        ),
         ("WATCH_DIR=/in\nDOCKER_IMAGE=x\n", "1:1: COMMAND is missing: the legacy loop had nothing to run"),
-        ("WATCH_DIR=/in\nCOMMAND=/scripts/runner-file.sh\n", "2:1: DOCKER_IMAGE is missing or not a plain value: /scripts/runner-file.sh needs an image"),
-        ("WATCH_DIR=/in\nWATCH_REGEX=(csv\nCOMMAND=/x.sh\n", "2:13: WATCH_REGEX: bad regex \"(csv\": Unmatched ( or \\("),
-        (runner + "PARAMETERS=-n \"$(date)\"\n", "4:16: command substitution $(…) has no safe equivalent (only $(basename …) and $(dirname …) of $file or of a known value are converted)"),
+        (
+            "WATCH_DIR=/in\nCOMMAND=/scripts/runner-file.sh\n",
+            "2:1: DOCKER_IMAGE is missing or not a plain value: /scripts/runner-file.sh needs an image"
+        ),
+        (
+            "WATCH_DIR=/in\nWATCH_REGEX=(csv\nCOMMAND=/x.sh\n",
+            "2:13: WATCH_REGEX: bad regex \"(csv\": Unmatched ( or \\("
+        ),
+        (
+            runner + "PARAMETERS=-n \"$(date)\"\n",
+            "4:16: command substitution $(…) has no safe equivalent (only $(basename …) and $(dirname …) of $file or of a known value are converted)"
+        ),
         (runner + "X='unterminated\n", "4:3: unterminated single quote"),
     ])
     func brokenFilesFailWithALineAndWriteNothing(_ text: String, _ expected: String) {
         let result = convert(text)
         #expect(result.yaml == nil)
-        #expect(result.diagnostics.filter { $0.severity == .error }.map { "\($0.line):\($0.column): \($0.message)" } == [expected])
+        #expect(
+            result.diagnostics.filter { $0.severity == .error }.map { "\($0.line):\($0.column): \($0.message)" } == [
+                expected
+            ]
+        )
     }
 
     @Test func outputIsDeterministicAndValid() throws {
@@ -134,7 +161,10 @@ struct BashOracleTests {
     private func bashEnvironment(sourcing path: String) throws -> [String: String] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["-i", "PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8", "bash", "-c", "set -a; . \"$1\" || exit 3; env -0", "oracle", path]
+        process.arguments = [
+            "-i", "PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8", "bash", "-c", "set -a; . \"$1\" || exit 3; env -0", "oracle",
+            path,
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()

@@ -1,14 +1,21 @@
 import Foundation
-import Testing
 import Model
+import Testing
 
 /// The daemon's rules, driven event by event with an injected clock: no process, no sleep.
 @Suite("Daemon scheduling")
 struct SchedulerTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
-    private func scheduler(maxJobs: Int = 4, writerBound: TimeInterval = 3600, _ slots: [String: Scheduler.Slot] = ["a": .init(concurrency: 1)]) -> Scheduler {
-        var scheduler = Scheduler(options: .init(maxJobs: maxJobs, rescanInterval: 300, openWriterBound: writerBound), now: t0)
+    private func scheduler(
+        maxJobs: Int = 4,
+        writerBound: TimeInterval = 3600,
+        _ slots: [String: Scheduler.Slot] = ["a": .init(concurrency: 1)]
+    ) -> Scheduler {
+        var scheduler = Scheduler(
+            options: .init(maxJobs: maxJobs, rescanInterval: 300, openWriterBound: writerBound),
+            now: t0
+        )
         scheduler.pipelinesChanged(slots, replaced: Set(slots.keys))
         return scheduler
     }
@@ -29,7 +36,12 @@ struct SchedulerTests {
         #expect(looks(scheduler.tick(now: t0)) == ["a", "b"])
         #expect(scheduler.timeUntilDue(now: t0) == 300)
         #expect(scheduler.tick(now: t0.addingTimeInterval(299)).isEmpty)
-        #expect(scheduler.tick(now: t0.addingTimeInterval(300)) == [.reloadManifests, .look(pipeline: "a", busy: [], paths: nil), .look(pipeline: "b", busy: [], paths: nil)])
+        #expect(
+            scheduler.tick(now: t0.addingTimeInterval(300)) == [
+                .reloadManifests, .look(pipeline: "a", busy: [], paths: nil),
+                .look(pipeline: "b", busy: [], paths: nil),
+            ]
+        )
     }
 
     @Test func aSettlingFileIsLookedAtAgainWhenItIsReady() {
@@ -65,17 +77,28 @@ struct SchedulerTests {
         _ = scheduler.tick(now: t0)
         scheduler.fileEvent(.writing, pipeline: "a", path: "big.csv", now: t0)
         scheduler.fileEvent(.closed, pipeline: "a", path: "other.csv", now: t0.addingTimeInterval(1))
-        #expect(scheduler.tick(now: t0.addingTimeInterval(1)) == [.look(pipeline: "a", busy: ["big.csv"], paths: ["other.csv"])])
+        #expect(
+            scheduler.tick(now: t0.addingTimeInterval(1)) == [
+                .look(pipeline: "a", busy: ["big.csv"], paths: ["other.csv"])
+            ]
+        )
         scheduler.looked("a", paths: ["other.csv"], runnable: [], nextDue: nil, now: t0.addingTimeInterval(1))
         #expect(scheduler.timeUntilDue(now: t0.addingTimeInterval(1)) == 59, "the bound is a timer")
         scheduler.fileEvent(.writing, pipeline: "a", path: "big.csv", now: t0.addingTimeInterval(50))
-        #expect(scheduler.tick(now: t0.addingTimeInterval(60)) == [.writerTimedOut(pipeline: "a", path: "big.csv"), .look(pipeline: "a", busy: [], paths: ["big.csv"])],
-                "a write does not restart the bound; past it the file is taken, with a warning")
+        #expect(
+            scheduler.tick(now: t0.addingTimeInterval(60)) == [
+                .writerTimedOut(pipeline: "a", path: "big.csv"), .look(pipeline: "a", busy: [], paths: ["big.csv"]),
+            ],
+            "a write does not restart the bound; past it the file is taken, with a warning"
+        )
 
         var closing = self.scheduler()
         closing.fileEvent(.writing, pipeline: "a", path: "big.csv", now: t0)
         closing.fileEvent(.closed, pipeline: "a", path: "big.csv", now: t0.addingTimeInterval(5))
-        #expect(closing.tick(now: t0.addingTimeInterval(5)) == [.look(pipeline: "a", busy: [], paths: nil)], "the first look is whole")
+        #expect(
+            closing.tick(now: t0.addingTimeInterval(5)) == [.look(pipeline: "a", busy: [], paths: nil)],
+            "the first look is whole"
+        )
         closing.looked("a", runnable: [], nextDue: nil, now: t0.addingTimeInterval(5))
         closing.fileEvent(.writing, pipeline: "a", path: "c.csv", now: t0.addingTimeInterval(6))
         closing.fileEvent(.closed, pipeline: "a", path: "c.csv", now: t0.addingTimeInterval(7))
@@ -99,11 +122,19 @@ struct SchedulerTests {
         _ = scheduler.tick(now: t0)
         scheduler.looked("a", runnable: [file("x")], nextDue: nil, now: t0)
         #expect(starts(scheduler.tick(now: t0)) == ["a/x"])
-        #expect(scheduler.finished(.init(pipeline: "a", file: file("x")), nextAttemptAt: t0.addingTimeInterval(30)).isEmpty)
+        #expect(
+            scheduler.finished(.init(pipeline: "a", file: file("x")), nextAttemptAt: t0.addingTimeInterval(30)).isEmpty
+        )
         #expect(scheduler.timeUntilDue(now: t0) == 30)
-        #expect(scheduler.tick(now: t0.addingTimeInterval(30)) == [.look(pipeline: "a", busy: [], paths: ["x"])], "the retry's file is looked at")
+        #expect(
+            scheduler.tick(now: t0.addingTimeInterval(30)) == [.look(pipeline: "a", busy: [], paths: ["x"])],
+            "the retry's file is looked at"
+        )
         scheduler.looked("a", paths: ["x"], runnable: [file("x")], nextDue: nil, now: t0.addingTimeInterval(30))
-        #expect(starts(scheduler.tick(now: t0.addingTimeInterval(30))) == ["a/x"], "the same content runs again once its run ended")
+        #expect(
+            starts(scheduler.tick(now: t0.addingTimeInterval(30))) == ["a/x"],
+            "the same content runs again once its run ended"
+        )
     }
 
     @Test func overflowLooksAtEverythingAndForgetsOpenWriters() {
@@ -111,7 +142,11 @@ struct SchedulerTests {
         _ = scheduler.tick(now: t0)
         scheduler.fileEvent(.writing, pipeline: "a", path: "w.csv", now: t0)
         scheduler.overflow()
-        #expect(scheduler.tick(now: t0) == [.look(pipeline: "a", busy: [], paths: nil), .look(pipeline: "b", busy: [], paths: nil)])
+        #expect(
+            scheduler.tick(now: t0) == [
+                .look(pipeline: "a", busy: [], paths: nil), .look(pipeline: "b", busy: [], paths: nil),
+            ]
+        )
     }
 
     @Test func aPipelineChangedWhileRunningKeepsItsRunAndLosesItsQueue() {
@@ -127,7 +162,9 @@ struct SchedulerTests {
         #expect(starts(scheduler.tick(now: t0)) == ["a/2"], "content 1 is still running under the old spec")
         scheduler.pipelinesChanged([:], replaced: [])
         #expect(scheduler.queued == 0)
-        #expect(scheduler.finished(.init(pipeline: "a", file: file("1")), nextAttemptAt: t0.addingTimeInterval(5)).isEmpty)
+        #expect(
+            scheduler.finished(.init(pipeline: "a", file: file("1")), nextAttemptAt: t0.addingTimeInterval(5)).isEmpty
+        )
         #expect(scheduler.timeUntilDue(now: t0) == 300, "no timer for a deleted pipeline")
     }
 
@@ -137,7 +174,10 @@ struct SchedulerTests {
         scheduler.looked("big", runnable: (1...100).map { file("\($0)") }, nextDue: nil, now: t0)
         scheduler.looked("small", runnable: [file("s")], nextDue: nil, now: t0)
         let first = starts(scheduler.tick(now: t0))
-        #expect(first.count == 2 && first.contains("small/s"), "a large backlog does not starve a small pipeline: \(first)")
+        #expect(
+            first.count == 2 && first.contains("small/s"),
+            "a large backlog does not starve a small pipeline: \(first)"
+        )
     }
 
     @Test func aSuspendedPipelineIsLookedAtButDoesNotRun() {

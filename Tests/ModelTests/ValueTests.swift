@@ -1,10 +1,13 @@
 import Foundation
-import Testing
 import Model
+import Testing
 
 @Suite("Durations")
 struct TimeSpanTests {
-    @Test(arguments: [("500ms", 500), ("2s", 2000), ("15m", 900_000), ("1h30m", 5_400_000), ("1.5s", 1500), ("1d", 86_400_000), ("0", 0), ("0s", 0)])
+    @Test(arguments: [
+        ("500ms", 500), ("2s", 2000), ("15m", 900_000), ("1h30m", 5_400_000), ("1.5s", 1500), ("1d", 86_400_000),
+        ("0", 0), ("0s", 0),
+    ])
     func parses(_ text: String, _ milliseconds: Int64) throws {
         #expect(try TimeSpan.parse(text).get() == TimeSpan(milliseconds: milliseconds))
     }
@@ -26,15 +29,19 @@ struct TimeSpanTests {
 struct GlobTests {
     @Test(arguments: [
         ("*.csv", "a.csv", true), ("*.csv", "sub/dir/a.csv", true), ("*.csv", "a.csv.bak", false),
-        ("reports/*.csv", "reports/a.csv", true), ("reports/*.csv", "x/reports/a.csv", false), ("reports/*.csv", "reports/q1/a.csv", false),
+        ("reports/*.csv", "reports/a.csv", true), ("reports/*.csv", "x/reports/a.csv", false),
+        ("reports/*.csv", "reports/q1/a.csv", false),
         ("reports/**/*.csv", "reports/a.csv", true), ("reports/**/*.csv", "reports/q1/m3/a.csv", true),
         ("**/tmp/**", "a/tmp/b/c.csv", true), ("/top.csv", "top.csv", true), ("/top.csv", "sub/top.csv", false),
         ("data-?.csv", "data-1.csv", true), ("data-?.csv", "data-12.csv", false),
         ("[a-c]*.csv", "b.csv", true), ("[!a-c]*.csv", "b.csv", false), ("[^a-c]*.csv", "d.csv", true),
-        ("*.{csv,xlsx}", "a.xlsx", true), ("*.{csv,xlsx}", "a.xls", false), ("\\*.csv", "*.csv", true), ("\\*.csv", "a.csv", false),
-        (".*", ".hidden", true), ("~$*", "~$budget.xlsx", true), ("*.tmp", "upload.csv.tmp", true), ("é*.csv", "été.csv", true),
+        ("*.{csv,xlsx}", "a.xlsx", true), ("*.{csv,xlsx}", "a.xls", false), ("\\*.csv", "*.csv", true),
+        ("\\*.csv", "a.csv", false),
+        (".*", ".hidden", true), ("~$*", "~$budget.xlsx", true), ("*.tmp", "upload.csv.tmp", true),
+        ("é*.csv", "été.csv", true),
         ("a/**/b", "a/b", true), ("a/**/b", "a/x/y/b", true), ("a/**/b", "ab", false), ("**", "x/y.csv", true),
-        ("*-{a,b{c,d}}-*.csv", "x-bd-y.csv", true), ("*-{a,b{c,d}}-*.csv", "x-b-y.csv", false), ("{x,}*.csv", "y.csv", true),
+        ("*-{a,b{c,d}}-*.csv", "x-bd-y.csv", true), ("*-{a,b{c,d}}-*.csv", "x-b-y.csv", false),
+        ("{x,}*.csv", "y.csv", true),
         ("*.csv", "sub/dir/", false), ("*/*.csv", "a/b.csv", true), ("*/*.csv", "a/b/c.csv", false),
     ])
     func matches(_ pattern: String, _ path: String, _ expected: Bool) throws {
@@ -137,7 +144,10 @@ struct PendingFileActionTests {
 @Suite("Regex bounds")
 struct RegexBoundsTests {
     @Test(arguments: [
-        (".c" + String(repeating: "+", count: 88) + "sv", "\"+\" repeats a repetition, which POSIX leaves undefined; write one repetition"),
+        (
+            ".c" + String(repeating: "+", count: 88) + "sv",
+            "\"+\" repeats a repetition, which POSIX leaves undefined; write one repetition"
+        ),
         ("a*?", "\"?\" repeats a repetition, which POSIX leaves undefined; write one repetition"),
         ("((a{100}){100})", "its repetitions expand to more than 10000 atoms"),
         ("x{99999999999999999999}", "its repetitions expand to more than 10000 atoms"),
@@ -152,7 +162,10 @@ struct RegexBoundsTests {
         }
     }
 
-    @Test(arguments: [#"^[0-9]{4}-[0-9]{2}\.csv$"#, "(a|b)+c", "x{2,3}y?", "[[:alpha:]]+_[]a-z]*", #"^data_.*\.(csv|xlsx)$"#, "(ab){50}"])
+    @Test(arguments: [
+        #"^[0-9]{4}-[0-9]{2}\.csv$"#, "(a|b)+c", "x{2,3}y?", "[[:alpha:]]+_[]a-z]*", #"^data_.*\.(csv|xlsx)$"#,
+        "(ab){50}",
+    ])
     func ordinaryPatternsPass(_ pattern: String) throws {
         _ = try ExtendedRegex(pattern)
     }

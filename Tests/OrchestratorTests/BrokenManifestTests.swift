@@ -30,15 +30,32 @@ struct BrokenManifestTests {
         func apply(to workspace: Workspace) throws {
             let file = workspace.path("pipelines/keeper.yaml")
             switch self {
-            case .syntaxError: try workspace.write("pipelines/keeper.yaml", BrokenManifestTests.keeper + "  bogus: [unclosed\n")
-            case .invalidUTF8: try Data(BrokenManifestTests.keeper.utf8 + [0x23, 0xE9, 0x0A]).write(to: URL(fileURLWithPath: file))
-            case .tabs: try workspace.write("pipelines/keeper.yaml", BrokenManifestTests.keeper.replacingOccurrences(of: "  watch", with: "\twatch"))
+            case .syntaxError:
+                try workspace.write("pipelines/keeper.yaml", BrokenManifestTests.keeper + "  bogus: [unclosed\n")
+            case .invalidUTF8:
+                try Data(BrokenManifestTests.keeper.utf8 + [0x23, 0xE9, 0x0A]).write(to: URL(fileURLWithPath: file))
+            case .tabs:
+                try workspace.write(
+                    "pipelines/keeper.yaml",
+                    BrokenManifestTests.keeper.replacingOccurrences(of: "  watch", with: "\twatch")
+                )
             case .truncated: try workspace.write("pipelines/keeper.yaml", String(BrokenManifestTests.keeper.prefix(40)))
-            case .otherKind: try workspace.write("pipelines/keeper.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n")
-            case .otherAPIVersion: try workspace.write("pipelines/keeper.yaml", BrokenManifestTests.keeper.replacingOccurrences(of: "orchestrator/v1", with: "orchestrator/v9"))
+            case .otherKind:
+                try workspace.write(
+                    "pipelines/keeper.yaml",
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n"
+                )
+            case .otherAPIVersion:
+                try workspace.write(
+                    "pipelines/keeper.yaml",
+                    BrokenManifestTests.keeper.replacingOccurrences(of: "orchestrator/v1", with: "orchestrator/v9")
+                )
             case .danglingSymlink:
                 try FileManager.default.removeItem(atPath: file)
-                try FileManager.default.createSymbolicLink(atPath: file, withDestinationPath: "../releases/missing/keeper.yaml")
+                try FileManager.default.createSymbolicLink(
+                    atPath: file,
+                    withDestinationPath: "../releases/missing/keeper.yaml"
+                )
             case .unreadable: chmod(file, 0)
             }
         }
@@ -59,7 +76,12 @@ struct BrokenManifestTests {
         try await keepsThePipeline(breakage)
     }
 
-    @Test(.disabled(if: geteuid() == 0, "root reads a file whatever its permissions; run the tests as another user to cover it"))
+    @Test(
+        .disabled(
+            if: geteuid() == 0,
+            "root reads a file whatever its permissions; run the tests as another user to cover it"
+        )
+    )
     func aFileThisUserMayNotRead() async throws {
         try await keepsThePipeline(.unreadable)
     }
@@ -91,10 +113,16 @@ struct BrokenManifestTests {
         let workspace = try await appliedWorkspace()
         defer { workspace.remove() }
         try FileManager.default.removeItem(atPath: workspace.path("pipelines/keeper.yaml"))
-        try workspace.write("pipelines/other.yaml", Self.keeper.replacingOccurrences(of: "name: keeper", with: "name: other")
-            .replacingOccurrences(of: "data/in", with: "data/other"))
+        try workspace.write(
+            "pipelines/other.yaml",
+            Self.keeper.replacingOccurrences(of: "name: keeper", with: "name: other")
+                .replacingOccurrences(of: "data/in", with: "data/other")
+        )
         let plan = try await workspace.run(["plan"])
-        #expect(plan.stdout.contains("- pipeline keeper (") && plan.stdout.contains("will be deleted"), "\(plan.stdout)")
+        #expect(
+            plan.stdout.contains("- pipeline keeper (") && plan.stdout.contains("will be deleted"),
+            "\(plan.stdout)"
+        )
         #expect(try await workspace.run(["reconcile"]).status == 0)
         #expect(try await workspace.run(["status"]).stdout.contains("keeper") == false)
     }
@@ -102,7 +130,10 @@ struct BrokenManifestTests {
     @Test func aPipelineRenamedInAValidFileIsDeletedAndCreated() async throws {
         let workspace = try await appliedWorkspace()
         defer { workspace.remove() }
-        try workspace.write("pipelines/keeper.yaml", Self.keeper.replacingOccurrences(of: "name: keeper", with: "name: renamed"))
+        try workspace.write(
+            "pipelines/keeper.yaml",
+            Self.keeper.replacingOccurrences(of: "name: keeper", with: "name: renamed")
+        )
         let plan = try await workspace.run(["plan"])
         #expect(plan.stdout.contains("- pipeline keeper ("), "\(plan.stdout)")
         #expect(plan.stdout.contains("+ pipeline renamed ("))
@@ -131,14 +162,21 @@ struct BrokenManifestTests {
         defer { workspace.remove() }
         try workspace.write("pipelines/keeper.yaml", Self.keeper)
         // A second pipeline: removing the only manifest would be refused as a suspiciously empty folder.
-        try workspace.write("pipelines/other.yaml", Self.keeper.replacingOccurrences(of: "name: keeper", with: "name: other")
-            .replacingOccurrences(of: "data/in", with: "data/other"))
+        try workspace.write(
+            "pipelines/other.yaml",
+            Self.keeper.replacingOccurrences(of: "name: keeper", with: "name: other")
+                .replacingOccurrences(of: "data/in", with: "data/other")
+        )
         let daemon = try await DaemonProcess.start(workspace)
         for (index, breakage) in Breakage.possible.enumerated() {
             try breakage.apply(to: workspace)
-            try await waitUntil("\(breakage) is reported") { daemon.log.components(separatedBy: "invalid manifest").count > index + 1 }
+            try await waitUntil("\(breakage) is reported") {
+                daemon.log.components(separatedBy: "invalid manifest").count > index + 1
+            }
             try workspace.write("data/in/\(breakage).csv", "\(index)")
-            try await waitUntil("a file is processed while the manifest shows \(breakage)") { workspace.lines("out/seen").last == "\(breakage).csv" }
+            try await waitUntil("a file is processed while the manifest shows \(breakage)") {
+                workspace.lines("out/seen").last == "\(breakage).csv"
+            }
             #expect(!daemon.log.contains("pipeline deleted"), "\(breakage)")
             chmod(workspace.path("pipelines/keeper.yaml"), 0o644)
             try? FileManager.default.removeItem(atPath: workspace.path("pipelines/keeper.yaml"))

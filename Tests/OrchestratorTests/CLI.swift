@@ -13,9 +13,14 @@ enum CLI {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     }()
 
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
-    static func run(_ arguments: [String], in directory: URL = repository, environment: [String: String] = [:]) async throws -> Result {
+    static func run(
+        _ arguments: [String],
+        in directory: URL = repository,
+        environment: [String: String] = [:]
+    ) async throws -> Result {
         let process = Process()
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.executableURL = productsDirectory.appendingPathComponent("orchestrator")
@@ -30,12 +35,18 @@ enum CLI {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let errors = await stderr.value
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: errors, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: errors, as: UTF8.self)
+        )
     }
 
     /// A fresh temporary folder, removed by the caller.
     static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("orchestrator-test-\(UUID().uuidString)")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "orchestrator-test-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }

@@ -8,13 +8,16 @@ struct ChangedDuringRunTests {
     @Test func aSameSizeRewriteWithItsMtimeRestoredIsNeitherRecordedNorDeleted() async throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
-        try workspace.manifest("rec", """
+        try workspace.manifest(
+            "rec",
+            """
               watch: {path: ../data/in, settle: 0s}
               run:
                 command: [sh, -c, 'touch ../out/started; while [ ! -e ../out/go ]; do sleep 0.05; done; cat "$0" >> ../out/seen; echo >> ../out/seen', "${file}"]
                 workingDir: ../pipelines
               onSuccess: delete
-            """)
+            """
+        )
         let file = workspace.path("data/in/a.csv")
         try workspace.write("data/in/a.csv", "AAAA")
         // A process of its own, not CLI.run: its blocking reads would hold the test's threads.
@@ -34,7 +37,10 @@ struct ChangedDuringRunTests {
         try FileManager.default.setAttributes([.modificationDate: mtime], ofItemAtPath: file)
         try workspace.write("out/go", "")
         try await waitUntil("the first reconcile ends") { !reconcile.isRunning }
-        #expect(workspace.read("out/first.txt").contains("rec/a.csv: interrupted: the file changed during the run"), "\(workspace.read("out/first.txt"))")
+        #expect(
+            workspace.read("out/first.txt").contains("rec/a.csv: interrupted: the file changed during the run"),
+            "\(workspace.read("out/first.txt"))"
+        )
         #expect(workspace.read("data/in/a.csv") == "BBBB", "content B is not deleted")
 
         let second = try await workspace.run(["reconcile"])
@@ -44,7 +50,10 @@ struct ChangedDuringRunTests {
 
         try workspace.write("data/in/again.csv", "AAAA")
         let third = try await workspace.run(["reconcile"])
-        #expect(third.stdout.contains("✓ rec/again.csv: succeeded"), "content A was never processed, so it runs: \(third.stdout)")
+        #expect(
+            third.stdout.contains("✓ rec/again.csv: succeeded"),
+            "content A was never processed, so it runs: \(third.stdout)"
+        )
         #expect(workspace.lines("out/seen") == ["BBBB", "BBBB", "AAAA"])
     }
 }

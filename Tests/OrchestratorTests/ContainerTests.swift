@@ -6,7 +6,9 @@ import Testing
 @Suite("Container runs")
 struct ContainerTests {
     private func fakeDocker(_ workspace: Workspace) throws -> [String: String] {
-        try workspace.write("bin/docker", """
+        try workspace.write(
+            "bin/docker",
+            """
             #!/bin/sh
             out="\(workspace.path("out"))"
             if [ "$1" = kill ]; then echo "$2" >> "$out/killed"; exit 0; fi
@@ -18,9 +20,13 @@ struct ContainerTests {
             done
             [ -e "$out/hang" ] && exec sleep 60
             exit 0
-            """)
+            """
+        )
         chmod(workspace.path("bin/docker"), 0o755)
-        return ["PATH": workspace.path("bin") + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"), "ES_PASSWORD": "from-env-5ecret"]
+        return [
+            "PATH": workspace.path("bin") + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
+            "ES_PASSWORD": "from-env-5ecret",
+        ]
     }
 
     private let spec = """
@@ -49,9 +55,18 @@ struct ContainerTests {
         #expect(Array(args.prefix(3)) == ["run", "--rm", "--name"])
         #expect(args[3].hasPrefix("orchestrator-etl-"))
         #expect(args[4] == "--env-file")
-        #expect(Array(args.suffix(7)) == ["--network=host", "-v", "data_upload_data:/data", "default-etl:prod", "-p", "default", "report 1.csv"])
-        #expect(workspace.lines("out/env") == ["elasticsearch_host=localhost", "elasticsearch_password=from-env-5ecret"])
-        #expect(!workspace.exists(".orchestrator/logs/etl/" + args[3].dropFirst("orchestrator-etl-".count) + ".env"), "the env file is removed after the run")
+        #expect(
+            Array(args.suffix(7)) == [
+                "--network=host", "-v", "data_upload_data:/data", "default-etl:prod", "-p", "default", "report 1.csv",
+            ]
+        )
+        #expect(
+            workspace.lines("out/env") == ["elasticsearch_host=localhost", "elasticsearch_password=from-env-5ecret"]
+        )
+        #expect(
+            !workspace.exists(".orchestrator/logs/etl/" + args[3].dropFirst("orchestrator-etl-".count) + ".env"),
+            "the env file is removed after the run"
+        )
     }
 
     @Test func timeoutKillsTheContainerByName() async throws {

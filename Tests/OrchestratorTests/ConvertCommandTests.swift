@@ -6,14 +6,17 @@ struct ConvertCommandTests {
     @Test func convertsGoodFilesWritesNothingForBrokenOnesAndExitsOne() async throws {
         let folder = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        try "WATCH_DIR=/data/in\nWATCH_REGEX=\\.(csv|xlsx)$\nCOMMAND=/scripts/runner-file.sh\nDOCKER_IMAGE=etl:1\nPARAMETERS=-f \"$file\"\n"
+        try
+            "WATCH_DIR=/data/in\nWATCH_REGEX=\\.(csv|xlsx)$\nCOMMAND=/scripts/runner-file.sh\nDOCKER_IMAGE=etl:1\nPARAMETERS=-f \"$file\"\n"
             .write(to: folder.appendingPathComponent("good.conf"), atomically: true, encoding: .utf8)
         try "WATCH_DIR=/data/in\nCOMMAND=/x.sh\nNAME=\"$(hostname)\"\n"
             .write(to: folder.appendingPathComponent("broken.conf"), atomically: true, encoding: .utf8)
         let result = try await CLI.run(["convert", "good.conf", "broken.conf", "-o", "out"], in: folder)
         #expect(result.status == 1)
         #expect(result.stderr.contains("broken.conf:3:7: error: command substitution $(…) has no safe equivalent"))
-        #expect(result.stderr.contains("good.conf -> out/good.yaml: pipeline good, container etl:1, 0 env keys, 0 warnings"))
+        #expect(
+            result.stderr.contains("good.conf -> out/good.yaml: pipeline good, container etl:1, 0 env keys, 0 warnings")
+        )
         #expect(result.stderr.hasSuffix("Converted 1 of 2 files.\n"))
         let written = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("out").path)
         #expect(written == ["good.yaml"])

@@ -9,7 +9,12 @@ final class DaemonProcess {
     let process = Process()
     let logPath: String
 
-    init(_ workspace: Workspace, arguments: [String] = [], environment: [String: String] = [:], log: String = "out/daemon.log") throws {
+    init(
+        _ workspace: Workspace,
+        arguments: [String] = [],
+        environment: [String: String] = [:],
+        log: String = "out/daemon.log"
+    ) throws {
         self.workspace = workspace
         logPath = workspace.path(log)
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -23,10 +28,16 @@ final class DaemonProcess {
     }
 
     /// Starts a daemon and waits until it has planned its backlog.
-    static func start(_ workspace: Workspace, arguments: [String] = [], environment: [String: String] = [:],
-                      log: String = "out/daemon.log") async throws -> DaemonProcess {
+    static func start(
+        _ workspace: Workspace,
+        arguments: [String] = [],
+        environment: [String: String] = [:],
+        log: String = "out/daemon.log"
+    ) async throws -> DaemonProcess {
         let daemon = try DaemonProcess(workspace, arguments: arguments, environment: environment, log: log)
-        try await waitUntil("the daemon runs") { daemon.log.contains("\"message\":\"running\"") || !daemon.process.isRunning }
+        try await waitUntil("the daemon runs") {
+            daemon.log.contains("\"message\":\"running\"") || !daemon.process.isRunning
+        }
         #expect(daemon.process.isRunning, "the daemon stopped: \(daemon.log)")
         return daemon
     }

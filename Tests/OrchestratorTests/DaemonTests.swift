@@ -8,14 +8,17 @@ import Testing
 struct DaemonTests {
     /// A pipeline whose command appends "<relative path> <content>" to out/seen.
     private func recordingPipeline(_ workspace: Workspace, settle: String = "0s", extra: String = "") throws {
-        try workspace.manifest("rec", """
+        try workspace.manifest(
+            "rec",
+            """
               watch: {path: ../data/in, settle: \(settle)}
               run:
                 command: [sh, -c, 'printf "%s %s\\n" "$0" "$(cat "$1")" >> ../out/seen', "${file.relpath}", "${file}"]
                 workingDir: ../pipelines
                 concurrency: 2
             \(extra)
-            """)
+            """
+        )
     }
 
     @Test func filesWrittenRenamedAndInNewFoldersAreEachProcessedOnce() async throws {
@@ -28,12 +31,22 @@ struct DaemonTests {
 
         try workspace.write("data/in/in-place.csv", "1")
         try workspace.write("staging.csv", "2")
-        try FileManager.default.moveItem(atPath: workspace.path("staging.csv"), toPath: workspace.path("data/in/renamed.csv"))
-        try FileManager.default.createDirectory(atPath: workspace.path("data/in/a/b/c"), withIntermediateDirectories: true)
+        try FileManager.default.moveItem(
+            atPath: workspace.path("staging.csv"),
+            toPath: workspace.path("data/in/renamed.csv")
+        )
+        try FileManager.default.createDirectory(
+            atPath: workspace.path("data/in/a/b/c"),
+            withIntermediateDirectories: true
+        )
         try workspace.write("data/in/a/b/c/deep.csv", "3")
         try await waitUntil("every file is processed") { workspace.lines("out/seen").count == 4 }
         #expect(try await daemon.stop() == 0)
-        #expect(workspace.lines("out/seen").sorted() == ["a/b/c/deep.csv 3", "backlog.csv old", "in-place.csv 1", "renamed.csv 2"])
+        #expect(
+            workspace.lines("out/seen").sorted() == [
+                "a/b/c/deep.csv 3", "backlog.csv old", "in-place.csv 1", "renamed.csv 2",
+            ]
+        )
     }
 
     @Test func aBurstOf2000Files() async throws {
@@ -42,7 +55,9 @@ struct DaemonTests {
         try recordingPipeline(workspace)
         let daemon = try await DaemonProcess.start(workspace, arguments: ["--max-jobs", "4"])
         for index in 0..<2000 { try workspace.write("data/in/f\(index).csv", "\(index)") }
-        try await waitUntil("2000 files are processed", timeout: .seconds(180)) { workspace.lines("out/seen").count >= 2000 }
+        try await waitUntil("2000 files are processed", timeout: .seconds(180)) {
+            workspace.lines("out/seen").count >= 2000
+        }
         #expect(try await daemon.stop() == 0)
         let seen = workspace.lines("out/seen")
         #expect(seen.count == 2000)
@@ -60,14 +75,18 @@ struct DaemonTests {
         try #require(lowered, "cannot lower \(limit)")
         let daemon: DaemonProcess
         do {
-            defer { if lowered, let original { try? original.write(toFile: limit, atomically: false, encoding: .utf8) } }
+            defer {
+                if lowered, let original { try? original.write(toFile: limit, atomically: false, encoding: .utf8) }
+            }
             daemon = try await DaemonProcess.start(workspace, arguments: ["--rescan-interval", "3600"])
         }
         // Hold the reader: a stopped process reads nothing, and the kernel queue overflows.
         kill(daemon.process.processIdentifier, SIGSTOP)
         for index in 0..<500 { try workspace.write("data/in/f\(index).csv", "\(index)") }
         kill(daemon.process.processIdentifier, SIGCONT)
-        try await waitUntil("500 files are processed", timeout: .seconds(120)) { workspace.lines("out/seen").count >= 500 }
+        try await waitUntil("500 files are processed", timeout: .seconds(120)) {
+            workspace.lines("out/seen").count >= 500
+        }
         #expect(try await daemon.stop() == 0)
         #expect(Set(workspace.lines("out/seen")).count == 500)
         #expect(workspace.lines("out/seen").count == 500)
@@ -95,12 +114,15 @@ struct DaemonTests {
         let workspace = try Workspace()
         defer { workspace.remove() }
         func version(_ tag: String, broken: Bool = false) throws {
-            try workspace.manifest("live", """
+            try workspace.manifest(
+                "live",
+                """
                   watch: {path: ../data/in, settle: 0s\(broken ? ", bogus: 1" : "")}
                   run:
                     command: [sh, -c, 'echo "\(tag) $0" >> ../out/seen', "${file.name}"]
                     workingDir: ../pipelines
-                """)
+                """
+            )
         }
         try version("v1")
         try workspace.manifest("other", "  watch: {path: ../data/other}\n  run: {command: [\"true\"]}\n")
@@ -118,7 +140,9 @@ struct DaemonTests {
         let status = try await workspace.run(["status"])
         #expect(status.stdout.contains("Ready=False InvalidManifest"))
         try workspace.write("data/in/c.csv", "c")
-        try await waitUntil("c is processed by the last applied spec") { workspace.lines("out/seen").last == "v2 c.csv" }
+        try await waitUntil("c is processed by the last applied spec") {
+            workspace.lines("out/seen").last == "v2 c.csv"
+        }
 
         try version("v4")
         try await waitUntil("v4 is applied") { daemon.log.components(separatedBy: "pipeline updated").count == 3 }
@@ -132,7 +156,10 @@ struct DaemonTests {
         #expect(try await daemon.stop() == 0)
         #expect(workspace.lines("out/seen") == ["v1 a.csv", "v2 b.csv", "v2 c.csv", "v4 d.csv"])
         let ledger = try await workspace.run(["ledger", "live"])
-        #expect(ledger.stdout.split(separator: "\n").filter { $0.hasPrefix("succeeded") }.count == 4, "the ledger of a removed pipeline is kept")
+        #expect(
+            ledger.stdout.split(separator: "\n").filter { $0.hasPrefix("succeeded") }.count == 4,
+            "the ledger of a removed pipeline is kept"
+        )
     }
 
     @Test func removingEveryManifestIsRefused() async throws {
@@ -150,12 +177,15 @@ struct DaemonTests {
     @Test func sigtermLetsRunningJobsFinish() async throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
-        try workspace.manifest("slow", """
+        try workspace.manifest(
+            "slow",
+            """
               watch: {path: ../data/in, settle: 0s}
               run:
                 command: [sh, -c, 'echo start >> ../out/seen; sleep 1; echo done >> ../out/seen']
                 workingDir: ../pipelines
-            """)
+            """
+        )
         let daemon = try await DaemonProcess.start(workspace)
         try workspace.write("data/in/x.csv", "x")
         try await waitUntil("the job has started") { workspace.lines("out/seen") == ["start"] }
@@ -168,12 +198,15 @@ struct DaemonTests {
     @Test func sigtermPastTheGraceKillsJobsAndLeavesThemRetryable() async throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
-        try workspace.manifest("stuck", """
+        try workspace.manifest(
+            "stuck",
+            """
               watch: {path: ../data/in, settle: 0s}
               run:
                 command: [sh, -c, 'echo start >> ../out/seen; [ -e ../out/fast ] || sleep 60; echo done >> ../out/seen']
                 workingDir: ../pipelines
-            """)
+            """
+        )
         let daemon = try await DaemonProcess.start(workspace, arguments: ["--drain", "1"])
         try workspace.write("data/in/x.csv", "x")
         try await waitUntil("the job has started") { workspace.lines("out/seen") == ["start"] }
@@ -191,13 +224,16 @@ struct DaemonTests {
     @Test func sigkillThenRestartEveryContentSucceedsExactlyOnce() async throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
-        try workspace.manifest("many", """
+        try workspace.manifest(
+            "many",
+            """
               watch: {path: ../data/in, settle: 0s}
               run:
                 command: [sh, -c, 'sleep 0.2; echo "$0" >> ../out/done', "${file.name}"]
                 workingDir: ../pipelines
                 concurrency: 4
-            """)
+            """
+        )
         for index in 0..<40 { try workspace.write("data/in/f\(index).csv", "\(index)") }
         let daemon = try await DaemonProcess.start(workspace, arguments: ["--max-jobs", "4"])
         try await waitUntil("some contents are done") { workspace.lines("out/done").count >= 8 }
@@ -205,7 +241,9 @@ struct DaemonTests {
         try await Task.sleep(for: .milliseconds(600))
 
         let again = try await DaemonProcess.start(workspace, arguments: ["--max-jobs", "4"])
-        try await waitUntil("every content is done", timeout: .seconds(60)) { Set(workspace.lines("out/done")).count == 40 }
+        try await waitUntil("every content is done", timeout: .seconds(60)) {
+            Set(workspace.lines("out/done")).count == 40
+        }
         #expect(try await again.stop() == 0)
         let done = workspace.lines("out/done")
         #expect(done.count == 40, "each content once: \(done.sorted())")
@@ -221,7 +259,9 @@ struct DaemonTests {
         try FileManager.default.removeItem(atPath: workspace.path("data/in"))
         try FileManager.default.createDirectory(atPath: workspace.path("data/in"), withIntermediateDirectories: true)
         try workspace.write("data/in/after.csv", "back")
-        try await waitUntil("a file in the recreated folder is processed") { workspace.lines("out/seen") == ["after.csv back"] }
+        try await waitUntil("a file in the recreated folder is processed") {
+            workspace.lines("out/seen") == ["after.csv back"]
+        }
         #expect(try await daemon.stop() == 0)
     }
 
@@ -229,7 +269,10 @@ struct DaemonTests {
         let workspace = try Workspace()
         defer { workspace.remove() }
         try recordingPipeline(workspace, extra: "  onSuccess: keep")
-        let text = workspace.read("pipelines/rec.yaml").replacingOccurrences(of: "settle: 0s}", with: "settle: 0s, poll: 300ms}")
+        let text = workspace.read("pipelines/rec.yaml").replacingOccurrences(
+            of: "settle: 0s}",
+            with: "settle: 0s, poll: 300ms}"
+        )
         try workspace.write("pipelines/rec.yaml", text)
         let daemon = try await DaemonProcess.start(workspace)
         try workspace.write("data/in/polled.csv", "p")
@@ -242,7 +285,12 @@ struct DaemonTests {
         let workspace = try Workspace()
         defer { workspace.remove() }
         try recordingPipeline(workspace)
-        for folder in ["a", "b", "c"] { try FileManager.default.createDirectory(atPath: workspace.path("data/in/\(folder)"), withIntermediateDirectories: true) }
+        for folder in ["a", "b", "c"] {
+            try FileManager.default.createDirectory(
+                atPath: workspace.path("data/in/\(folder)"),
+                withIntermediateDirectories: true
+            )
+        }
         let limit = "/proc/sys/fs/inotify/max_user_watches"
         let original = try String(contentsOfFile: limit, encoding: .utf8)
         try "2".write(toFile: limit, atomically: false, encoding: .utf8)
@@ -259,4 +307,6 @@ struct DaemonTests {
 }
 
 /// Whether this process may lower the kernel's inotify limits (root, and /proc/sys not read-only).
-let inotifyLimitsWritable = access("/proc/sys/fs/inotify/max_queued_events", W_OK) == 0 && access("/proc/sys/fs/inotify/max_user_watches", W_OK) == 0
+let inotifyLimitsWritable =
+    access("/proc/sys/fs/inotify/max_queued_events", W_OK) == 0
+    && access("/proc/sys/fs/inotify/max_user_watches", W_OK) == 0

@@ -13,7 +13,10 @@ struct ListenTests {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && listen(descriptor, 1) == 0 && getsockname(descriptor, $0, &length) == 0 }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && listen(descriptor, 1) == 0
+                    && getsockname(descriptor, $0, &length) == 0
+            }
         }
         try #require(bound)
         return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
@@ -38,7 +41,9 @@ struct ListenTests {
         defer { workspace.remove() }
         try workspace.manifest("rec", "  watch: {path: ../data/in, settle: 0s}\n  run: {command: [\"true\"]}\n")
         let daemon = try DaemonProcess(workspace, arguments: ["--listen", "[::1]:0"], log: "out/daemon.log")
-        try await waitUntil("the daemon listens on ::1") { daemon.log.contains("::1") && daemon.log.contains("listening") || !daemon.process.isRunning }
+        try await waitUntil("the daemon listens on ::1") {
+            daemon.log.contains("::1") && daemon.log.contains("listening") || !daemon.process.isRunning
+        }
         #expect(daemon.process.isRunning, "\(daemon.log)")
         #expect(try await daemon.stop() == 0)
     }

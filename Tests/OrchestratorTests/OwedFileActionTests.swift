@@ -8,18 +8,26 @@ struct OwedFileActionTests {
     @Test func aBlockedMoveIsShownRetriedAndDoneOnceFixed() async throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
-        try workspace.manifest("bad", """
+        try workspace.manifest(
+            "bad",
+            """
               watch: {path: ../data/in, settle: 0s}
               run: {command: ["false"], retries: 0}
               onFailure: {action: move, to: ../data/failed}
-            """)
+            """
+        )
         try workspace.write("data/in/a.csv", "a\n")
         try workspace.write("data/failed", "a file where the folder should be\n")
 
         let first = try await workspace.run(["reconcile"])
         #expect(first.status == 1)
         let failed = workspace.path("data/failed")
-        #expect(first.stderr.contains("warning: bad/a.csv: cannot move a.csv to \(failed): \(failed) is a file (attempt 1, tried again from "), "\(first.stderr)")
+        #expect(
+            first.stderr.contains(
+                "warning: bad/a.csv: cannot move a.csv to \(failed): \(failed) is a file (attempt 1, tried again from "
+            ),
+            "\(first.stderr)"
+        )
         #expect(workspace.exists("data/in/a.csv"))
 
         let plan = try await workspace.run(["plan", "--detailed-exitcode"])

@@ -9,8 +9,14 @@ let podmanImage = ProcessInfo.processInfo.environment["ORCHESTRATOR_TEST_PODMAN_
 /// scripts/services.sh exports (`CONTAINERS_CONF`, `CONTAINERS_STORAGE_CONF`), and an image it
 /// built from Debian's busybox-static. The orchestrator is given that environment as a user's
 /// shell would give it; the client must get it, the container must not.
-@Suite("Container runs under podman", .serialized,
-       .enabled(if: podmanImage != nil, "scripts/services.sh found no podman with runc (ORCHESTRATOR_TEST_PODMAN_IMAGE unset)"))
+@Suite(
+    "Container runs under podman",
+    .serialized,
+    .enabled(
+        if: podmanImage != nil,
+        "scripts/services.sh found no podman with runc (ORCHESTRATOR_TEST_PODMAN_IMAGE unset)"
+    )
+)
 struct PodmanTests {
     static let image = podmanImage
 
@@ -25,7 +31,9 @@ struct PodmanTests {
               hang*) while [ ! -e /out/release ]; do sleep 0.1; done ;;
             esac
             """#
-        try workspace.manifest("boxed", """
+        try workspace.manifest(
+            "boxed",
+            """
               watch: {path: ../data/in, settle: 0s}
               run:
                 container:
@@ -37,11 +45,14 @@ struct PodmanTests {
                 env: {GREETING: "bonjour, monde", TOKEN: {fromEnv: TEST_TOKEN}}
                 timeout: \(timeout)
                 retries: 0
-            """)
+            """
+        )
     }
 
     static func yamlQuoted(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n") + "\""
+        "\""
+            + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n") + "\""
     }
 
     static let environment = ["TEST_TOKEN": "t0ken-5ecret", "NOT_FOR_CONTAINERS": "leak"]
@@ -57,7 +68,9 @@ struct PodmanTests {
         try process.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init).filter { $0.hasPrefix("orchestrator-") }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init).filter {
+            $0.hasPrefix("orchestrator-")
+        }
     }
 
     @Test func envFileVolumesBytesAndExitCodes() async throws {
@@ -73,13 +86,22 @@ struct PodmanTests {
         #expect(result.status == 1, "one run exits 3: \(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("✓ boxed/\(awkward)"), "\(result.stdout)")
         #expect(result.stdout.contains("✗ boxed/exit-3.csv: exited with code 3"), "\(result.stdout)")
-        #expect(FileManager.default.contents(atPath: workspace.path("out/\(awkward)")) == bytes, "the file reaches the container byte for byte")
-        #expect(!workspace.exists("pwned") && !workspace.exists("out/pwned"), "no shell between the name and the command")
+        #expect(
+            FileManager.default.contents(atPath: workspace.path("out/\(awkward)")) == bytes,
+            "the file reaches the container byte for byte"
+        )
+        #expect(
+            !workspace.exists("pwned") && !workspace.exists("out/pwned"),
+            "no shell between the name and the command"
+        )
 
         let env = workspace.lines("out/\(awkward).env")
         #expect(env.contains("GREETING=bonjour, monde"))
         #expect(env.contains("TOKEN=t0ken-5ecret"), "a fromEnv secret reaches the container through the env file")
-        #expect(!env.contains { $0.hasPrefix("NOT_FOR_CONTAINERS=") || $0.hasPrefix("CONTAINERS_CONF=") }, "the container gets run.env only: \(env)")
+        #expect(
+            !env.contains { $0.hasPrefix("NOT_FOR_CONTAINERS=") || $0.hasPrefix("CONTAINERS_CONF=") },
+            "the container gets run.env only: \(env)"
+        )
         #expect(try Self.containers().isEmpty, "--rm: no container left")
     }
 
@@ -100,7 +122,9 @@ struct PodmanTests {
         try pipeline(workspace)
         try workspace.write("data/in/hang-then-done.csv", "h\n")
         let first = try await DaemonProcess.start(workspace, environment: Self.environment)
-        try await waitUntil("the container runs") { (try? Self.containers().count) == 1 && workspace.exists("out/hang-then-done.csv.env") }
+        try await waitUntil("the container runs") {
+            (try? Self.containers().count) == 1 && workspace.exists("out/hang-then-done.csv.env")
+        }
         let orphan = try Self.containers()
         #expect(try await first.stop(SIGKILL) == SIGKILL)
         #expect(try Self.containers() == orphan, "killing the orchestrator leaves its container running")

@@ -12,13 +12,16 @@ struct PrivateFilesTests {
     @Test func envFilesLogsAndStateArePrivate() async throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
-        try workspace.manifest("secret", """
+        try workspace.manifest(
+            "secret",
+            """
               watch: {path: ../data/in, settle: 0s}
               run:
                 command: [sh, -c, 'stat -c %a "$0" > ../out/env-mode; echo logged', "${run.envFile}"]
                 workingDir: ../pipelines
                 env: {TOKEN: {fromEnv: TEST_TOKEN}}
-            """)
+            """
+        )
         try workspace.write("data/in/a.csv", "a")
         umask(0o022)
         let result = try await workspace.run(["reconcile"], environment: ["TEST_TOKEN": "5ecret"])
@@ -29,7 +32,10 @@ struct PrivateFilesTests {
         #expect(mode(workspace.path(".orchestrator/logs")) == 0o700)
         #expect(mode(workspace.path(".orchestrator/logs/secret")) == 0o700)
         let logs = try FileManager.default.contentsOfDirectory(atPath: workspace.path(".orchestrator/logs/secret"))
-        #expect(!logs.isEmpty && logs.allSatisfy { mode(workspace.path(".orchestrator/logs/secret/" + $0)) == 0o600 }, "\(logs)")
+        #expect(
+            !logs.isEmpty && logs.allSatisfy { mode(workspace.path(".orchestrator/logs/secret/" + $0)) == 0o600 },
+            "\(logs)"
+        )
     }
 
     @Test func anEmptyStateDatabaseIsRefusedNotStartedAnew() async throws {
@@ -38,7 +44,9 @@ struct PrivateFilesTests {
         try workspace.manifest("rec", "  watch: {path: ../data/in, settle: 0s}\n  run: {command: [\"true\"]}\n")
         try workspace.write("data/in/a.csv", "a")
         #expect(try await workspace.run(["reconcile"]).status == 0)
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: workspace.path(".orchestrator/state.db" + suffix)) }
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: workspace.path(".orchestrator/state.db" + suffix))
+        }
         try workspace.write(".orchestrator/state.db", "")
         let refused = try await workspace.run(["reconcile"])
         #expect(refused.status == 1)

@@ -24,13 +24,16 @@ struct RawFileNameTests {
         let workspace = try Workspace()
         defer { workspace.remove() }
         // The command copies its argument and ORCHESTRATOR_FILE, as bytes, into out/.
-        try workspace.manifest("smb", """
+        try workspace.manifest(
+            "smb",
+            """
               watch: {path: ../data/in, settle: 0s}
               run:
                 command: [sh, -c, 'printf "%s|%s\\n" "$1" "$ORCHESTRATOR_FILE" >> ../out/seen', x, "${file.name}"]
                 workingDir: ../pipelines
               onSuccess: {action: move, to: ../data/done}
-            """)
+            """
+        )
         let resume1252: [UInt8] = Array("r".utf8) + [0xE9] + Array("sum".utf8) + [0xE9] + Array(".csv".utf8)
         let resume850: [UInt8] = Array("r".utf8) + [0x82] + Array("sum".utf8) + [0x82] + Array(".csv".utf8)
         try create(workspace.path("data/in"), resume1252, "one\n")
@@ -62,17 +65,24 @@ struct RawFileNameTests {
     @Test func theDaemonFollowsFoldersAndFilesThatAreNotUTF8() async throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
-        try workspace.manifest("smb", """
+        try workspace.manifest(
+            "smb",
+            """
               watch: {path: ../data/in, settle: 0s}
               run:
                 command: [sh, -c, 'printf "%s\\n" "$1" >> ../out/seen', x, "${file.relpath}"]
                 workingDir: ../pipelines
-            """)
+            """
+        )
         let daemon = try await DaemonProcess.start(workspace)
         let folder: [UInt8] = Array("d".utf8) + [0xE9]
         let file: [UInt8] = Array("f".utf8) + [0xFF] + Array(".csv".utf8)
         let folderPath = Array(workspace.path("data/in").utf8) + [UInt8(ascii: "/")] + folder
-        #expect((folderPath + [0]).withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { mkdir($0.baseAddress!, 0o755) } } == 0)
+        #expect(
+            (folderPath + [0]).withUnsafeBufferPointer {
+                $0.withMemoryRebound(to: CChar.self) { mkdir($0.baseAddress!, 0o755) }
+            } == 0
+        )
         try createIn(folderPath, file, "x\n")
         try await waitUntil("the file is processed") { workspace.exists("out/seen") }
         #expect(try await daemon.stop() == 0)
@@ -82,7 +92,9 @@ struct RawFileNameTests {
 
     private func createIn(_ folder: [UInt8], _ name: [UInt8], _ text: String) throws {
         let path = folder + [UInt8(ascii: "/")] + name + [0]
-        let descriptor = path.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT | O_EXCL, 0o644) } }
+        let descriptor = path.withUnsafeBufferPointer {
+            $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT | O_EXCL, 0o644) }
+        }
         #expect(descriptor >= 0)
         _ = text.utf8CString.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count - 1) }
         close(descriptor)

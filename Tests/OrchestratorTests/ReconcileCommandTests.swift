@@ -6,13 +6,16 @@ import Testing
 struct ReconcileCommandTests {
     /// A pipeline that appends each file's absolute path to out/seen.log.
     private func recordingPipeline(_ workspace: Workspace, extra: String = "") throws {
-        try workspace.manifest("rec", """
+        try workspace.manifest(
+            "rec",
+            """
               watch: {path: ../data/in, settle: 0s}
               run:
                 command: [sh, -c, 'printf "%s\\n" "$1" >> "$0"', ../out/seen.log, "${file}"]
                 workingDir: ../pipelines
             \(extra)
-            """)
+            """
+        )
     }
 
     @Test func planThenReconcileThenNothingToDo() async throws {
@@ -29,7 +32,10 @@ struct ReconcileCommandTests {
 
         let first = try await workspace.run(["reconcile"])
         #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
-        #expect(workspace.lines("out/seen.log").sorted() == [workspace.path("data/in/a.csv"), workspace.path("data/in/b.csv")].sorted())
+        #expect(
+            workspace.lines("out/seen.log").sorted()
+                == [workspace.path("data/in/a.csv"), workspace.path("data/in/b.csv")].sorted()
+        )
 
         let second = try await workspace.run(["reconcile"])
         #expect(second.status == 0)
@@ -45,7 +51,10 @@ struct ReconcileCommandTests {
         try workspace.write("data/in/a.csv", "one\n")
         #expect(try await workspace.run(["reconcile"]).status == 0)
 
-        try FileManager.default.moveItem(atPath: workspace.path("data/in/a.csv"), toPath: workspace.path("data/in/renamed.csv"))
+        try FileManager.default.moveItem(
+            atPath: workspace.path("data/in/a.csv"),
+            toPath: workspace.path("data/in/renamed.csv")
+        )
         try workspace.write("data/in/copy.csv", "one\n")
         let plan = try await workspace.run(["plan", "--show-skipped"])
         #expect(plan.stdout.contains("= copy.csv"))
@@ -61,17 +70,22 @@ struct ReconcileCommandTests {
         #expect(replan.stdout.contains("~ renamed.csv"))
         #expect(replan.stdout.contains("new content for a known path"))
         #expect(try await workspace.run(["reconcile"]).status == 0)
-        #expect(workspace.lines("out/seen.log") == [workspace.path("data/in/a.csv"), workspace.path("data/in/renamed.csv")])
+        #expect(
+            workspace.lines("out/seen.log") == [workspace.path("data/in/a.csv"), workspace.path("data/in/renamed.csv")]
+        )
     }
 
     @Test func failuresRetryThenQuarantineThenMoveTheFile() async throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
-        try workspace.manifest("bad", """
+        try workspace.manifest(
+            "bad",
+            """
               watch: {path: ../data/in, settle: 0s}
               run: {command: [sh, -c, "echo failing on $0; exit 3", "${file.name}"], retries: 1, backoff: 10ms}
               onFailure: {action: move, to: ../data/failed}
-            """)
+            """
+        )
         try workspace.write("data/in/x.csv", "x\n")
         let first = try await workspace.run(["reconcile"])
         #expect(first.status == 1)
@@ -95,59 +109,79 @@ struct ReconcileCommandTests {
         let workspace = try Workspace()
         defer { workspace.remove() }
         let marker = workspace.path("out/grandchild.pid")
-        try workspace.manifest("slow", """
+        try workspace.manifest(
+            "slow",
+            """
               watch: {path: ../data/in, settle: 0s}
               run: {command: [sh, -c, "sleep 300 & echo $! > \(marker); wait", "${file}"], timeout: 300ms, retries: 0}
-            """)
+            """
+        )
         try workspace.write("data/in/x.csv", "x\n")
         let result = try await workspace.run(["reconcile", "--kill-grace", "1"])
         #expect(result.status == 1)
         #expect(result.stdout.contains("timed out"))
-        let pid = try #require(Int32(workspace.read("out/grandchild.pid").trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = try #require(
+            Int32(workspace.read("out/grandchild.pid").trimmingCharacters(in: .whitespacesAndNewlines))
+        )
         #expect(!isAlive(pid), "the grandchild sleep must be gone")
     }
 
-    @Test(arguments: ["with space.csv", "new\nline.csv", "été ☃.csv", "$(touch pwned).csv", "-leading-dash.csv", "quote'\"`.csv"])
+    @Test(arguments: [
+        "with space.csv", "new\nline.csv", "été ☃.csv", "$(touch pwned).csv", "-leading-dash.csv", "quote'\"`.csv",
+    ])
     func hostileNamesReachTheCommandByteForByte(_ name: String) async throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
-        try workspace.manifest("names", """
+        try workspace.manifest(
+            "names",
+            """
               watch: {path: ../data/in, settle: 0s}
               run: {command: [sh, -c, 'printf "%s" "$1" > "$0"', \(workspace.path("out/name")), "${file.name}"]}
-            """)
+            """
+        )
         try workspace.write("data/in/" + name, "x\n")
         let result = try await workspace.run(["reconcile"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(workspace.read("out/name") == name)
-        #expect(!workspace.exists("pwned") && !workspace.exists("pipelines/pwned") && !workspace.exists("data/in/pwned"))
+        #expect(
+            !workspace.exists("pwned") && !workspace.exists("pipelines/pwned") && !workspace.exists("data/in/pwned")
+        )
     }
 
     @Test func secretsNeverShow() async throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
         try workspace.write("out/expected", "lit3ral-pa55")
-        try workspace.manifest("s", """
+        try workspace.manifest(
+            "s",
+            """
               watch: {path: ../data/in, settle: 0s}
               run:
                 command: [sh, -c, 'echo "token is $API_TOKEN"; echo "$db_password"; test "$db_password" = "$(cat ../out/expected)"']
                 workingDir: ../pipelines
                 env: {API_TOKEN: {fromEnv: TOKEN_SOURCE}, db_password: lit3ral-pa55}
-            """)
+            """
+        )
         try workspace.write("data/in/x.csv", "x\n")
         let environment = ["TOKEN_SOURCE": "s3cr3t-from-env"]
         let result = try await workspace.run(["reconcile"], environment: environment)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        try workspace.manifest("s", """
+        try workspace.manifest(
+            "s",
+            """
               watch: {path: ../data/in, settle: 0s}
               run:
                 command: [sh, -c, 'echo lit3ral-pa55 is no longer used']
                 env: {API_TOKEN: {fromEnv: TOKEN_SOURCE}, db_password: n3w-pa55}
-            """)
+            """
+        )
         let text = try await workspace.run(["plan"], environment: environment)
         let json = try await workspace.run(["plan", "-o", "json"], environment: environment)
         #expect(text.stdout.contains("~ spec.run.env.db_password: (sensitive value changed)"))
         #expect(json.stdout.contains("\"sensitive\" : true"))
-        let logs = try FileManager.default.subpathsOfDirectory(atPath: workspace.path(".orchestrator/logs")).map { workspace.read(".orchestrator/logs/" + $0) }.joined()
+        let logs = try FileManager.default.subpathsOfDirectory(atPath: workspace.path(".orchestrator/logs")).map {
+            workspace.read(".orchestrator/logs/" + $0)
+        }.joined()
         #expect(logs.contains("token is (sensitive)"))
         for secret in ["s3cr3t-from-env", "lit3ral-pa55", "n3w-pa55"] {
             #expect(!text.stdout.contains(secret), "text plan shows \(secret)")
@@ -157,4 +191,3 @@ struct ReconcileCommandTests {
         }
     }
 }
-

@@ -7,12 +7,15 @@ struct RecoveryTests {
     @Test func sigkillMidRunThenReconcileFinishesTheWorkAndLeavesNoOrphan() async throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
-        try workspace.manifest("slow", """
+        try workspace.manifest(
+            "slow",
+            """
               watch: {path: ../data/in, settle: 0s}
               run:
                 command: [sh, -c, 'echo $$$$ >> ../out/starts; [ -e ../out/fast ] || sleep 60; echo "$0" >> ../out/done', "${file.name}"]
                 workingDir: ../pipelines
-            """)
+            """
+        )
         try workspace.write("data/in/x.csv", "x\n")
 
         let orchestrator = Process()
@@ -46,6 +49,8 @@ struct RecoveryTests {
 
 /// Whether a process exists and is not a zombie.
 func isAlive(_ pid: Int32) -> Bool {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+    else { return false }
     return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
 }

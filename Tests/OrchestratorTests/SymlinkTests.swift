@@ -11,8 +11,14 @@ struct SymlinkTests {
         try workspace.manifest("rec", "  watch: {path: ../data/current, settle: 0s}\n  run: {command: [\"true\"]}\n")
         try workspace.write("data/releases/v2/a.csv", "a")
         try workspace.write("outside/secret.csv", "s")
-        try FileManager.default.createSymbolicLink(atPath: workspace.path("data/current"), withDestinationPath: "releases/v2")
-        try FileManager.default.createSymbolicLink(atPath: workspace.path("data/releases/v2/escape.csv"), withDestinationPath: "../../../outside/secret.csv")
+        try FileManager.default.createSymbolicLink(
+            atPath: workspace.path("data/current"),
+            withDestinationPath: "releases/v2"
+        )
+        try FileManager.default.createSymbolicLink(
+            atPath: workspace.path("data/releases/v2/escape.csv"),
+            withDestinationPath: "../../../outside/secret.csv"
+        )
         let plan = try await workspace.run(["plan"])
         #expect(plan.stdout.contains("+ a.csv"), "\(plan.stdout)")
         #expect(!plan.stdout.contains("escape.csv"))

@@ -34,10 +34,15 @@ struct TerminalTests {
     func reconcileShowsProgressOnATerminal() throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
-        try workspace.manifest("rec", "  watch: {path: ../data/in, settle: 0s}\n  run: {command: [\"true\"], concurrency: 1}\n")
+        try workspace.manifest(
+            "rec",
+            "  watch: {path: ../data/in, settle: 0s}\n  run: {command: [\"true\"], concurrency: 1}\n"
+        )
         for index in 0..<3 { try workspace.write("data/in/\(index).csv", "\(index)") }
-        let (status, screen) = try PseudoTerminal.run([CLI.productsDirectory.appendingPathComponent("orchestrator").path, "reconcile"],
-                                                      in: workspace.root.path)
+        let (status, screen) = try PseudoTerminal.run(
+            [CLI.productsDirectory.appendingPathComponent("orchestrator").path, "reconcile"],
+            in: workspace.root.path
+        )
         #expect(status == 0, "\(screen)")
         #expect(screen.contains("reconcile: 1/3 contents, 0 failed, "), "\(screen)")
         #expect(screen.contains("\r\u{1B}[K✓ rec/"), "the line is erased before the report: \(screen)")

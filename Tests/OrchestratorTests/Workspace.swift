@@ -8,7 +8,10 @@ struct Workspace {
     init() throws {
         root = try CLI.temporaryDirectory()
         for folder in ["pipelines", "data/in", "out"] {
-            try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: root.appendingPathComponent(folder),
+                withIntermediateDirectories: true
+            )
         }
     }
 
@@ -33,7 +36,9 @@ struct Workspace {
     func read(_ relative: String) -> String { (try? String(contentsOfFile: path(relative), encoding: .utf8)) ?? "" }
 
     /// Lines of a file, empty when absent.
-    func lines(_ relative: String) -> [String] { read(relative).split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
+    func lines(_ relative: String) -> [String] {
+        read(relative).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+    }
 
     func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> CLI.Result {
         try await CLI.run(arguments, in: root, environment: environment)

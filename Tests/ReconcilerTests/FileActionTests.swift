@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Reconciler
 import Model
+import Testing
+
+@testable import Reconciler
 
 /// `onSuccess`/`onFailure` moves and deletes are owed by the ledger until done: recorded with the
 /// outcome, retried after a failure, dropped only when the file no longer holds the content.
@@ -17,7 +18,8 @@ struct FileActionTests {
             root = FileManager.default.temporaryDirectory.appendingPathComponent("actions-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: root + "/in/sub", withIntermediateDirectories: true)
             store = try SQLiteStateStore(path: root + "/state.db")
-            let text = "apiVersion: orchestrator/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  watch: {path: in, settle: 0s}\n  run: {command: [x]}\n  onSuccess: \(onSuccess)\n"
+            let text =
+                "apiVersion: orchestrator/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  watch: {path: in, settle: 0s}\n  run: {command: [x]}\n  onSuccess: \(onSuccess)\n"
             pipeline = try #require(ManifestDocument.parse(text, file: "m.yaml").first?.pipeline)
         }
 
@@ -29,8 +31,17 @@ struct FileActionTests {
             try store.recordSeen(pipeline: "p", contents: [SeenContent(sha256: sha, path: path)], at: now)
             let run = RunRecord(id: "r-\(path)", pipeline: "p", sha256: sha, path: path, startedAt: now, logFile: "log")
             _ = try store.claim(pipeline: "p", sha256: sha, owner: "me", run: run, at: now)
-            _ = try store.complete(pipeline: "p", sha256: sha, owner: "me", run: (run.id, ""), outcome: .succeeded, policy: RetryPolicy(retries: 0, backoff: .seconds(1)),
-                               fileActions: (pipeline.spec.onSuccess, .keep), jitter: 0, at: now)
+            _ = try store.complete(
+                pipeline: "p",
+                sha256: sha,
+                owner: "me",
+                run: (run.id, ""),
+                outcome: .succeeded,
+                policy: RetryPolicy(retries: 0, backoff: .seconds(1)),
+                fileActions: (pipeline.spec.onSuccess, .keep),
+                jitter: 0,
+                at: now
+            )
             return try #require(try store.pendingFileActions(pipeline: "p").first { $0.path == path })
         }
 
@@ -51,7 +62,10 @@ struct FileActionTests {
         #expect(try folder.attempt(owed, at: now) == nil)
         #expect(!FileManager.default.fileExists(atPath: folder.root + "/in/sub/a.csv"))
         #expect(try folder.store.pendingFileActions(pipeline: nil).isEmpty)
-        #expect(try folder.store.observation(pipeline: "p", path: "sub/a.csv") == nil, "the file left: so does its stat-cache row")
+        #expect(
+            try folder.store.observation(pipeline: "p", path: "sub/a.csv") == nil,
+            "the file left: so does its stat-cache row"
+        )
     }
 
     @Test func aFailedMoveIsWordedKeptAndRetriedUntilItWorks() throws {
@@ -62,7 +76,10 @@ struct FileActionTests {
         let owed = try folder.processed("sub/a.csv", "a", at: now)
 
         let problem = try folder.attempt(owed, at: now)
-        #expect(problem == "p/sub/a.csv: cannot move sub/a.csv to \(folder.root)/done: \(folder.root)/done is a file (attempt 1, tried again from 2027-01-15T08:00:10Z)")
+        #expect(
+            problem
+                == "p/sub/a.csv: cannot move sub/a.csv to \(folder.root)/done: \(folder.root)/done is a file (attempt 1, tried again from 2027-01-15T08:00:10Z)"
+        )
         let kept = try #require(try folder.store.pendingFileActions(pipeline: "p").first)
         #expect(kept.attempts == 1)
         #expect(kept.lastError == "cannot move sub/a.csv to \(folder.root)/done: \(folder.root)/done is a file")

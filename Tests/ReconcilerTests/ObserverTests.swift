@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
-import Testing
-@testable import Reconciler
 import Model
+import Testing
+
+@testable import Reconciler
 
 @Suite("Observer and state store")
 struct ObserverTests {
@@ -46,7 +47,9 @@ struct ObserverTests {
         #expect(first.files.map(\.status) == [.ready, .empty, .ready])
         #expect(try store.observations(pipeline: "p").count == 2)
 
-        let waiting = try pipeline("  watch: {path: in, include: [\"*.csv\"], settle: 1h, recursive: false}\n  run: {command: [x]}\n")
+        let waiting = try pipeline(
+            "  watch: {path: in, include: [\"*.csv\"], settle: 1h, recursive: false}\n  run: {command: [x]}\n"
+        )
         let second = try observer.observe(waiting, manifestFile: root + "/m.yaml", now: Date())
         #expect(second.files.map(\.path) == ["a.csv", "empty.csv"])
         #expect(second.files.first?.status == .ready, "an unchanged, already hashed file stays ready from the cache")
@@ -65,12 +68,36 @@ struct ObserverTests {
         try store.recordSeen(pipeline: "p", contents: [SeenContent(sha256: "abc", path: "a.csv")], at: now)
         #expect(try store.claim(pipeline: "p", sha256: "abc", owner: "one", run: nil, at: now) != nil)
         #expect(try other.claim(pipeline: "p", sha256: "abc", owner: "two", run: nil, at: now) == nil)
-        #expect(try other.complete(pipeline: "p", sha256: "abc", owner: "two", run: nil, outcome: .succeeded, policy: RetryPolicy(retries: 0, backoff: .seconds(1)), fileActions: (.keep, .keep), jitter: 0, at: now) == nil)
-        let done = try store.complete(pipeline: "p", sha256: "abc", owner: "one", run: nil, outcome: .exited(code: 1), policy: RetryPolicy(retries: 1, backoff: .seconds(10)), fileActions: (.keep, .delete), jitter: 0, at: now)
+        #expect(
+            try other.complete(
+                pipeline: "p",
+                sha256: "abc",
+                owner: "two",
+                run: nil,
+                outcome: .succeeded,
+                policy: RetryPolicy(retries: 0, backoff: .seconds(1)),
+                fileActions: (.keep, .keep),
+                jitter: 0,
+                at: now
+            ) == nil
+        )
+        let done = try store.complete(
+            pipeline: "p",
+            sha256: "abc",
+            owner: "one",
+            run: nil,
+            outcome: .exited(code: 1),
+            policy: RetryPolicy(retries: 1, backoff: .seconds(10)),
+            fileActions: (.keep, .delete),
+            jitter: 0,
+            at: now
+        )
         #expect(done?.state == .failed)
         #expect(done?.nextAttemptAt == now.addingTimeInterval(10))
         #expect(try store.claim(pipeline: "p", sha256: "abc", owner: "two", run: nil, at: now) == nil, "not due yet")
-        #expect(try store.claim(pipeline: "p", sha256: "abc", owner: "two", run: nil, at: now.addingTimeInterval(11)) != nil)
+        #expect(
+            try store.claim(pipeline: "p", sha256: "abc", owner: "two", run: nil, at: now.addingTimeInterval(11)) != nil
+        )
     }
 }
 
@@ -83,8 +110,12 @@ struct SQLiteStateStoreTests {
         let sha = String(repeating: "a", count: 64)
         try store.recordSeen(pipeline: "p", contents: [SeenContent(sha256: sha, path: "a.csv")], at: Date())
         #expect(try store.ledger(pipeline: "p")[sha]?.state == .pending)
-        try store.database.write { try $0.execute(sql: "UPDATE ledger SET state = 'archived' WHERE sha256 = ?", arguments: [sha]) }
-        #expect(throws: StateStoreError.unknownLedgerState(pipeline: "p", sha256: sha, state: "archived")) { try store.ledger(pipeline: "p") }
+        try store.database.write {
+            try $0.execute(sql: "UPDATE ledger SET state = 'archived' WHERE sha256 = ?", arguments: [sha])
+        }
+        #expect(throws: StateStoreError.unknownLedgerState(pipeline: "p", sha256: sha, state: "archived")) {
+            try store.ledger(pipeline: "p")
+        }
     }
 }
 
@@ -103,7 +134,15 @@ struct RecoveryProcessGroupTests {
         let sha = String(repeating: "b", count: 64)
         try store.recordSeen(pipeline: "p", contents: [SeenContent(sha256: sha, path: "a.csv")], at: startedAt)
         let dead = Owner(host: Owner.current.host, pid: 999_999, startTime: "1")
-        let run = RunRecord(id: "run-1", pipeline: "p", sha256: sha, path: "a.csv", startedAt: startedAt, processGroup: group, logFile: "/dev/null")
+        let run = RunRecord(
+            id: "run-1",
+            pipeline: "p",
+            sha256: sha,
+            path: "a.csv",
+            startedAt: startedAt,
+            processGroup: group,
+            logFile: "/dev/null"
+        )
         _ = try #require(try store.claim(pipeline: "p", sha256: sha, owner: dead.description, run: run, at: startedAt))
     }
 

@@ -8,8 +8,11 @@ public enum PseudoTerminal {
 
     /// Runs `arguments` (in `directory`, when given) and returns its exit status and everything
     /// it drew on the terminal.
-    public static func run(_ arguments: [String], in directory: String? = nil) throws -> (status: Int32, screen: String) {
-        let quoted = arguments.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+    public static func run(_ arguments: [String], in directory: String? = nil) throws -> (status: Int32, screen: String)
+    {
+        let quoted = arguments.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(
+            separator: " "
+        )
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
         process.arguments = ["-qec", directory.map { "cd '\($0)' && " + quoted } ?? quoted, "/dev/null"]

@@ -16,21 +16,29 @@ private struct Server: Decodable, Equatable {
 @Suite("Decoder")
 struct DecoderTests {
     @Test func decodesCoreSchemaValues() throws {
-        let server = try YAMLDecoder().decode(Server.self, from: "host: db\nport: 0x10\ntags: [a, 'b']\nratio: 1e-1\nenabled: true\n")
+        let server = try YAMLDecoder().decode(
+            Server.self,
+            from: "host: db\nport: 0x10\ntags: [a, 'b']\nratio: 1e-1\nenabled: true\n"
+        )
         #expect(server == Server(host: "db", port: 16, tags: ["a", "b"], ratio: 0.1, enabled: true))
     }
 
     @Test func reportsTypeErrorsAndUnknownFieldsTogether() {
         do {
-            _ = try YAMLDecoder().decode(Server.self, from: "host: db\nprot: 1\nport: \"80\"\ntags: []\nenabled: true\n")
+            _ = try YAMLDecoder().decode(
+                Server.self,
+                from: "host: db\nprot: 1\nport: \"80\"\ntags: []\nenabled: true\n"
+            )
             Issue.record("expected errors")
         } catch {
             // The synthesized init stops at its first error; the unknown field is reported anyway.
             #expect(error.errors.map(\.kind) == [.unknownField, .typeMismatch])
-            #expect(error.errors.map(\.description) == [
-                "unknown field \"prot\"; did you mean \"port\"?",
-                "port: expected an integer, found the string \"80\"",
-            ])
+            #expect(
+                error.errors.map(\.description) == [
+                    "unknown field \"prot\"; did you mean \"port\"?",
+                    "port: expected an integer, found the string \"80\"",
+                ]
+            )
             #expect(error.errors.map(\.mark) == [Mark(line: 2, column: 1), Mark(line: 3, column: 7)])
         }
     }
@@ -71,28 +79,32 @@ struct EmitterTests {
 
     @Test func keepsDeclarationOrderAndQuotesOnlyWhereNeeded() throws {
         let text = try YAMLEncoder().encodeToString(Sample())
-        #expect(text == """
-            name: x
-            numberLike: "9200"
-            boolLike: "yes"
-            empty: ""
-            multiline: |
-              a
-              b
-            colon: 'a: b'
-            list:
-            - -p
-            - ${file}
-            - '*.csv'
-            count: 3
-            flag: false
+        #expect(
+            text == """
+                name: x
+                numberLike: "9200"
+                boolLike: "yes"
+                empty: ""
+                multiline: |
+                  a
+                  b
+                colon: 'a: b'
+                list:
+                - -p
+                - ${file}
+                - '*.csv'
+                count: 3
+                flag: false
 
-            """)
+                """
+        )
     }
 
     @Test func stringsReadBackAsStrings() throws {
-        let tricky = ["yes", "no", "on", "0777", "1_000", "12:30", "null", "~", "", "true", " lead", "trail ", "#x", "x #y",
-                      "- a", "[a]", "{a}", "&a", "*a", "!a", "%a", "@a", "`a", "'q'", "\"dq\"", "tab\there", "é ☃", "a\nb", "\n"]
+        let tricky = [
+            "yes", "no", "on", "0777", "1_000", "12:30", "null", "~", "", "true", " lead", "trail ", "#x", "x #y",
+            "- a", "[a]", "{a}", "&a", "*a", "!a", "%a", "@a", "`a", "'q'", "\"dq\"", "tab\there", "é ☃", "a\nb", "\n",
+        ]
         let node = Node.sequence(tricky.map(Node.string))
         let text = try Emitter.emit([node])
         let parsed = try #require(try Parser.parse(text))

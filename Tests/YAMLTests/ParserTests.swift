@@ -24,13 +24,17 @@ struct ParserTests {
     }
 
     @Test func resolvesAliasesAndMergeKeys() throws {
-        let node = try #require(try Parser.parse("""
-            base: &base {settle: 2s, poll: 0s}
-            watch:
-              <<: *base
-              poll: 5s
-            copy: *base
-            """))
+        let node = try #require(
+            try Parser.parse(
+                """
+                base: &base {settle: 2s, poll: 0s}
+                watch:
+                  <<: *base
+                  poll: 5s
+                copy: *base
+                """
+            )
+        )
         #expect(node["watch"]?["settle"]?.resolved == .string("2s"))
         #expect(node["watch"]?["poll"]?.resolved == .string("5s"))
         #expect(node["copy"]?["poll"]?.resolved == .string("0s"))
@@ -58,8 +62,13 @@ struct ParserTests {
     }
 
     @Test func duplicateKeyIsAnError() {
-        #expect(throws: YAMLError(.duplicateKey, at: Mark(line: 3, column: 1),
-                                  "duplicate key \"a\" (first at line 1, column 1)")) {
+        #expect(
+            throws: YAMLError(
+                .duplicateKey,
+                at: Mark(line: 3, column: 1),
+                "duplicate key \"a\" (first at line 1, column 1)"
+            )
+        ) {
             try Parser.parse("a: 1\nb: 2\na: 3\n")
         }
     }
@@ -99,7 +108,10 @@ struct ParserTests {
     @Test func nestingIsBoundedWithALocatedError() throws {
         let deepest = String(repeating: "[", count: Parser.maxDepth) + String(repeating: "]", count: Parser.maxDepth)
         #expect(try Parser.parse(deepest) != nil)
-        for hostile in [String(repeating: "[", count: 200_000), String(repeating: "{a: ", count: 100) + "1" + String(repeating: "}", count: 100)] {
+        for hostile in [
+            String(repeating: "[", count: 200_000),
+            String(repeating: "{a: ", count: 100) + "1" + String(repeating: "}", count: 100),
+        ] {
             do {
                 _ = try Parser.parse(hostile)
                 Issue.record("expected an error")

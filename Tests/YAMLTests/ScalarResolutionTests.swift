@@ -9,7 +9,8 @@ struct ScalarResolutionTests {
         ("yes", .string("yes")), ("off", .string("off")), ("y", .string("y")),
         ("42", .int(42)), ("-7", .int(-7)), ("+3", .int(3)), ("0x1F", .int(31)), ("0o17", .int(15)),
         ("0777", .int(777)), ("1_000", .string("1_000")), ("12:30", .string("12:30")),
-        ("1.5", .float(1.5)), ("1.", .float(1)), (".5", .float(0.5)), ("1e3", .float(1000)), ("-.inf", .float(-.infinity)),
+        ("1.5", .float(1.5)), ("1.", .float(1)), (".5", .float(0.5)), ("1e3", .float(1000)),
+        ("-.inf", .float(-.infinity)),
         ("2s", .string("2s")), ("\\.csv$", .string("\\.csv$")), ("0x", .string("0x")), ("1e", .string("1e")),
     ])
     func plain(_ text: String, _ expected: Scalar.Value) {

@@ -87,7 +87,9 @@ public final class CSVReader {
     public func next() throws -> CSVRecord? {
         if !started {
             started = true
-            guard let opened = FileHandle(forReadingAtPath: path) else { throw ETLError.input("\(path): cannot open the file") }
+            guard let opened = FileHandle(forReadingAtPath: path) else {
+                throw ETLError.input("\(path): cannot open the file")
+            }
             handle = opened
             field.reserveCapacity(4096)
         }
@@ -96,7 +98,9 @@ public final class CSVReader {
         ends.removeAll(keepingCapacity: true)
         while true {
             if position == chunk.count {
-                guard let data = try handle?.read(upToCount: CSVReader.chunkSize), !data.isEmpty else { return try finish() }
+                guard let data = try handle?.read(upToCount: CSVReader.chunkSize), !data.isEmpty else {
+                    return try finish()
+                }
                 chunk = [UInt8](data)
                 bytesRead += Int64(data.count)
                 position = 0
@@ -199,7 +203,9 @@ public final class CSVReader {
     private func finish() throws -> CSVRecord? {
         finished = true
         try? handle?.close()
-        if inQuotes { throw ETLError.input("\(path):\(recordLine): a quoted field is not closed before the end of the file") }
+        if inQuotes {
+            throw ETLError.input("\(path):\(recordLine): a quoted field is not closed before the end of the file")
+        }
         if pendingCarriage || recordHasContent || !field.isEmpty { return endRecord() }
         return nil
     }
@@ -213,9 +219,12 @@ public final class CSVReader {
     /// Ends the current record; `nil` for a blank line, which is skipped: an empty line, or one
     /// of spaces and tabs only (as pandas' tokenizer skips them).
     private func endRecord() -> CSVRecord? {
-        let whitespace = ends.isEmpty && !quoteSeen && field.allSatisfy { ($0 == 0x20 || $0 == 0x09) && $0 != delimiter }
+        let whitespace =
+            ends.isEmpty && !quoteSeen && field.allSatisfy { ($0 == 0x20 || $0 == 0x09) && $0 != delimiter }
         endField()
-        let record = (recordHasContent && !whitespace) || ends.count > 1 ? CSVRecord(line: recordLine, bytes: field, ends: ends) : nil
+        let record =
+            (recordHasContent && !whitespace) || ends.count > 1
+            ? CSVRecord(line: recordLine, bytes: field, ends: ends) : nil
         recordHasContent = false
         line += 1
         recordLine = line

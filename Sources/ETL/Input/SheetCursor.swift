@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -25,7 +26,9 @@ final class SheetCursor: TableCursor, @unchecked Sendable {
             if let problem = reader.problem {
                 failure = ETLError.input("\(table.path): \(problem)")
             } else if !parsed, !stopped {
-                failure = ETLError.input("\(table.path): the sheet is not valid XML: \(parser?.parserError.map { "\($0)" } ?? "cannot read it")")
+                failure = ETLError.input(
+                    "\(table.path): the sheet is not valid XML: \(parser?.parserError.map { "\($0)" } ?? "cannot read it")"
+                )
             }
             done = true
             condition.broadcast()
@@ -98,14 +101,23 @@ final class SheetReader: NSObject, XMLParserDelegate, @unchecked Sendable {
         self.emit = emit
     }
 
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser,
+        didStartElement elementName: String,
+        namespaceURI: String?,
+        qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         switch local(elementName) {
         case "row":
             rowNumber = attributes["r"].flatMap(Int.init) ?? rowNumber + 1
             row = []
             rowBytes = []
             if !(1...SheetReader.maxRows).contains(rowNumber) {
-                refuse("row \(attributes["r"] ?? String(rowNumber)) is outside Excel's rows 1 to \(SheetReader.maxRows)", parser)
+                refuse(
+                    "row \(attributes["r"] ?? String(rowNumber)) is outside Excel's rows 1 to \(SheetReader.maxRows)",
+                    parser
+                )
             }
         case "c":
             // A reference without a column letter (`r="5"`) is taken as the next cell.
@@ -150,7 +162,8 @@ final class SheetReader: NSObject, XMLParserDelegate, @unchecked Sendable {
             while let last = row.last, last == .empty { row.removeLast() }
             guard !row.isEmpty else { break }
             if started {
-                for empty in emittedRow + 1 ..< max(emittedRow + 1, rowNumber) where !emit(TableRow(line: empty, cells: [])) {
+                for empty in emittedRow + 1..<max(emittedRow + 1, rowNumber)
+                where !emit(TableRow(line: empty, cells: [])) {
                     parser.abortParsing()
                     return
                 }
@@ -167,7 +180,8 @@ final class SheetReader: NSObject, XMLParserDelegate, @unchecked Sendable {
         guard !text.isEmpty else { return .empty }
         switch type {
         case "s":
-            guard let index = Int(String(decoding: text, as: UTF8.self)), table.sharedStrings.indices.contains(index) else { return .empty }
+            guard let index = Int(String(decoding: text, as: UTF8.self)), table.sharedStrings.indices.contains(index)
+            else { return .empty }
             let string = table.sharedStrings[index]
             return string.isEmpty ? .empty : keep(string)
         case "inlineStr", "str":

@@ -1,8 +1,9 @@
 import Foundation
+import ZIPFoundation
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import ZIPFoundation
 
 /// An Excel (.xlsx) workbook's first sheet as a table.
 ///
@@ -40,14 +41,20 @@ public struct XLSXTable: TableFile, Sendable {
         sheetEntry = target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
         date1904 = workbook.elements("workbookPr").first?["date1904"].map { $0 == "1" || $0 == "true" } ?? false
         sharedStrings = try XLSXTable.sharedStrings(archive, path)
-        dateStyles = archive["xl/styles.xml"] == nil ? [] : XLSXTable.dateStyles(try XLSXTable.xml(archive, "xl/styles.xml", path))
+        dateStyles =
+            archive["xl/styles.xml"] == nil
+            ? [] : XLSXTable.dateStyles(try XLSXTable.xml(archive, "xl/styles.xml", path))
         guard archive[sheetEntry] != nil else { throw .input("\(path): the sheet's part \(sheetEntry) is missing") }
     }
 
     public func open() throws -> any TableCursor {
         let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
-        guard let entry = archive[sheetEntry] else { throw ETLError.input("\(path): the sheet's part \(sheetEntry) is missing") }
-        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("default-etl-\(UUID().uuidString).xml")
+        guard let entry = archive[sheetEntry] else {
+            throw ETLError.input("\(path): the sheet's part \(sheetEntry) is missing")
+        }
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "default-etl-\(UUID().uuidString).xml"
+        )
         do { _ = try archive.extract(entry, to: temporary) } catch {
             throw ETLError.input("\(path): the sheet cannot be extracted (broken zip?): \(error)")
         }
@@ -75,8 +82,15 @@ public struct XLSXTable: TableFile, Sendable {
     }
 
     /// Extracts a part and runs `delegate` over it.
-    private static func parse(_ archive: Archive, _ name: String, _ path: String, with delegate: any XMLParserDelegate) throws(ETLError) {
-        guard let entry = archive[name] else { throw .input("\(path): \(name) is missing; is it really an .xlsx file?") }
+    private static func parse(
+        _ archive: Archive,
+        _ name: String,
+        _ path: String,
+        with delegate: any XMLParserDelegate
+    ) throws(ETLError) {
+        guard let entry = archive[name] else {
+            throw .input("\(path): \(name) is missing; is it really an .xlsx file?")
+        }
         var data = Data()
         do { _ = try archive.extract(entry) { data.append($0) } } catch {
             throw .input("\(path): \(name) cannot be extracted (broken zip?): \(error)")
@@ -84,7 +98,9 @@ public struct XLSXTable: TableFile, Sendable {
         guard UTF8Check.data(data) else { throw .input("\(path): \(name) is not valid UTF-8 XML (a damaged file?)") }
         let parser = XMLParser(data: data)
         parser.delegate = delegate
-        guard parser.parse() else { throw .input("\(path): \(name) is not valid XML: \(parser.parserError.map { "\($0)" } ?? "")") }
+        guard parser.parse() else {
+            throw .input("\(path): \(name) is not valid XML: \(parser.parserError.map { "\($0)" } ?? "")")
+        }
     }
 
     /// The indices of the cell styles whose number format is a date or a time.
@@ -96,7 +112,9 @@ public struct XLSXTable: TableFile, Sendable {
         var result: Set<Int> = []
         for (index, style) in styles.elements("xf", inside: "cellXfs").enumerated() {
             guard let id = style["numFmtId"].flatMap(Int.init) else { continue }
-            if (14...22).contains(id) || (27...36).contains(id) || (45...47).contains(id) || (50...58).contains(id) || custom[id].map(isDateFormat) == true {
+            if (14...22).contains(id) || (27...36).contains(id) || (45...47).contains(id) || (50...58).contains(id)
+                || custom[id].map(isDateFormat) == true
+            {
                 result.insert(index)
             }
         }
@@ -108,7 +126,10 @@ public struct XLSXTable: TableFile, Sendable {
     static func isDateFormat(_ code: String) -> Bool {
         var inQuotes = false, inBrackets = false, escaped = false
         for character in code.lowercased() {
-            if escaped { escaped = false; continue }
+            if escaped {
+                escaped = false
+                continue
+            }
             switch character {
             case "\\": escaped = true
             case "\"": inQuotes.toggle()
@@ -164,7 +185,13 @@ final class ElementList: NSObject, XMLParserDelegate {
         items.filter { $0.name == name && (parent == nil || $0.parent == parent) }.map(\.attributes)
     }
 
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser,
+        didStartElement elementName: String,
+        namespaceURI: String?,
+        qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         items.append((local(elementName), stack.last ?? "", attributes))
         stack.append(local(elementName))
     }
@@ -182,7 +209,13 @@ final class SharedStringsReader: NSObject, XMLParserDelegate {
     private var inText = false
     private var inPhonetic = false
 
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser,
+        didStartElement elementName: String,
+        namespaceURI: String?,
+        qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         switch local(elementName) {
         case "si": current = []
         case "t": inText = !inPhonetic

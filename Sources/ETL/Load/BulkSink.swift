@@ -37,11 +37,15 @@ public final class NDJSONSink: BulkSink, @unchecked Sendable {
     public init(path: String) throws(ETLError) {
         self.path = path
         let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        if !folder.isEmpty {
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
         if !FileManager.default.fileExists(atPath: path) {
             _ = FileManager.default.createFile(atPath: path, contents: nil)
         }
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw .sink("\(path): cannot write the NDJSON file") }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw .sink("\(path): cannot write the NDJSON file")
+        }
         _ = try? handle.seekToEnd()
         self.handle = handle
     }
@@ -53,7 +57,9 @@ public final class NDJSONSink: BulkSink, @unchecked Sendable {
         slots.wait()
         queue.async { [self] in
             defer { slots.signal() }
-            do { try NDJSONSink.write(body, to: handle.fileDescriptor) } catch { lock.withLock { failure = failure ?? error } }
+            do { try NDJSONSink.write(body, to: handle.fileDescriptor) } catch {
+                lock.withLock { failure = failure ?? error }
+            }
         }
         return BulkResult()
     }
@@ -80,6 +86,8 @@ public final class NDJSONSink: BulkSink, @unchecked Sendable {
     }
 
     private func checkFailure() throws {
-        if let error = lock.withLock({ failure }) { throw ETLError.sink("\(path): cannot write: \(error.localizedDescription)") }
+        if let error = lock.withLock({ failure }) {
+            throw ETLError.sink("\(path): cannot write: \(error.localizedDescription)")
+        }
     }
 }

@@ -29,15 +29,29 @@ public final class ElasticsearchSink: BulkSink {
 
     public func recreate(index: String, body: Data?) async throws {
         _ = try await request(.DELETE, "/\(index)", body: nil, contentType: nil, accept: [200, 404])
-        _ = try await request(.PUT, "/\(index)", body: body.map { [UInt8]($0) } ?? Array("{}".utf8), contentType: "application/json", accept: [200])
+        _ = try await request(
+            .PUT,
+            "/\(index)",
+            body: body.map { [UInt8]($0) } ?? Array("{}".utf8),
+            contentType: "application/json",
+            accept: [200]
+        )
     }
 
     public func send(_ body: [UInt8], count: Int) async throws -> BulkResult {
-        let response = try await request(.POST, "/_bulk", body: body, contentType: "application/x-ndjson", accept: [200])
+        let response = try await request(
+            .POST,
+            "/_bulk",
+            body: body,
+            contentType: "application/x-ndjson",
+            accept: [200]
+        )
         guard let object = try? JSONSerialization.jsonObject(with: Data(response)) as? [String: Any] else {
             throw ETLError.sink("\(base)/_bulk: the answer is not JSON")
         }
-        guard object["errors"] as? Bool == true, let items = object["items"] as? [[String: Any]] else { return BulkResult() }
+        guard object["errors"] as? Bool == true, let items = object["items"] as? [[String: Any]] else {
+            return BulkResult()
+        }
         var result = BulkResult()
         for item in items {
             guard let outcome = item.values.first as? [String: Any], let error = outcome["error"] else { continue }
@@ -57,7 +71,13 @@ public final class ElasticsearchSink: BulkSink {
         try await client.shutdown()
     }
 
-    private func request(_ method: HTTPMethod, _ path: String, body: [UInt8]?, contentType: String?, accept: Set<UInt>) async throws -> [UInt8] {
+    private func request(
+        _ method: HTTPMethod,
+        _ path: String,
+        body: [UInt8]?,
+        contentType: String?,
+        accept: Set<UInt>
+    ) async throws -> [UInt8] {
         var attempt = 0
         while true {
             var request = HTTPClientRequest(url: base + path)
@@ -80,14 +100,17 @@ public final class ElasticsearchSink: BulkSink {
                 continue
             }
             let text = String(buffer: bytes).prefix(300)
-            throw ETLError.sink("\(method.rawValue) \(base)\(path): HTTP \(status)\(status == 401 ? " (check elasticsearch_user and elasticsearch_password)" : ""): \(text)")
+            throw ETLError.sink(
+                "\(method.rawValue) \(base)\(path): HTTP \(status)\(status == 401 ? " (check elasticsearch_user and elasticsearch_password)" : ""): \(text)"
+            )
         }
     }
 
     private static func describe(_ error: any Error) -> String {
         let text = "\(error)"
         if text.contains("CERTIFICATE_VERIFY_FAILED") {
-            return "the server's certificate is not trusted (set cafile in config.json or elasticsearch_cafile): " + text
+            return "the server's certificate is not trusted (set cafile in config.json or elasticsearch_cafile): "
+                + text
         }
         return text
     }

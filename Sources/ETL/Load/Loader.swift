@@ -36,7 +36,14 @@ public struct LoadProgress: Sendable {
     public var bytesRead: Int64?
     public var fileBytes: Int64?
 
-    public init(file: String, phase: Phase, rows: Int, totalRows: Int? = nil, bytesRead: Int64? = nil, fileBytes: Int64? = nil) {
+    public init(
+        file: String,
+        phase: Phase,
+        rows: Int,
+        totalRows: Int? = nil,
+        bytesRead: Int64? = nil,
+        fileBytes: Int64? = nil
+    ) {
         self.file = file
         self.phase = phase
         self.rows = rows
@@ -57,7 +64,12 @@ public struct Loader: Sendable {
     public static let reportedProblems = 5
     static let progressEvery = 8192
 
-    public init(sink: any BulkSink, maxDocuments: Int = 5000, maxBytes: Int = 8 << 20, progress: (@Sendable (LoadProgress) -> Void)? = nil) {
+    public init(
+        sink: any BulkSink,
+        maxDocuments: Int = 5000,
+        maxBytes: Int = 8 << 20,
+        progress: (@Sendable (LoadProgress) -> Void)? = nil
+    ) {
         self.sink = sink
         self.maxDocuments = maxDocuments
         self.maxBytes = maxBytes
@@ -70,7 +82,12 @@ public struct Loader: Sendable {
     /// A CSV file loaded as text is read once: its content hash and its encoding come from one
     /// read of its bytes on another thread, and malformed rows are found while loading. Typing
     /// (`.infer`) and spreadsheets (whose widest row names columns) take a first pass over the rows.
-    public func load(_ table: any TableFile, index: String, sha256 knownSHA: String? = nil, values: ValueTyping = .text) async throws -> FileSummary {
+    public func load(
+        _ table: any TableFile,
+        index: String,
+        sha256 knownSHA: String? = nil,
+        values: ValueTyping = .text
+    ) async throws -> FileSummary {
         let name = (table.path as NSString).lastPathComponent
         var summary = FileSummary(file: name, index: index, details: table.details)
         let path = table.path
@@ -88,13 +105,17 @@ public struct Loader: Sendable {
         if !singlePass {
             while let row = try cursor.next() {
                 summary.rows += 1
-                if summary.rows % Loader.progressEvery == 0 { progress?(LoadProgress(file: name, phase: .reading, rows: summary.rows, fileBytes: fileBytes)) }
+                if summary.rows % Loader.progressEvery == 0 {
+                    progress?(LoadProgress(file: name, phase: .reading, rows: summary.rows, fileBytes: fileBytes))
+                }
                 shape.add(row, widening: table.widensHeader, summary: &summary)
             }
         }
         let digest = try await digesting.value
         summary.encoding = (singlePass ? digest.isUTF8 : shape.isUTF8) ? .utf8 : .windows1252
-        let fields = FieldNames(header: FieldNames.pandas(shape.header.map { String(decoding: summary.encoding.utf8($0), as: UTF8.self) }))
+        let fields = FieldNames(
+            header: FieldNames.pandas(shape.header.map { String(decoding: summary.encoding.utf8($0), as: UTF8.self) })
+        )
         let types = shape.types.map { $0 == .empty ? .string : $0 }
         summary.columns = fields.fields.map { ($0.name, types[$0.column]) }
         summary.failed = shape.skipped.count
@@ -113,9 +134,17 @@ public struct Loader: Sendable {
             prefixes.append(UInt8(ascii: ":"))
             prefixEnds.append(prefixes.count)
         }
-        let layout = FieldLayout(prefixes: prefixes, prefixEnds: prefixEnds, columns: fields.fields.map(\.column), types: types, encoding: summary.encoding)
+        let layout = FieldLayout(
+            prefixes: prefixes,
+            prefixEnds: prefixEnds,
+            columns: fields.fields.map(\.column),
+            types: types,
+            encoding: summary.encoding
+        )
         let action = Array("{\"index\":{\"_index\":".utf8) + Loader.quoted(index) + Array(",\"_id\":\"".utf8)
-        let source = Array(",\"_source_file\":".utf8) + Loader.quoted(name) + Array(",\"_source_sha256\":\"\(digest.sha256)\"}\n".utf8)
+        let source =
+            Array(",\"_source_file\":".utf8) + Loader.quoted(name)
+            + Array(",\"_source_sha256\":\"\(digest.sha256)\"}\n".utf8)
         var batch = JSONWriter()
         let ids = DocumentIDs(sha: digest.sha256)
         var inBatch = 0
@@ -125,8 +154,16 @@ public struct Loader: Sendable {
         while let row = try rows.next() {
             rowNumber += 1
             if rowNumber % Loader.progressEvery == 0 {
-                progress?(LoadProgress(file: name, phase: .loading, rows: rowNumber, totalRows: singlePass ? nil : summary.rows,
-                                       bytesRead: singlePass ? rows.bytesRead : nil, fileBytes: fileBytes))
+                progress?(
+                    LoadProgress(
+                        file: name,
+                        phase: .loading,
+                        rows: rowNumber,
+                        totalRows: singlePass ? nil : summary.rows,
+                        bytesRead: singlePass ? rows.bytesRead : nil,
+                        fileBytes: fileBytes
+                    )
+                )
             }
             if singlePass {
                 summary.rows += 1
@@ -171,9 +208,13 @@ public struct Loader: Sendable {
         /// A row with more fields than the header, the extra ones not empty: a CSV row that
         /// cannot be read as the header says. Reported (the first few), to be skipped.
         func isRagged(_ row: TableRow, summary: inout FileSummary) -> Bool {
-            guard row.cells.count > header.count, row.cells[header.count...].contains(where: { $0 != .empty }) else { return false }
+            guard row.cells.count > header.count, row.cells[header.count...].contains(where: { $0 != .empty }) else {
+                return false
+            }
             if summary.problems.count < Loader.reportedProblems {
-                summary.problems.append("\(summary.file):\(row.line): \(row.cells.count) fields where the header has \(header.count); row skipped")
+                summary.problems.append(
+                    "\(summary.file):\(row.line): \(row.cells.count) fields where the header has \(header.count); row skipped"
+                )
             }
             return true
         }
@@ -236,7 +277,13 @@ public struct Loader: Sendable {
                         let end = layout.prefixEnds[field], column = layout.columns[field]
                         batch.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: prefixes[start..<end]))
                         start = end
-                        write(column < cells.count ? cells[column] : .empty, in: buffer, as: layout.types[column], encoding: layout.encoding, into: &batch)
+                        write(
+                            column < cells.count ? cells[column] : .empty,
+                            in: buffer,
+                            as: layout.types[column],
+                            encoding: layout.encoding,
+                            into: &batch
+                        )
                     }
                 }
             }
@@ -244,7 +291,13 @@ public struct Loader: Sendable {
     }
 
     /// A cell as the JSON value of its column's type.
-    static func write(_ cell: Cell, in row: UnsafeBufferPointer<UInt8>, as type: ColumnType, encoding: TextEncoding, into writer: inout JSONWriter) {
+    static func write(
+        _ cell: Cell,
+        in row: UnsafeBufferPointer<UInt8>,
+        as type: ColumnType,
+        encoding: TextEncoding,
+        into writer: inout JSONWriter
+    ) {
         if type == .legacyText {
             writeLegacy(cell, in: row, encoding: encoding, into: &writer)
             return
@@ -260,7 +313,9 @@ public struct Loader: Sendable {
                 // `7` in a float column is written `7.0`: Elasticsearch maps a field from its first
                 // value, and a `long` mapping would then truncate `12.5`.
                 writer.bytes += bytes
-                if !bytes.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) {
+                if !bytes.contains(where: {
+                    $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E")
+                }) {
                     writer.raw(".0")
                 }
             case .float: writer.raw(Double(String(decoding: bytes, as: UTF8.self)).map { "\($0)" } ?? "null")
@@ -282,7 +337,12 @@ public struct Loader: Sendable {
 
     /// A cell as the legacy ETL sent it: its text; null for an empty cell and for the texts
     /// `nan` and `NaT` (pypel's replacements), but `NA`, `null` or `N/A` stay text.
-    static func writeLegacy(_ cell: Cell, in row: UnsafeBufferPointer<UInt8>, encoding: TextEncoding, into writer: inout JSONWriter) {
+    static func writeLegacy(
+        _ cell: Cell,
+        in row: UnsafeBufferPointer<UInt8>,
+        encoding: TextEncoding,
+        into writer: inout JSONWriter
+    ) {
         switch cell {
         case .empty:
             writer.raw("null")
@@ -314,7 +374,9 @@ public struct Loader: Sendable {
     static func isJSONNumber(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
         guard var index = bytes.indices.first else { return false }
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
-        guard index < bytes.endIndex, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") else { return false }
+        guard index < bytes.endIndex, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") else {
+            return false
+        }
         var previousWasDigit = true
         for byte in bytes[index...] {
             let digit = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
@@ -371,9 +433,15 @@ public struct Loader: Sendable {
 
     /// What one read of a file's bytes tells: its SHA-256 (unless already known) and whether it
     /// is valid UTF-8 (when asked). Reads nothing when neither is needed.
-    static func digest(of path: String, knownSHA: String?, validatingUTF8: Bool) throws -> (sha256: String, isUTF8: Bool) {
+    static func digest(
+        of path: String,
+        knownSHA: String?,
+        validatingUTF8: Bool
+    ) throws -> (sha256: String, isUTF8: Bool) {
         if let knownSHA, !validatingUTF8 { return (knownSHA, true) }
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw ETLError.input("\(path): cannot open the file") }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ETLError.input("\(path): cannot open the file")
+        }
         defer { try? handle.close() }
         var hasher = SHA256()
         var validator = validatingUTF8 ? UTF8Validator() : nil

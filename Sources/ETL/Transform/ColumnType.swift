@@ -46,7 +46,9 @@ public enum ColumnType: String, Sendable, Equatable, CustomStringConvertible {
         guard integerDigits + fractionDigits > 0 else { return .string }
         if index < bytes.endIndex, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             index += 1
-            if index < bytes.endIndex, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") { index += 1 }
+            if index < bytes.endIndex, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+                index += 1
+            }
             let start = index
             while index < bytes.endIndex, isDigit(bytes[index]) { index += 1 }
             if index == start { return .string }

@@ -29,7 +29,7 @@ enum PythonText {
             digits.append(UInt8(mantissa % 10))
             mantissa /= 10
         }
-        for _ in 0 ..< Int(value.exponent) - 52 {
+        for _ in 0..<Int(value.exponent) - 52 {
             var carry: UInt8 = 0
             for index in digits.indices {
                 let doubled = digits[index] * 2 + carry

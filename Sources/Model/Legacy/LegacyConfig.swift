@@ -30,7 +30,10 @@ public struct LegacyConfig: Sendable {
     init(assignments: [Assignment], warnings: [Diagnostic]) {
         self.assignments = assignments
         self.warnings = warnings
-        lastIndex = Dictionary(assignments.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { max($0, $1) })
+        lastIndex = Dictionary(
+            assignments.enumerated().map { ($0.element.name, $0.offset) },
+            uniquingKeysWith: { max($0, $1) }
+        )
     }
 
     /// The keys the legacy loop read with grep and cut rather than bash.

@@ -96,7 +96,14 @@ struct LegacyConfigParser {
         }
         chars = characters
         if sawCRLF {
-            warnings.append(Diagnostic(.warning, file: file, at: .start, "CRLF line endings are read as LF (bash would keep a \\r at the end of each value)"))
+            warnings.append(
+                Diagnostic(
+                    .warning,
+                    file: file,
+                    at: .start,
+                    "CRLF line endings are read as LF (bash would keep a \\r at the end of each value)"
+                )
+            )
         }
     }
 
@@ -119,9 +126,18 @@ struct LegacyConfigParser {
         if let nul = chars.firstIndex(of: "\u{0}") {
             var position = Mark.start
             for character in chars[..<nul] {
-                position = character == "\n" ? Mark(line: position.line + 1, column: 1) : Mark(line: position.line, column: position.column + 1)
+                position =
+                    character == "\n"
+                    ? Mark(line: position.line + 1, column: 1) : Mark(line: position.line, column: position.column + 1)
             }
-            errors.append(Diagnostic(.error, file: file, at: position, "a NUL byte: a config is text, and no command or environment value can hold one"))
+            errors.append(
+                Diagnostic(
+                    .error,
+                    file: file,
+                    at: position,
+                    "a NUL byte: a config is text, and no command or environment value can hold one"
+                )
+            )
             return
         }
         while current != nil {
@@ -173,7 +189,11 @@ struct LegacyConfigParser {
             } else if name.isEmpty {
                 throw ParseError(mark: start, message: "expected KEY=value, found \"\(describe(current))\"")
             } else {
-                throw ParseError(mark: start, message: "\"\(wholeWord)\" is not an assignment: bash would run it as a command; only KEY=value lines are supported")
+                throw ParseError(
+                    mark: start,
+                    message:
+                        "\"\(wholeWord)\" is not an assignment: bash would run it as a command; only KEY=value lines are supported"
+                )
             }
             skipBlanks()
         } while !atStatementEnd
@@ -185,13 +205,27 @@ struct LegacyConfigParser {
         if LegacyConfig.rawKeys.contains(name) {
             let text = readRawRestOfLine()
             if text.contains(" #") || Self.referencesVariable(text) {
-                warnings.append(Diagnostic(.warning, file: file, at: start, "\(name) is read literally, as the legacy loop read it with grep and cut: \"\(text)\" (a \" #\" is not a comment and \"$\" is not expanded here)"))
+                warnings.append(
+                    Diagnostic(
+                        .warning,
+                        file: file,
+                        at: start,
+                        "\(name) is read literally, as the legacy loop read it with grep and cut: \"\(text)\" (a \" #\" is not a comment and \"$\" is not expanded here)"
+                    )
+                )
             }
             value = .raw(text)
         } else if LegacyConfig.argumentKeys.contains(name) {
             let words = try argumentWords()
             if words.count == 1, let only = words[0].staticText, only.contains(" ") {
-                warnings.append(Diagnostic(.warning, file: file, at: start, "\(name) is one quoted word, \"\(only)\", so it is passed as one argument; remove the quotes to pass several"))
+                warnings.append(
+                    Diagnostic(
+                        .warning,
+                        file: file,
+                        at: start,
+                        "\(name) is one quoted word, \"\(only)\", so it is passed as one argument; remove the quotes to pass several"
+                    )
+                )
             }
             value = .arguments(words)
         } else {
@@ -214,13 +248,24 @@ struct LegacyConfigParser {
                     throw ParseError(mark: mark, message: Self.operatorMessage(character))
                 }
                 if !atStatementEnd, !lookingAtAssignment() {
-                    throw ParseError(mark: mark, message: "unquoted space in the value of \(name): bash would run \"\(peekWord())\" as a command with \(name) set for it alone; quote the value")
+                    throw ParseError(
+                        mark: mark,
+                        message:
+                            "unquoted space in the value of \(name): bash would run \"\(peekWord())\" as a command with \(name) set for it alone; quote the value"
+                    )
                 }
             }
         }
         if let first = firstMarks[name] {
             if !appending {
-                warnings.append(Diagnostic(.warning, file: file, at: start, "\(name) is set again (first at line \(first.line)); the later value wins"))
+                warnings.append(
+                    Diagnostic(
+                        .warning,
+                        file: file,
+                        at: start,
+                        "\(name) is set again (first at line \(first.line)); the later value wins"
+                    )
+                )
             }
         } else {
             firstMarks[name] = start
@@ -253,7 +298,10 @@ struct LegacyConfigParser {
             skipBlanks()
             guard let character = current, character != "\n", character != "#" else { break }
             if character == ";" {
-                throw ParseError(mark: mark, message: "unquoted \";\" in an argument list would end the command; quote it")
+                throw ParseError(
+                    mark: mark,
+                    message: "unquoted \";\" in an argument list would end the command; quote it"
+                )
             }
             words += try word(splitting: true)
         }
@@ -265,7 +313,10 @@ struct LegacyConfigParser {
     private mutating func word(splitting: Bool, until terminator: Character? = nil) throws(ParseError) -> [ShellValue] {
         var fields = Fields(splits: splitting)
         if current == "~" {
-            throw ParseError(mark: mark, message: "\"~\" expands to the home folder of whoever runs the script; write the full path")
+            throw ParseError(
+                mark: mark,
+                message: "\"~\" expands to the home folder of whoever runs the script; write the full path"
+            )
         }
         while let character = current {
             if let terminator, character == terminator { break }
@@ -304,7 +355,11 @@ struct LegacyConfigParser {
     }
 
     private func tooLarge() -> ParseError {
-        ParseError(mark: mark, message: "the value grows past \(Self.maxValueSize / 1024) KiB here; no command takes an argument or environment value that large")
+        ParseError(
+            mark: mark,
+            message:
+                "the value grows past \(Self.maxValueSize / 1024) KiB here; no command takes an argument or environment value that large"
+        )
     }
 
     private mutating func singleQuoted() throws(ParseError) -> String {
@@ -363,12 +418,17 @@ struct LegacyConfigParser {
         case "\"":
             return (try doubleQuoted(), true)
         case "(":
-            if peek() == "(" { throw ParseError(mark: start, message: "arithmetic $((…)) has no safe equivalent; write the result") }
+            if peek() == "(" {
+                throw ParseError(mark: start, message: "arithmetic $((…)) has no safe equivalent; write the result")
+            }
             return (try commandSubstitution(at: start), false)
         case "{":
             return (try braceExpansion(at: start), false)
         case "$", "?", "!", "#", "@", "*", "-", "0"..."9":
-            throw ParseError(mark: start, message: "special parameter $\(next) depends on the running shell; it has no safe equivalent")
+            throw ParseError(
+                mark: start,
+                message: "special parameter $\(next) depends on the running shell; it has no safe equivalent"
+            )
         default:
             let name = readName()
             if name.isEmpty { return (.literal("$"), true) }
@@ -379,7 +439,14 @@ struct LegacyConfigParser {
     private mutating func lookup(_ name: String, at mark: Mark) -> ShellValue {
         if let value = variables[name] { return value }
         if name == "file" { return ShellValue([.file(.path)]) }
-        warnings.append(Diagnostic(.warning, file: file, at: mark, "$\(name) is not set earlier in the file; bash would take it from the environment of the legacy loop, here it is empty"))
+        warnings.append(
+            Diagnostic(
+                .warning,
+                file: file,
+                at: mark,
+                "$\(name) is not set earlier in the file; bash would take it from the environment of the legacy loop, here it is empty"
+            )
+        )
         return ShellValue()
     }
 
@@ -387,7 +454,10 @@ struct LegacyConfigParser {
         advance()
         let name = readName()
         guard !name.isEmpty else {
-            throw ParseError(mark: start, message: "this parameter expansion has no safe equivalent; use ${NAME} or ${NAME:-default}")
+            throw ParseError(
+                mark: start,
+                message: "this parameter expansion has no safe equivalent; use ${NAME} or ${NAME:-default}"
+            )
         }
         var operation = ""
         if current == ":" {
@@ -398,7 +468,10 @@ struct LegacyConfigParser {
             operation.append(character)
             advance()
         } else if current != "}" || !operation.isEmpty {
-            throw ParseError(mark: start, message: "this parameter expansion has no safe equivalent; use ${NAME} or ${NAME:-default}")
+            throw ParseError(
+                mark: start,
+                message: "this parameter expansion has no safe equivalent; use ${NAME} or ${NAME:-default}"
+            )
         }
         var argument = ShellValue()
         if !operation.isEmpty {
@@ -429,7 +502,11 @@ struct LegacyConfigParser {
         skipBlanks()
         let program = readName()
         guard program == "basename" || program == "dirname", current == " " || current == "\t" else {
-            throw ParseError(mark: start, message: "command substitution $(…) has no safe equivalent (only $(basename …) and $(dirname …) of $file or of a known value are converted)")
+            throw ParseError(
+                mark: start,
+                message:
+                    "command substitution $(…) has no safe equivalent (only $(basename …) and $(dirname …) of $file or of a known value are converted)"
+            )
         }
         skipBlanks()
         let argument = try word(splitting: false, until: ")")
@@ -492,14 +569,19 @@ struct LegacyConfigParser {
         guard current != nil else { throw ParseError(mark: start, message: "unterminated $'…' quote") }
         advance()
         if text.unicodeScalars.contains("\u{0}") {
-            throw ParseError(mark: start, message: "this $'…' quote makes a NUL byte, which no command or environment value can hold")
+            throw ParseError(
+                mark: start,
+                message: "this $'…' quote makes a NUL byte, which no command or environment value can hold"
+            )
         }
         return text
     }
 
     private mutating func readName() -> String {
         var name = ""
-        while let character = current, character.isASCII, character == "_" || character.isLetter || (character.isNumber && !name.isEmpty) {
+        while let character = current, character.isASCII,
+            character == "_" || character.isLetter || (character.isNumber && !name.isEmpty)
+        {
             name.append(character)
             advance()
         }
@@ -512,7 +594,9 @@ struct LegacyConfigParser {
 
     private func lookingAtAssignment() -> Bool {
         var offset = 0
-        while let character = peek(offset), character.isASCII, character == "_" || character.isLetter || (character.isNumber && offset > 0) { offset += 1 }
+        while let character = peek(offset), character.isASCII,
+            character == "_" || character.isLetter || (character.isNumber && offset > 0)
+        { offset += 1 }
         return offset > 0 && (peek(offset) == "=" || (peek(offset) == "+" && peek(offset + 1) == "="))
     }
 

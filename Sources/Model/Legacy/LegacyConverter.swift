@@ -61,17 +61,33 @@ public struct LegacyConverter: Sendable {
         var build = Build(config: config, file: file, dataVolume: dataVolume)
         let pipeline = build.pipeline()
         var diagnostics = config.warnings + build.diagnostics
-        guard let pipeline, !diagnostics.hasErrors else { return Conversion(diagnostics: diagnostics.sortedForDisplay()) }
+        guard let pipeline, !diagnostics.hasErrors else {
+            return Conversion(diagnostics: diagnostics.sortedForDisplay())
+        }
         do {
             let fileName = file.split(separator: "/").last.map(String.init) ?? file
-            let yaml = try ManifestText.write(pipeline, comment: ["Converted from \(fileName) by `orchestrator convert`."])
+            let yaml = try ManifestText.write(
+                pipeline,
+                comment: ["Converted from \(fileName) by `orchestrator convert`."]
+            )
             if yaml.utf8.count > ManifestDocument.maxFileSize {
-                diagnostics.append(Diagnostic(.error, file: file, at: .start, "the manifest would be larger than \(ManifestDocument.maxFileSize / 1024) KiB, the most a manifest file may hold; move values out of the config"))
+                diagnostics.append(
+                    Diagnostic(
+                        .error,
+                        file: file,
+                        at: .start,
+                        "the manifest would be larger than \(ManifestDocument.maxFileSize / 1024) KiB, the most a manifest file may hold; move values out of the config"
+                    )
+                )
             } else {
                 let check = ManifestDocument.parse(yaml, file: "converted \(fileName)")
                 diagnostics += check.flatMap(\.diagnostics)
             }
-            return Conversion(pipeline: pipeline, yaml: diagnostics.hasErrors ? nil : yaml, diagnostics: diagnostics.sortedForDisplay())
+            return Conversion(
+                pipeline: pipeline,
+                yaml: diagnostics.hasErrors ? nil : yaml,
+                diagnostics: diagnostics.sortedForDisplay()
+            )
         } catch {
             diagnostics.append(Diagnostic(.error, file: file, at: .start, "could not write the manifest: \(error)"))
             return Conversion(diagnostics: diagnostics.sortedForDisplay())
@@ -96,25 +112,46 @@ private struct Build {
         let watch = watchSpec()
         let command = config.last("COMMAND")
         if command == nil {
-            diagnostics.append(Diagnostic(.error, file: file, at: .start, "COMMAND is missing: the legacy loop had nothing to run"))
+            diagnostics.append(
+                Diagnostic(.error, file: file, at: .start, "COMMAND is missing: the legacy loop had nothing to run")
+            )
         }
         guard let watch, let command, case .raw(let program) = command.value else { return nil }
         let isRunner = LegacyConverter.runners.contains(String(program.split(separator: "/").last ?? ""))
         let target = isRunner ? containerTarget(runner: program, at: command.mark) : legacyCommand(program)
         guard let target else { return nil }
-        let consumed = LegacyConfig.rawKeys.union(LegacyConverter.flagKeys).union(isRunner ? LegacyConverter.containerKeys : [])
-        let spec = PipelineSpec(watch: watch, run: RunSpec(target: target, env: environment(excluding: consumed)), onSuccess: onSuccess(watchPath: watch.path))
+        let consumed = LegacyConfig.rawKeys.union(LegacyConverter.flagKeys).union(
+            isRunner ? LegacyConverter.containerKeys : []
+        )
+        let spec = PipelineSpec(
+            watch: watch,
+            run: RunSpec(target: target, env: environment(excluding: consumed)),
+            onSuccess: onSuccess(watchPath: watch.path)
+        )
         return Pipeline(metadata: Metadata(name: LegacyConverter.pipelineName(forFile: file)), spec: spec)
     }
 
     private mutating func watchSpec() -> WatchSpec? {
         guard let directory = config.last("WATCH_DIR"), case .raw(let path) = directory.value, !path.isEmpty else {
-            diagnostics.append(Diagnostic(.error, file: file, at: config.last("WATCH_DIR")?.mark ?? .start, "WATCH_DIR is missing or empty: a pipeline needs a folder to watch"))
+            diagnostics.append(
+                Diagnostic(
+                    .error,
+                    file: file,
+                    at: config.last("WATCH_DIR")?.mark ?? .start,
+                    "WATCH_DIR is missing or empty: a pipeline needs a folder to watch"
+                )
+            )
             return nil
         }
         if !path.hasPrefix("/"), let assignment = config.last("WATCH_DIR") {
-            diagnostics.append(Diagnostic(.warning, file: file, at: assignment.mark,
-                "WATCH_DIR \(path) is relative: the legacy loop read it from its own working folder, a manifest reads it from the manifest's folder; check it or make it absolute"))
+            diagnostics.append(
+                Diagnostic(
+                    .warning,
+                    file: file,
+                    at: assignment.mark,
+                    "WATCH_DIR \(path) is relative: the legacy loop read it from its own working folder, a manifest reads it from the manifest's folder; check it or make it absolute"
+                )
+            )
         }
         var regex: ExtendedRegex?
         if let assignment = config.last("WATCH_REGEX"), case .raw(let pattern) = assignment.value, !pattern.isEmpty {
@@ -130,26 +167,53 @@ private struct Build {
 
     /// `bash COMMAND <dir>/ CLOSE_WRITE,CLOSE <name> <env file>`, as the legacy loop called scripts.
     private func legacyCommand(_ program: String) -> RunSpec.Target {
-        .command([Template.literal("bash"), Template.literal(program), try! Template("${file.dir}/"), Template.literal("CLOSE_WRITE,CLOSE"),
-                  try! Template("${file.name}"), try! Template("${run.envFile}")])
+        .command([
+            Template.literal("bash"), Template.literal(program), try! Template("${file.dir}/"),
+            Template.literal("CLOSE_WRITE,CLOSE"),
+            try! Template("${file.name}"), try! Template("${run.envFile}"),
+        ])
     }
 
     private mutating func containerTarget(runner: String, at mark: Mark) -> RunSpec.Target? {
-        guard let image = config.last("DOCKER_IMAGE"), case .word(let value) = image.value, let name = value.staticText, !name.isEmpty else {
-            diagnostics.append(Diagnostic(.error, file: file, at: config.last("DOCKER_IMAGE")?.mark ?? mark, "DOCKER_IMAGE is missing or not a plain value: \(runner) needs an image"))
+        guard let image = config.last("DOCKER_IMAGE"), case .word(let value) = image.value, let name = value.staticText,
+            !name.isEmpty
+        else {
+            diagnostics.append(
+                Diagnostic(
+                    .error,
+                    file: file,
+                    at: config.last("DOCKER_IMAGE")?.mark ?? mark,
+                    "DOCKER_IMAGE is missing or not a plain value: \(runner) needs an image"
+                )
+            )
             return nil
         }
         let options = dockerOptions()
         var allOptions: [Template] = []
-        if !options.contains(where: { $0.source.hasPrefix("--network") || $0.source.hasPrefix("--net=") || $0.source == "--net" }) {
+        if !options.contains(where: {
+            $0.source.hasPrefix("--network") || $0.source.hasPrefix("--net=") || $0.source == "--net"
+        }) {
             allOptions.append(Template.literal("--network=host"))
         }
         allOptions += options
         if runner.hasSuffix("runner-multiple-files.sh") {
-            diagnostics.append(Diagnostic(.warning, file: file, at: mark, "COMMAND \(runner): the container now runs once per new file with PARAMETERS as they were; add ${file} to its args to process only that file"))
+            diagnostics.append(
+                Diagnostic(
+                    .warning,
+                    file: file,
+                    at: mark,
+                    "COMMAND \(runner): the container now runs once per new file with PARAMETERS as they were; add ${file} to its args to process only that file"
+                )
+            )
         }
-        return .container(ContainerSpec(image: name, args: arguments("PARAMETERS").map(\.template), options: allOptions,
-                                        volumes: [Template.literal("\(dataVolume):/data")]))
+        return .container(
+            ContainerSpec(
+                image: name,
+                args: arguments("PARAMETERS").map(\.template),
+                options: allOptions,
+                volumes: [Template.literal("\(dataVolume):/data")]
+            )
+        )
     }
 
     private func arguments(_ key: String) -> [ShellValue] {
@@ -168,11 +232,25 @@ private struct Build {
             switch flag {
             case "--name":
                 if !text.contains("=") { words = words.dropFirst() }
-                diagnostics.append(Diagnostic(.warning, file: file, at: assignment.mark, "DOCKER_OPTIONS: --name dropped; the orchestrator names each container itself, to kill it on timeout"))
+                diagnostics.append(
+                    Diagnostic(
+                        .warning,
+                        file: file,
+                        at: assignment.mark,
+                        "DOCKER_OPTIONS: --name dropped; the orchestrator names each container itself, to kill it on timeout"
+                    )
+                )
             case "--rm":
                 continue
             case "-d", "--detach":
-                diagnostics.append(Diagnostic(.warning, file: file, at: assignment.mark, "DOCKER_OPTIONS: \(flag) dropped; a detached container would outlive its run"))
+                diagnostics.append(
+                    Diagnostic(
+                        .warning,
+                        file: file,
+                        at: assignment.mark,
+                        "DOCKER_OPTIONS: \(flag) dropped; a detached container would outlive its run"
+                    )
+                )
             default:
                 kept.append(word.template)
             }
@@ -186,15 +264,31 @@ private struct Build {
         guard backup || remove else { return .keep }
         guard backup else { return .delete }
         let folder: String
-        if let assignment = config.last("BACKUP_DIR"), case .word(let value) = assignment.value, let text = value.staticText, !text.isEmpty {
+        if let assignment = config.last("BACKUP_DIR"), case .word(let value) = assignment.value,
+            let text = value.staticText, !text.isEmpty
+        {
             folder = text
         } else {
             let name = LegacyConfigParser.basename(watchPath)
             folder = PathResolution.normalize(LegacyConfigParser.dirname(watchPath) + "/backup/" + name)
-            diagnostics.append(Diagnostic(.warning, file: file, at: config.last("BACKUP")!.mark, "BACKUP=true: processed files are moved to \(folder) (set BACKUP_DIR to choose the folder)"))
+            diagnostics.append(
+                Diagnostic(
+                    .warning,
+                    file: file,
+                    at: config.last("BACKUP")!.mark,
+                    "BACKUP=true: processed files are moved to \(folder) (set BACKUP_DIR to choose the folder)"
+                )
+            )
         }
         if remove {
-            diagnostics.append(Diagnostic(.warning, file: file, at: config.last("TO_REMOVE")!.mark, "TO_REMOVE and BACKUP are both true: files are moved to the backup folder, which also removes them from the watched one"))
+            diagnostics.append(
+                Diagnostic(
+                    .warning,
+                    file: file,
+                    at: config.last("TO_REMOVE")!.mark,
+                    "TO_REMOVE and BACKUP are both true: files are moved to the backup folder, which also removes them from the watched one"
+                )
+            )
         }
         return .move(to: folder)
     }
@@ -219,10 +313,24 @@ private struct Build {
             case .raw(let text): value = Template.literal(text)
             case .arguments(let words):
                 value = ShellValue.joined(words).template
-                diagnostics.append(Diagnostic(.warning, file: file, at: assignment.mark, "\(name) is an argument list for the docker runners; COMMAND is not one, so it is kept in run.env as one string"))
+                diagnostics.append(
+                    Diagnostic(
+                        .warning,
+                        file: file,
+                        at: assignment.mark,
+                        "\(name) is an argument list for the docker runners; COMMAND is not one, so it is kept in run.env as one string"
+                    )
+                )
             }
             if Environment.looksSensitive(name), !value.source.isEmpty {
-                diagnostics.append(Diagnostic(.warning, file: file, at: assignment.mark, "\(name) looks like a secret and its value is written in the manifest; prefer \(name): {fromEnv: \(name.uppercased())} and set it in the orchestrator's environment"))
+                diagnostics.append(
+                    Diagnostic(
+                        .warning,
+                        file: file,
+                        at: assignment.mark,
+                        "\(name) looks like a secret and its value is written in the manifest; prefer \(name): {fromEnv: \(name.uppercased())} and set it in the orchestrator's environment"
+                    )
+                )
             }
             entries.append(Environment.Entry(name: name, value: .value(value)))
         }

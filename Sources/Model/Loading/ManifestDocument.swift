@@ -35,12 +35,22 @@ public struct ManifestDocument: Sendable {
         return nodes.enumerated().compactMap { index, node -> ManifestDocument? in
             guard let node else { return nil }
             let nameNode = node["metadata"]?["name"]
-            var document = ManifestDocument(file: file, index: index, name: nameNode?.scalar?.text, nameMark: nameNode?.mark)
+            var document = ManifestDocument(
+                file: file,
+                index: index,
+                name: nameNode?.scalar?.text,
+                nameMark: nameNode?.mark
+            )
             do throws(YAMLErrors) {
                 let pipeline = try decoder.decode(Pipeline.self, from: node)
                 document.pipeline = pipeline
                 document.diagnostics = pipeline.spec.run.secretExposures.map {
-                    Diagnostic(.warning, file: file, at: $0.location?.mark ?? .start, ($0.location.map { "\($0.path): " } ?? "") + $0.message)
+                    Diagnostic(
+                        .warning,
+                        file: file,
+                        at: $0.location?.mark ?? .start,
+                        ($0.location.map { "\($0.path): " } ?? "") + $0.message
+                    )
                 }
             } catch {
                 document.diagnostics = error.errors.map { Diagnostic($0, file: file) }
@@ -49,7 +59,14 @@ public struct ManifestDocument: Sendable {
         }
     }
 
-    init(file: String, index: Int, name: String? = nil, nameMark: Mark? = nil, pipeline: Pipeline? = nil, diagnostics: [Diagnostic] = []) {
+    init(
+        file: String,
+        index: Int,
+        name: String? = nil,
+        nameMark: Mark? = nil,
+        pipeline: Pipeline? = nil,
+        diagnostics: [Diagnostic] = []
+    ) {
         self.file = file
         self.index = index
         self.name = name

@@ -13,16 +13,24 @@ public struct ManifestSet: Sendable {
             guard let name = checked[index].name, let mark = checked[index].nameMark else { continue }
             if let first = firstByName[name], let firstMark = first.nameMark {
                 checked[index].pipeline = nil
-                checked[index].diagnostics.append(Diagnostic(.error, file: checked[index].file, at: mark,
-                    "metadata.name: duplicate pipeline name \"\(name)\" (first defined at \(first.file):\(firstMark))"))
+                checked[index].diagnostics.append(
+                    Diagnostic(
+                        .error,
+                        file: checked[index].file,
+                        at: mark,
+                        "metadata.name: duplicate pipeline name \"\(name)\" (first defined at \(first.file):\(firstMark))"
+                    )
+                )
             } else {
                 firstByName[name] = checked[index]
             }
         }
         self.documents = checked
         self.fileDiagnostics = fileDiagnostics
-        brokenFiles = Dictionary(grouping: (fileDiagnostics + checked.flatMap(\.diagnostics)).filter { $0.severity == .error },
-                                 by: { ManifestSet.fileName($0.file) })
+        brokenFiles = Dictionary(
+            grouping: (fileDiagnostics + checked.flatMap(\.diagnostics)).filter { $0.severity == .error },
+            by: { ManifestSet.fileName($0.file) }
+        )
     }
 
     /// The valid pipelines, each with the file it came from.

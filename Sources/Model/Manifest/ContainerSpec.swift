@@ -16,7 +16,13 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     public var volumes: [Template]
     public var runtime: Runtime
 
-    public init(image: String, args: [Template] = [], options: [Template] = [], volumes: [Template] = [], runtime: Runtime = .docker) {
+    public init(
+        image: String,
+        args: [Template] = [],
+        options: [Template] = [],
+        volumes: [Template] = [],
+        runtime: Runtime = .docker
+    ) {
         self.image = image
         self.args = args
         self.options = options
@@ -46,7 +52,10 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
         volumes = errors.decode(container, .volumes, default: [])
         runtime = errors.decode(container, .runtime, default: .docker)
         if container.contains(.image), image.isEmpty || image.contains(where: \.isWhitespace) {
-            errors.fail(at: decoder.yamlLocation(of: CodingKeys.image), "the image must be a non-empty name without spaces")
+            errors.fail(
+                at: decoder.yamlLocation(of: CodingKeys.image),
+                "the image must be a non-empty name without spaces"
+            )
         }
         for option in options {
             let flag = String(option.source.split(separator: "=", maxSplits: 1).first ?? "")

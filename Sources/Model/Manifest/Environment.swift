@@ -24,15 +24,20 @@ public struct Environment: Sendable, Hashable, Codable {
 
     /// Whether `name` can be an environment variable: a letter or `_`, then letters, digits, `_`.
     public static func isValidName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
-        return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+        guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic)
+        else { return false }
+        return name.unicodeScalars.allSatisfy {
+            $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)))
+        }
     }
 
     /// Whether a key's name suggests a secret (password, token, secret, key…), whose literal value
     /// should come from the orchestrator's environment instead, and is redacted wherever shown.
     public static func looksSensitive(_ name: String) -> Bool {
         let lower = name.lowercased()
-        return ["password", "passwd", "pwd", "token", "secret", "key", "credential", "apikey"].contains { lower.contains($0) }
+        return ["password", "passwd", "pwd", "token", "secret", "key", "credential", "apikey"].contains {
+            lower.contains($0)
+        }
     }
 
     /// Names reserved for the variables the orchestrator sets for each run.
@@ -44,9 +49,15 @@ public struct Environment: Sendable, Hashable, Codable {
         var entries: [Entry] = []
         for key in container.allKeys {
             if !Environment.isValidName(key.stringValue) {
-                errors.fail(at: decoder.yamlLocation(ofKey: key), "\"\(key.stringValue)\" is not a valid environment variable name (letters, digits and _, not starting with a digit)")
+                errors.fail(
+                    at: decoder.yamlLocation(ofKey: key),
+                    "\"\(key.stringValue)\" is not a valid environment variable name (letters, digits and _, not starting with a digit)"
+                )
             } else if key.stringValue.hasPrefix(Environment.reservedPrefix) {
-                errors.fail(at: decoder.yamlLocation(ofKey: key), "names starting with \(Environment.reservedPrefix) are set by the orchestrator for each run")
+                errors.fail(
+                    at: decoder.yamlLocation(ofKey: key),
+                    "names starting with \(Environment.reservedPrefix) are set by the orchestrator for each run"
+                )
             }
             if let value = errors.attempt({ try container.decode(EnvValue.self, forKey: key) }) {
                 entries.append(Entry(name: key.stringValue, value: value))
@@ -79,7 +90,13 @@ public enum EnvValue: Sendable, Hashable, Codable {
         if let node = (decoder as? any YAMLNodeDecoder)?.node, let scalar = node.scalar {
             // Numbers and booleans are welcome as values (`port: 9200`): the text is what counts.
             guard node.resolved != .null else {
-                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected a value or {fromEnv: NAME}, found null; write \"\" for an empty value"))
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: decoder.codingPath,
+                        debugDescription:
+                            "expected a value or {fromEnv: NAME}, found null; write \"\" for an empty value"
+                    )
+                )
             }
             self = .value(try Template.decodeText(scalar.text, decoder: decoder))
             return
@@ -91,7 +108,11 @@ public enum EnvValue: Sendable, Hashable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let name = try container.decode(String.self, forKey: .fromEnv)
         guard Environment.isValidName(name) else {
-            throw DecodingError.dataCorruptedError(forKey: .fromEnv, in: container, debugDescription: "\"\(name)\" is not a valid environment variable name")
+            throw DecodingError.dataCorruptedError(
+                forKey: .fromEnv,
+                in: container,
+                debugDescription: "\"\(name)\" is not a valid environment variable name"
+            )
         }
         self = .fromEnv(name)
     }
@@ -113,7 +134,9 @@ extension Template {
         do {
             return try Template(text, location: decoder.yamlLocation)
         } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: error.description)
+            )
         }
     }
 }

@@ -50,7 +50,11 @@ struct FieldErrors {
 
 extension FieldErrors {
     /// The value of an optional field, or `fallback` when it is absent, null or wrong.
-    mutating func decode<T: Decodable, K: CodingKey>(_ container: KeyedDecodingContainer<K>, _ key: K, default fallback: T) -> T {
+    mutating func decode<T: Decodable, K: CodingKey>(
+        _ container: KeyedDecodingContainer<K>,
+        _ key: K,
+        default fallback: T
+    ) -> T {
         (attempt { try container.decodeIfPresent(T.self, forKey: key) } ?? nil) ?? fallback
     }
 
@@ -67,7 +71,10 @@ extension FieldErrors {
     /// Records an error unless `value` lies in `range`.
     mutating func check<K: CodingKey>(_ value: Int, in range: ClosedRange<Int>, _ decoder: any Decoder, _ key: K) {
         if !range.contains(value) {
-            fail(at: decoder.yamlLocation(of: key), "\(value) is out of range: expected \(range.lowerBound)…\(range.upperBound)")
+            fail(
+                at: decoder.yamlLocation(of: key),
+                "\(value) is out of range: expected \(range.lowerBound)…\(range.upperBound)"
+            )
         }
     }
 }
@@ -75,7 +82,12 @@ extension FieldErrors {
 extension KeyedEncodingContainer {
     /// Encodes `value` unless it equals the field's default, so that written manifests stay short;
     /// always when the encoder asks for defaults (`CodingUserInfoKey.includeDefaults`).
-    mutating func encode<T: Encodable & Equatable>(_ value: T, forKey key: Key, unlessDefault fallback: T, _ encoder: any Encoder) throws {
+    mutating func encode<T: Encodable & Equatable>(
+        _ value: T,
+        forKey key: Key,
+        unlessDefault fallback: T,
+        _ encoder: any Encoder
+    ) throws {
         if value != fallback || encoder.userInfo[.includeDefaults] as? Bool == true { try encode(value, forKey: key) }
     }
 }

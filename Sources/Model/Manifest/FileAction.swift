@@ -21,7 +21,12 @@ public enum FileAction: Sendable, Hashable, Codable {
             case "keep": self = .keep
             case "delete": self = .delete
             default:
-                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected keep, delete or {action: move, to: FOLDER}, found \"\(shorthand)\""))
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: decoder.codingPath,
+                        debugDescription: "expected keep, delete or {action: move, to: FOLDER}, found \"\(shorthand)\""
+                    )
+                )
             }
             return
         }
@@ -30,7 +35,11 @@ public enum FileAction: Sendable, Hashable, Codable {
         let action = errors.attempt { () throws -> Action in
             let text = try container.decode(String.self, forKey: .action)
             guard let action = Action(rawValue: text) else {
-                throw DecodingError.dataCorruptedError(forKey: .action, in: container, debugDescription: "unknown action \"\(text)\"; expected keep, delete or move")
+                throw DecodingError.dataCorruptedError(
+                    forKey: .action,
+                    in: container,
+                    debugDescription: "unknown action \"\(text)\"; expected keep, delete or move"
+                )
             }
             return action
         }

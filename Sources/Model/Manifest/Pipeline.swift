@@ -31,7 +31,10 @@ public struct Pipeline: Sendable, Hashable, Codable {
         var errors = FieldErrors(decoder)
         for (key, expected) in [(CodingKeys.apiVersion, Pipeline.apiVersion), (.kind, Pipeline.kind)] {
             if let found: String = errors.require(container, key), found != expected {
-                errors.fail(at: decoder.yamlLocation(of: key), "unsupported \(key.stringValue) \"\(found)\"; expected \(expected)")
+                errors.fail(
+                    at: decoder.yamlLocation(of: key),
+                    "unsupported \(key.stringValue) \"\(found)\"; expected \(expected)"
+                )
             }
         }
         let metadata: Metadata? = errors.require(container, .metadata)
@@ -70,9 +73,12 @@ public struct Metadata: Sendable, Hashable, Codable {
 
     /// Why `name` is not a DNS-1123 label, or `nil` when it is one.
     public static func problem(withName name: String) -> String? {
-        let allowed = name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+        let allowed = name.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-"
+        }
         if name.isEmpty || name.count > 63 || !allowed || name.hasPrefix("-") || name.hasSuffix("-") {
-            return "invalid name \"\(name)\": use 1 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit"
+            return
+                "invalid name \"\(name)\": use 1 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit"
         }
         return nil
     }

@@ -7,7 +7,13 @@ public struct PipelineSpec: Sendable, Hashable, Codable {
     public var onSuccess: FileAction
     public var onFailure: FileAction
 
-    public init(suspend: Bool = false, watch: WatchSpec, run: RunSpec, onSuccess: FileAction = .keep, onFailure: FileAction = .keep) {
+    public init(
+        suspend: Bool = false,
+        watch: WatchSpec,
+        run: RunSpec,
+        onSuccess: FileAction = .keep,
+        onFailure: FileAction = .keep
+    ) {
         self.suspend = suspend
         self.watch = watch
         self.run = run

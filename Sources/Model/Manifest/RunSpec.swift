@@ -25,8 +25,15 @@ public struct RunSpec: Sendable, Hashable, Codable {
     public static let defaultBackoff = TimeSpan.seconds(30)
     public static let defaultRetries = 3
 
-    public init(target: Target, workingDir: String? = nil, env: Environment = Environment(), timeout: TimeSpan = RunSpec.defaultTimeout,
-                concurrency: Int = 1, retries: Int = RunSpec.defaultRetries, backoff: TimeSpan = RunSpec.defaultBackoff) {
+    public init(
+        target: Target,
+        workingDir: String? = nil,
+        env: Environment = Environment(),
+        timeout: TimeSpan = RunSpec.defaultTimeout,
+        concurrency: Int = 1,
+        retries: Int = RunSpec.defaultRetries,
+        backoff: TimeSpan = RunSpec.defaultBackoff
+    ) {
         self.target = target
         self.workingDir = workingDir
         self.env = env
@@ -62,7 +69,9 @@ public struct RunSpec: Sendable, Hashable, Codable {
         backoff = errors.decode(container, .backoff, default: RunSpec.defaultBackoff)
         errors.check(concurrency, in: 1...256, decoder, CodingKeys.concurrency)
         errors.check(retries, in: 0...100, decoder, CodingKeys.retries)
-        if backoff.isZero { errors.fail(at: decoder.yamlLocation(of: CodingKeys.backoff), "the backoff must be longer than 0s") }
+        if backoff.isZero {
+            errors.fail(at: decoder.yamlLocation(of: CodingKeys.backoff), "the backoff must be longer than 0s")
+        }
 
         switch (container.contains(.command), container.contains(.container)) {
         case (true, true):
@@ -73,7 +82,10 @@ public struct RunSpec: Sendable, Hashable, Codable {
             break
         }
         if let command, command.isEmpty || command[0].source.isEmpty {
-            errors.fail(at: decoder.yamlLocation(of: CodingKeys.command), "the command must name a program: [\"program\", \"arg\", …]")
+            errors.fail(
+                at: decoder.yamlLocation(of: CodingKeys.command),
+                "the command must name a program: [\"program\", \"arg\", …]"
+            )
         }
         target = command.map(Target.command) ?? image.map(Target.container) ?? .command([])
         // With a broken env, every reference to it would look unknown: report the env alone.
@@ -85,12 +97,17 @@ public struct RunSpec: Sendable, Hashable, Codable {
 
     /// References to `run.env` keys that do not exist, `${run.envFile}` inside the env it lists,
     /// and env keys that refer to each other in a cycle.
-    static func referenceProblems(_ templates: [Template], _ env: Environment) -> [(location: NodeLocation?, message: String)] {
+    static func referenceProblems(
+        _ templates: [Template],
+        _ env: Environment
+    ) -> [(location: NodeLocation?, message: String)] {
         var problems: [(NodeLocation?, String)] = []
         let names = Set(env.names)
         for template in templates {
             for case .env(let name) in template.references where !names.contains(name) {
-                problems.append((template.location, "unknown template reference ${\(name)}: run.env has no key \(name)"))
+                problems.append(
+                    (template.location, "unknown template reference ${\(name)}: run.env has no key \(name)")
+                )
             }
         }
         var edges: [String: [String]] = [:]
@@ -99,11 +116,15 @@ public struct RunSpec: Sendable, Hashable, Codable {
             for reference in template.references {
                 switch reference {
                 case .env(let name) where !names.contains(name):
-                    problems.append((template.location, "unknown template reference ${\(name)}: run.env has no key \(name)"))
+                    problems.append(
+                        (template.location, "unknown template reference ${\(name)}: run.env has no key \(name)")
+                    )
                 case .env(let name):
                     edges[entry.name, default: []].append(name)
                 case .runEnvFile:
-                    problems.append((template.location, "${run.envFile} cannot be used inside run.env, which that file lists"))
+                    problems.append(
+                        (template.location, "${run.envFile} cannot be used inside run.env, which that file lists")
+                    )
                 default:
                     break
                 }
@@ -111,7 +132,9 @@ public struct RunSpec: Sendable, Hashable, Codable {
         }
         for entry in env.entries where RunSpec.reaches(entry.name, from: entry.name, edges) {
             if case .value(let template) = entry.value {
-                problems.append((template.location, "run.env key \(entry.name) refers to itself through ${…} references"))
+                problems.append(
+                    (template.location, "run.env key \(entry.name) refers to itself through ${…} references")
+                )
             }
         }
         return problems

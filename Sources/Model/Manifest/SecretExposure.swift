@@ -4,16 +4,20 @@ extension RunSpec {
     /// The `run.env` keys whose value holds a secret: `fromEnv` keys, and value keys that refer
     /// to one, directly or through other keys.
     public var secretKeys: Set<String> {
-        var secret = Set(env.entries.compactMap { entry -> String? in
-            if case .fromEnv = entry.value { return entry.name }
-            return nil
-        })
+        var secret = Set(
+            env.entries.compactMap { entry -> String? in
+                if case .fromEnv = entry.value { return entry.name }
+                return nil
+            }
+        )
         var changed = true
         while changed {
             changed = false
             for entry in env.entries where !secret.contains(entry.name) {
                 guard case .value(let template) = entry.value else { continue }
-                if template.references.contains(where: { if case .env(let name) = $0 { secret.contains(name) } else { false } }) {
+                if template.references.contains(where: {
+                    if case .env(let name) = $0 { secret.contains(name) } else { false }
+                }) {
                     secret.insert(entry.name)
                     changed = true
                 }
@@ -35,8 +39,13 @@ extension RunSpec {
                 named.append(name)
             }
             for name in named {
-                warnings.append((template.location, "${\(name)} puts a secret from fromEnv on the command line, where any local user can read it with ps; "
-                                 + "let the command read \(name) from its environment instead (every run.env key is set for the run)"))
+                warnings.append(
+                    (
+                        template.location,
+                        "${\(name)} puts a secret from fromEnv on the command line, where any local user can read it with ps; "
+                            + "let the command read \(name) from its environment instead (every run.env key is set for the run)"
+                    )
+                )
             }
         }
         return warnings

@@ -21,8 +21,15 @@ public struct WatchSpec: Sendable, Hashable, Codable {
     /// office programs.
     public static let builtInExcludes: [Glob] = [".*", "*.tmp", "*.part", "*.filepart", "~$*"].map { try! Glob($0) }
 
-    public init(path: String, include: [Glob] = [], exclude: [Glob] = [], regex: ExtendedRegex? = nil,
-                recursive: Bool = true, settle: TimeSpan = WatchSpec.defaultSettle, poll: TimeSpan = .zero) {
+    public init(
+        path: String,
+        include: [Glob] = [],
+        exclude: [Glob] = [],
+        regex: ExtendedRegex? = nil,
+        recursive: Bool = true,
+        settle: TimeSpan = WatchSpec.defaultSettle,
+        poll: TimeSpan = .zero
+    ) {
         self.path = path
         self.include = include
         self.exclude = exclude

@@ -22,7 +22,14 @@ public struct ObservedFile: Sendable, Hashable, Codable {
     /// For a settling file: when it will be ready if nothing changes it meanwhile.
     public var readyAt: Date?
 
-    public init(path: String, status: Status, size: Int64, sha256: String? = nil, previousSHA256: String? = nil, readyAt: Date? = nil) {
+    public init(
+        path: String,
+        status: Status,
+        size: Int64,
+        sha256: String? = nil,
+        previousSHA256: String? = nil,
+        readyAt: Date? = nil
+    ) {
         self.path = path
         self.status = status
         self.size = size

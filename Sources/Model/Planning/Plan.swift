@@ -38,8 +38,15 @@ public struct PipelinePlan: Sendable, Hashable {
     /// changed or whose last-seen time is stale (see `LedgerEntry.needsRecording`).
     public var seen: [SeenContent] = []
 
-    public init(name: String, file: String?, change: PipelineChange, effective: Pipeline?, files: [FileChange] = [], notes: [String] = [],
-                fileActions: [PendingFileAction] = []) {
+    public init(
+        name: String,
+        file: String?,
+        change: PipelineChange,
+        effective: Pipeline?,
+        files: [FileChange] = [],
+        notes: [String] = [],
+        fileActions: [PendingFileAction] = []
+    ) {
         self.name = name
         self.file = file
         self.change = change
@@ -117,8 +124,18 @@ public struct FileChange: Sendable, Hashable {
     /// For `skip`: another path of this plan with the same content, which runs instead.
     public var duplicateOf: String?
 
-    public init(action: PlanAction, path: String, sha256: String, succeededAt: Date? = nil, succeededPath: String? = nil,
-                nextAttemptAt: Date? = nil, attempts: Int = 0, lastError: String? = nil, isDue: Bool = false, duplicateOf: String? = nil) {
+    public init(
+        action: PlanAction,
+        path: String,
+        sha256: String,
+        succeededAt: Date? = nil,
+        succeededPath: String? = nil,
+        nextAttemptAt: Date? = nil,
+        attempts: Int = 0,
+        lastError: String? = nil,
+        isDue: Bool = false,
+        duplicateOf: String? = nil
+    ) {
         self.action = action
         self.path = path
         self.sha256 = sha256
@@ -203,12 +220,16 @@ public struct PlanSummary: Sendable, Hashable, Codable {
                 }
             }
         }
-        invalidManifests = max(invalidManifests, Set(plan.diagnostics.filter { $0.severity == .error }.map(\.file)).count)
+        invalidManifests = max(
+            invalidManifests,
+            Set(plan.diagnostics.filter { $0.severity == .error }.map(\.file)).count
+        )
     }
 
     /// Whether applying would do anything.
     public var hasChanges: Bool {
-        pipelinesToCreate + pipelinesToUpdate + pipelinesToDelete + filesToProcess + filesToReprocess + retriesDue + fileActionsOwed > 0
+        pipelinesToCreate + pipelinesToUpdate + pipelinesToDelete + filesToProcess + filesToReprocess + retriesDue
+            + fileActionsOwed > 0
     }
 
     /// `Plan: 1 pipeline to create, 3 files to process, 12 skipped, 1 invalid manifest.`

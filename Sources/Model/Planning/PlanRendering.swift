@@ -39,7 +39,8 @@ public enum PlanText {
         switch pipeline.change {
         case .update(let fields):
             for field in fields {
-                let value = field.sensitive ? "(sensitive value changed)" : "\(quoted(field.old)) → \(quoted(field.new))"
+                let value =
+                    field.sensitive ? "(sensitive value changed)" : "\(quoted(field.old)) → \(quoted(field.new))"
                 lines.append("    ~ \(field.path): \(value)")
             }
         case .invalid(let diagnostics):
@@ -56,9 +57,13 @@ public enum PlanText {
             lines.append("    \(file.action.symbol) \(file.path.terminalSafe)  \(detail(file).terminalSafe)")
         }
         if skipped > 0 {
-            lines.append("    = \(skipped) file\(skipped == 1 ? "" : "s") already processed (--show-skipped lists them)")
+            lines.append(
+                "    = \(skipped) file\(skipped == 1 ? "" : "s") already processed (--show-skipped lists them)"
+            )
         }
-        lines += pipeline.fileActions.map { "    \(PlanText.fileActionSymbol) \($0.path.terminalSafe)  \(detail($0).terminalSafe)" }
+        lines += pipeline.fileActions.map {
+            "    \(PlanText.fileActionSymbol) \($0.path.terminalSafe)  \(detail($0).terminalSafe)"
+        }
         return lines
     }
 
@@ -68,7 +73,8 @@ public enum PlanText {
     public static func detail(_ action: PendingFileAction) -> String {
         let owed = "sha256:\(action.sha256.prefix(12)) \(action.summary) owed since \(timestamp(action.createdAt))"
         guard let error = action.lastError else { return owed }
-        return "\(owed); \(action.attempts) failed attempt\(action.attempts == 1 ? "" : "s"), next at \(timestamp(action.nextAttemptAt)): \(error)"
+        return
+            "\(owed); \(action.attempts) failed attempt\(action.attempts == 1 ? "" : "s"), next at \(timestamp(action.nextAttemptAt)): \(error)"
     }
 
     static func detail(_ file: FileChange) -> String {
@@ -83,9 +89,11 @@ public enum PlanText {
             return "\(sha) already processed\(when)\(name)"
         case .retry:
             let when = file.isDue ? "due now" : "at \(file.nextAttemptAt.map(timestamp) ?? "?")"
-            return "\(sha) retry \(when), after \(file.attempts) attempt\(file.attempts == 1 ? "" : "s"): \(file.lastError ?? "failed")"
+            return
+                "\(sha) retry \(when), after \(file.attempts) attempt\(file.attempts == 1 ? "" : "s"): \(file.lastError ?? "failed")"
         case .quarantined:
-            return "\(sha) quarantined after \(file.attempts) attempts: \(file.lastError ?? "failed") (orchestrator retry to run it again)"
+            return
+                "\(sha) quarantined after \(file.attempts) attempts: \(file.lastError ?? "failed") (orchestrator retry to run it again)"
         case .running:
             return "\(sha) running in another process"
         }
@@ -140,24 +148,61 @@ public struct PlanJSON: Encodable {
             var fields: [FieldChange]?
             switch pipeline.change {
             case .create: action = "create"
-            case .update(let changed): action = "update"; fields = changed
+            case .update(let changed):
+                action = "update"
+                fields = changed
             case .delete: action = "delete"
             case .invalid: action = "invalid"
             case .unchanged: action = nil
             }
             if let action {
-                changes.append(Change(kind: "pipeline", action: action, symbol: pipeline.change.symbol, pipeline: pipeline.name, manifest: pipeline.file, fields: fields))
+                changes.append(
+                    Change(
+                        kind: "pipeline",
+                        action: action,
+                        symbol: pipeline.change.symbol,
+                        pipeline: pipeline.name,
+                        manifest: pipeline.file,
+                        fields: fields
+                    )
+                )
             }
             for owed in pipeline.fileActions {
-                changes.append(Change(kind: "file_action", action: owed.summary.hasPrefix("move") ? "move" : "delete", symbol: PlanText.fileActionSymbol,
-                                      pipeline: pipeline.name, manifest: pipeline.file, path: owed.path.jsonDisplay, path_bytes: owed.path.base64Bytes, sha256: owed.sha256, detail: PlanText.detail(owed),
-                                      attempts: owed.attempts, next_attempt_at: PlanText.timestamp(owed.nextAttemptAt), last_error: owed.lastError))
+                changes.append(
+                    Change(
+                        kind: "file_action",
+                        action: owed.summary.hasPrefix("move") ? "move" : "delete",
+                        symbol: PlanText.fileActionSymbol,
+                        pipeline: pipeline.name,
+                        manifest: pipeline.file,
+                        path: owed.path.jsonDisplay,
+                        path_bytes: owed.path.base64Bytes,
+                        sha256: owed.sha256,
+                        detail: PlanText.detail(owed),
+                        attempts: owed.attempts,
+                        next_attempt_at: PlanText.timestamp(owed.nextAttemptAt),
+                        last_error: owed.lastError
+                    )
+                )
             }
             for file in pipeline.files {
-                changes.append(Change(kind: "file", action: file.action.rawValue, symbol: file.action.symbol, pipeline: pipeline.name, manifest: pipeline.file,
-                                      path: file.path.jsonDisplay, path_bytes: file.path.base64Bytes, sha256: file.sha256, detail: PlanText.detail(file), due: file.action == .retry ? file.isDue : nil,
-                                      attempts: file.attempts > 0 ? file.attempts : nil, next_attempt_at: file.nextAttemptAt.map(PlanText.timestamp),
-                                      last_error: file.lastError))
+                changes.append(
+                    Change(
+                        kind: "file",
+                        action: file.action.rawValue,
+                        symbol: file.action.symbol,
+                        pipeline: pipeline.name,
+                        manifest: pipeline.file,
+                        path: file.path.jsonDisplay,
+                        path_bytes: file.path.base64Bytes,
+                        sha256: file.sha256,
+                        detail: PlanText.detail(file),
+                        due: file.action == .retry ? file.isDue : nil,
+                        attempts: file.attempts > 0 ? file.attempts : nil,
+                        next_attempt_at: file.nextAttemptAt.map(PlanText.timestamp),
+                        last_error: file.lastError
+                    )
+                )
             }
         }
         self.changes = changes

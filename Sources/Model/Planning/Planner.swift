@@ -19,8 +19,15 @@ public enum Planner {
         /// Allows a plan that deletes every applied pipeline because no manifest is left.
         public var allowEmpty: Bool
 
-        public init(manifests: ManifestSet, applied: [AppliedSpec], observed: [String: ObservedFolder], ledgers: [String: [String: LedgerEntry]],
-                    fileActions: [String: [PendingFileAction]] = [:], now: Date, allowEmpty: Bool = false) {
+        public init(
+            manifests: ManifestSet,
+            applied: [AppliedSpec],
+            observed: [String: ObservedFolder],
+            ledgers: [String: [String: LedgerEntry]],
+            fileActions: [String: [PendingFileAction]] = [:],
+            now: Date,
+            allowEmpty: Bool = false
+        ) {
             self.manifests = manifests
             self.applied = applied
             self.observed = observed
@@ -33,7 +40,10 @@ public enum Planner {
 
     /// The pipelines whose folders matter: each valid manifest, and the last applied spec of a
     /// pipeline kept in force (see `kept`). Observe these before planning.
-    public static func effectivePipelines(_ manifests: ManifestSet, applied: [AppliedSpec]) -> [(pipeline: Pipeline, file: String)] {
+    public static func effectivePipelines(
+        _ manifests: ManifestSet,
+        applied: [AppliedSpec]
+    ) -> [(pipeline: Pipeline, file: String)] {
         var result = manifests.pipelines
         let desired = Set(result.map(\.pipeline.name))
         for spec in applied where !desired.contains(spec.name) && kept(spec, manifests) != nil {
@@ -70,7 +80,9 @@ public enum Planner {
             } else {
                 change = .create
             }
-            plans.append(planFiles(PipelinePlan(name: pipeline.name, file: file, change: change, effective: pipeline), input))
+            plans.append(
+                planFiles(PipelinePlan(name: pipeline.name, file: file, change: change, effective: pipeline), input)
+            )
         }
         for document in input.manifests.documents where !document.isValid {
             guard let name = document.name, !planned.contains(name) else { continue }
@@ -82,26 +94,53 @@ public enum Planner {
             planned.insert(spec.name)
             if let diagnostics = kept(spec, input.manifests) {
                 var plan = invalid(spec.name, file: spec.file, diagnostics, applied: spec)
-                plan.notes.insert("its manifest file does not read cleanly: nobody can tell what it declares now", at: 0)
+                plan.notes.insert(
+                    "its manifest file does not read cleanly: nobody can tell what it declares now",
+                    at: 0
+                )
                 plans.append(planFiles(plan, input))
             } else {
-                plans.append(PipelinePlan(name: spec.name, file: spec.file, change: .delete, effective: nil,
-                                          notes: ["its manifest is gone; its ledger is kept"]))
+                plans.append(
+                    PipelinePlan(
+                        name: spec.name,
+                        file: spec.file,
+                        change: .delete,
+                        effective: nil,
+                        notes: ["its manifest is gone; its ledger is kept"]
+                    )
+                )
             }
         }
         var refusal: String?
         let deletions = plans.filter { $0.change == .delete }.count
         if input.manifests.documents.isEmpty, deletions > 0, deletions == input.applied.count, !input.allowEmpty {
-            refusal = "no manifest found, but \(deletions) pipeline\(deletions == 1 ? " is" : "s are") applied: refusing to delete everything (is the folder right? pass --allow-empty to confirm)"
+            refusal =
+                "no manifest found, but \(deletions) pipeline\(deletions == 1 ? " is" : "s are") applied: refusing to delete everything (is the folder right? pass --allow-empty to confirm)"
         }
-        return Plan(pipelines: plans.sorted { $0.name < $1.name }, diagnostics: input.manifests.diagnostics, refusal: refusal)
+        return Plan(
+            pipelines: plans.sorted { $0.name < $1.name },
+            diagnostics: input.manifests.diagnostics,
+            refusal: refusal
+        )
     }
 
     /// The plan of a pipeline whose manifest cannot be used: the last applied spec, if any, stays in force.
-    private static func invalid(_ name: String, file: String, _ diagnostics: [Diagnostic], applied: AppliedSpec?) -> PipelinePlan {
-        PipelinePlan(name: name, file: file, change: .invalid(diagnostics), effective: applied?.pipeline,
-                     notes: [applied.map { "the last applied spec (generation \($0.generation)) stays in force" }
-                             ?? "never applied: nothing runs until the manifest is fixed"])
+    private static func invalid(
+        _ name: String,
+        file: String,
+        _ diagnostics: [Diagnostic],
+        applied: AppliedSpec?
+    ) -> PipelinePlan {
+        PipelinePlan(
+            name: name,
+            file: file,
+            change: .invalid(diagnostics),
+            effective: applied?.pipeline,
+            notes: [
+                applied.map { "the last applied spec (generation \($0.generation)) stays in force" }
+                    ?? "never applied: nothing runs until the manifest is fixed"
+            ]
+        )
     }
 
     private static func planFiles(_ plan: PipelinePlan, _ input: Input) -> PipelinePlan {
@@ -113,12 +152,19 @@ public enum Planner {
 
     /// Classifies the observed files of one pipeline against its ledger: what the daemon does
     /// for a single pipeline when an event says its folder changed.
-    public static func planFiles(_ plan: PipelinePlan, folder: ObservedFolder, ledger: [String: LedgerEntry], now: Date) -> PipelinePlan {
+    public static func planFiles(
+        _ plan: PipelinePlan,
+        folder: ObservedFolder,
+        ledger: [String: LedgerEntry],
+        now: Date
+    ) -> PipelinePlan {
         var plan = plan
         guard let pipeline = plan.effective else { return plan }
         if let problem = folder.problem { plan.notes.append(problem) }
         if folder.ignoredLinks > 0 {
-            plan.notes.append("\(folder.ignoredLinks) symbolic link\(folder.ignoredLinks == 1 ? "" : "s") inside the folder ignored (links are not followed; watch.path itself may be one)")
+            plan.notes.append(
+                "\(folder.ignoredLinks) symbolic link\(folder.ignoredLinks == 1 ? "" : "s") inside the folder ignored (links are not followed; watch.path itself may be one)"
+            )
         }
         var firstPathOfContent: [String: String] = [:]
         firstPathOfContent.reserveCapacity(folder.files.count)
@@ -127,8 +173,12 @@ public enum Planner {
         let inOrder = zip(folder.files, folder.files.dropFirst()).allSatisfy { $0.path < $1.path }
         for file in inOrder ? folder.files : folder.files.sorted(by: { $0.path < $1.path }) {
             switch file.status {
-            case .settling: settling += 1; continue
-            case .empty: empty += 1; continue
+            case .settling:
+                settling += 1
+                continue
+            case .empty:
+                empty += 1
+                continue
             case .ready: break
             }
             guard let sha = file.sha256 else { continue }
@@ -139,9 +189,15 @@ public enum Planner {
             firstPathOfContent[sha] = file.path
             let entry = ledger[sha]
             plan.files.append(change(for: file, sha: sha, entry: entry, now: now))
-            if entry?.needsRecording(seenAt: file.path, at: now) ?? true { plan.seen.append(SeenContent(sha256: sha, path: file.path)) }
+            if entry?.needsRecording(seenAt: file.path, at: now) ?? true {
+                plan.seen.append(SeenContent(sha256: sha, path: file.path))
+            }
         }
-        if settling > 0 { plan.notes.append("\(settling) file\(settling == 1 ? " is" : "s are") still being written (settle \(pipeline.spec.watch.settle))") }
+        if settling > 0 {
+            plan.notes.append(
+                "\(settling) file\(settling == 1 ? " is" : "s are") still being written (settle \(pipeline.spec.watch.settle))"
+            )
+        }
         if empty > 0 { plan.notes.append("\(empty) empty file\(empty == 1 ? "" : "s") skipped") }
         if pipeline.spec.suspend {
             let waiting = plan.files.filter(\.isRunnable).count
@@ -160,13 +216,32 @@ public enum Planner {
         case .running:
             return FileChange(action: .running, path: file.path, sha256: sha, attempts: entry.attempts)
         case .succeeded:
-            return FileChange(action: .skip, path: file.path, sha256: sha, succeededAt: entry.succeededAt, succeededPath: entry.succeededPath)
+            return FileChange(
+                action: .skip,
+                path: file.path,
+                sha256: sha,
+                succeededAt: entry.succeededAt,
+                succeededPath: entry.succeededPath
+            )
         case .failed:
             let due = entry.nextAttemptAt.map { $0 <= now } ?? true
-            return FileChange(action: .retry, path: file.path, sha256: sha, nextAttemptAt: entry.nextAttemptAt, attempts: entry.attempts,
-                              lastError: entry.lastError, isDue: due)
+            return FileChange(
+                action: .retry,
+                path: file.path,
+                sha256: sha,
+                nextAttemptAt: entry.nextAttemptAt,
+                attempts: entry.attempts,
+                lastError: entry.lastError,
+                isDue: due
+            )
         case .quarantined:
-            return FileChange(action: .quarantined, path: file.path, sha256: sha, attempts: entry.attempts, lastError: entry.lastError)
+            return FileChange(
+                action: .quarantined,
+                path: file.path,
+                sha256: sha,
+                attempts: entry.attempts,
+                lastError: entry.lastError
+            )
         }
     }
 }
@@ -180,7 +255,12 @@ public enum SpecDiff {
         let paths = Set(before.keys).union(after.keys).sorted()
         return paths.compactMap { path in
             guard before[path] != after[path] else { return nil }
-            return FieldChange(path: path, old: before[path].map(redactor.redact), new: after[path].map(redactor.redact), sensitive: isSensitive(path))
+            return FieldChange(
+                path: path,
+                old: before[path].map(redactor.redact),
+                new: after[path].map(redactor.redact),
+                sensitive: isSensitive(path)
+            )
         }
     }
 
@@ -194,7 +274,12 @@ public enum SpecDiff {
                 if items.isEmpty { result[path] = "[]" }
                 for (index, item) in items.enumerated() { walk(item, "\(path)[\(index)]") }
             case .mapping(let pairs):
-                for pair in pairs { walk(pair.value, path.isEmpty ? pair.key.scalar?.text ?? "" : "\(path).\(pair.key.scalar?.text ?? "")") }
+                for pair in pairs {
+                    walk(
+                        pair.value,
+                        path.isEmpty ? pair.key.scalar?.text ?? "" : "\(path).\(pair.key.scalar?.text ?? "")"
+                    )
+                }
             }
         }
         if let node = try? YAMLEncoder(userInfo: [.includeDefaults: true]).encode(pipeline) { walk(node, "") }

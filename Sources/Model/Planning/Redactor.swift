@@ -46,7 +46,9 @@ public struct Redactor: Sendable {
             output.reserveCapacity(current.count)
             var index = 0
             while index < current.count {
-                if current[index] == secret[0], index + secret.count <= current.count, current[index..<index + secret.count].elementsEqual(secret) {
+                if current[index] == secret[0], index + secret.count <= current.count,
+                    current[index..<index + secret.count].elementsEqual(secret)
+                {
                     output += mask
                     index += secret.count
                 } else {

@@ -162,8 +162,14 @@ public struct Scheduler: Sendable {
     /// are queued (once: a content queued or running is not queued again); the paths still
     /// `settling` (or open) are looked at again at the next look, timed for the first of: a file
     /// done settling or a retry falling due (`nextDue`), the open-writer bound, the poll period.
-    public mutating func looked(_ pipeline: String, paths: Set<String>? = nil, runnable: [FileChange], settling: Set<String> = [],
-                                nextDue: Date?, now: Date) {
+    public mutating func looked(
+        _ pipeline: String,
+        paths: Set<String>? = nil,
+        runnable: [FileChange],
+        settling: Set<String> = [],
+        nextDue: Date?,
+        now: Date
+    ) {
         guard let slot = slots[pipeline], !intakeStopped else { return }
         if let paths {
             pending[pipeline] = (pending[pipeline] ?? []).subtracting(paths).union(settling)
@@ -285,7 +291,9 @@ public struct Scheduler: Sendable {
         while runningCount < options.maxJobs, !names.isEmpty {
             rotation = (rotation + 1) % names.count
             let name = names[rotation]
-            guard let slot = slots[name], !slot.suspended, (running[name] ?? 0) < slot.concurrency, var queue = queues[name], !queue.isEmpty else {
+            guard let slot = slots[name], !slot.suspended, (running[name] ?? 0) < slot.concurrency,
+                var queue = queues[name], !queue.isEmpty
+            else {
                 names.remove(at: rotation)
                 continue
             }

@@ -39,9 +39,22 @@ public struct LedgerEntry: Sendable, Hashable, Codable {
     /// The process that claimed it, while `running`.
     public var owner: String?
 
-    public init(pipeline: String, sha256: String, state: LedgerState, attempts: Int = 0, firstSeen: Date, lastSeen: Date, path: String,
-                nextAttemptAt: Date? = nil, lastExitCode: Int? = nil, lastSignal: Int? = nil, lastError: String? = nil,
-                succeededAt: Date? = nil, succeededPath: String? = nil, owner: String? = nil) {
+    public init(
+        pipeline: String,
+        sha256: String,
+        state: LedgerState,
+        attempts: Int = 0,
+        firstSeen: Date,
+        lastSeen: Date,
+        path: String,
+        nextAttemptAt: Date? = nil,
+        lastExitCode: Int? = nil,
+        lastSignal: Int? = nil,
+        lastError: String? = nil,
+        succeededAt: Date? = nil,
+        succeededPath: String? = nil,
+        owner: String? = nil
+    ) {
         self.pipeline = pipeline
         self.sha256 = sha256
         self.state = state

@@ -51,7 +51,13 @@ extension LedgerEntry {
     /// A success is final. An interruption (the orchestrator stopped, or the file changed under
     /// the command) is not the command's fault: due again at once, and the attempt does not
     /// count. Any other failure is retried with backoff (`jitter` in `0..<1`), then quarantined.
-    public func completed(by owner: String, outcome: RunOutcome, policy: RetryPolicy, jitter: Double, at now: Date) -> LedgerEntry? {
+    public func completed(
+        by owner: String,
+        outcome: RunOutcome,
+        policy: RetryPolicy,
+        jitter: Double,
+        at now: Date
+    ) -> LedgerEntry? {
         guard state == .running, self.owner == owner else { return nil }
         var entry = self
         entry.owner = nil

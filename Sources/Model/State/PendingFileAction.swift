@@ -26,8 +26,16 @@ public struct PendingFileAction: Sendable, Hashable, Codable {
     public static let firstDelay = TimeSpan.seconds(10)
     public static let maximumDelay = TimeSpan.hours(1)
 
-    public init(pipeline: String, path: String, sha256: String, action: FileAction, attempts: Int = 0, lastError: String? = nil,
-                createdAt: Date, nextAttemptAt: Date? = nil) {
+    public init(
+        pipeline: String,
+        path: String,
+        sha256: String,
+        action: FileAction,
+        attempts: Int = 0,
+        lastError: String? = nil,
+        createdAt: Date,
+        nextAttemptAt: Date? = nil
+    ) {
         self.pipeline = pipeline
         self.path = path
         self.sha256 = sha256

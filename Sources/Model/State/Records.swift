@@ -14,7 +14,17 @@ public struct Observation: Sendable, Hashable, Codable {
     public var sha256: String?
     public var observedAt: Date
 
-    public init(pipeline: String, path: String, device: UInt64, inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64, sha256: String?, observedAt: Date) {
+    public init(
+        pipeline: String,
+        path: String,
+        device: UInt64,
+        inode: UInt64,
+        size: Int64,
+        mtimeNs: Int64,
+        ctimeNs: Int64,
+        sha256: String?,
+        observedAt: Date
+    ) {
         self.pipeline = pipeline
         self.path = path
         self.device = device
@@ -42,8 +52,18 @@ public struct RunRecord: Sendable, Hashable, Codable {
     /// The last lines of the log, kept in the ledger for `status`.
     public var logTail: String
 
-    public init(id: String, pipeline: String, sha256: String, path: String, startedAt: Date, endedAt: Date? = nil, outcome: RunOutcome? = nil,
-                processGroup: Int32? = nil, logFile: String, logTail: String = "") {
+    public init(
+        id: String,
+        pipeline: String,
+        sha256: String,
+        path: String,
+        startedAt: Date,
+        endedAt: Date? = nil,
+        outcome: RunOutcome? = nil,
+        processGroup: Int32? = nil,
+        logFile: String,
+        logTail: String = ""
+    ) {
         self.id = id
         self.pipeline = pipeline
         self.sha256 = sha256

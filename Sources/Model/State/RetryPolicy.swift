@@ -22,7 +22,10 @@ public struct RetryPolicy: Sendable, Hashable {
     public func nextAttempt(afterAttempts attempts: Int, now: Date, jitter: Double) -> Date? {
         guard attempts <= retries else { return nil }
         let exponent = min(max(attempts - 1, 0), 30)
-        let base = min(Double(backoff.milliseconds) * pow(2, Double(exponent)), Double(RetryPolicy.maximumDelay.milliseconds))
+        let base = min(
+            Double(backoff.milliseconds) * pow(2, Double(exponent)),
+            Double(RetryPolicy.maximumDelay.milliseconds)
+        )
         return now.addingTimeInterval(base * (1 + 0.5 * jitter) / 1000)
     }
 }

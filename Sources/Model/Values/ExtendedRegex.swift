@@ -16,7 +16,11 @@ public struct ExtendedRegex: Sendable, Hashable, TextCodable {
     /// Checks `pattern`, or explains why it is not a valid POSIX ERE.
     public init(_ pattern: String) throws(RegexError) {
         if let escape = ExtendedRegex.perlEscape(in: pattern) {
-            throw RegexError(pattern: pattern, reason: "\\\(escape) is not POSIX ERE (it would match a literal \"\(escape)\"); write \(ExtendedRegex.replacement(for: escape))")
+            throw RegexError(
+                pattern: pattern,
+                reason:
+                    "\\\(escape) is not POSIX ERE (it would match a literal \"\(escape)\"); write \(ExtendedRegex.replacement(for: escape))"
+            )
         }
         if let problem = RegexBounds.problem(in: pattern) { throw RegexError(pattern: pattern, reason: problem) }
         self.pattern = pattern
@@ -64,7 +68,10 @@ public final class CompiledRegex: @unchecked Sendable {
             var buffer = [CChar](repeating: 0, count: 256)
             regerror(status, regex, &buffer, buffer.count)
             regex.deallocate()
-            throw RegexError(pattern: pattern, reason: String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw RegexError(
+                pattern: pattern,
+                reason: String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            )
         }
         return CompiledRegex(compiled: regex)
     }

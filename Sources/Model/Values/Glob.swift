@@ -66,13 +66,16 @@ public struct Glob: Sendable, Hashable, TextCodable {
                 let start = (bytes.lastIndex(of: UInt8(ascii: "/")) ?? -1) + 1
                 let name = UnsafeBufferPointer(rebasing: bytes[start...])
                 switch shortcut {
-                case .suffix(let suffix): return name.count >= suffix.count && name.suffix(suffix.count).elementsEqual(suffix)
-                case .prefix(let prefix): return name.count >= prefix.count && name.prefix(prefix.count).elementsEqual(prefix)
+                case .suffix(let suffix):
+                    return name.count >= suffix.count && name.suffix(suffix.count).elementsEqual(suffix)
+                case .prefix(let prefix):
+                    return name.count >= prefix.count && name.prefix(prefix.count).elementsEqual(prefix)
                 case .exact(let text): return name.elementsEqual(text)
                 }
             }
         }
-        let subject = matchesBaseName ? Substring(relativePath.split(separator: "/").last ?? "") : Substring(relativePath)
+        let subject =
+            matchesBaseName ? Substring(relativePath.split(separator: "/").last ?? "") : Substring(relativePath)
         return run(Array(subject))
     }
 
@@ -164,7 +167,8 @@ public struct Glob: Sendable, Hashable, TextCodable {
                 switch program[state] {
                 case .literal(let expected): advances = character == expected
                 case .any(let crossesFolders): advances = crossesFolders || character != "/"
-                case .set(let ranges, let negated): advances = character != "/" && ranges.contains { $0.contains(character) } != negated
+                case .set(let ranges, let negated):
+                    advances = character != "/" && ranges.contains { $0.contains(character) } != negated
                 case .split, .jump, .match: advances = false
                 }
                 if advances { add(state + 1, position + 1, to: &next) }

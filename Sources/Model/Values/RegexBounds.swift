@@ -38,7 +38,9 @@ enum RegexBounds {
                     if characters[index] == "[", index + 1 < characters.count, ":=.".contains(characters[index + 1]) {
                         let close = characters[index + 1]
                         index += 2
-                        while index + 1 < characters.count, !(characters[index] == close && characters[index + 1] == "]") { index += 1 }
+                        while index + 1 < characters.count,
+                            !(characters[index] == close && characters[index + 1] == "]")
+                        { index += 1 }
                         index += 1
                     }
                     index += 1
@@ -54,7 +56,9 @@ enum RegexBounds {
                 add(max(size, 1))
                 afterRepetition = false
             case "*", "+", "?", "{":
-                if afterRepetition { return "\"\(character)\" repeats a repetition, which POSIX leaves undefined; write one repetition" }
+                if afterRepetition {
+                    return "\"\(character)\" repeats a repetition, which POSIX leaves undefined; write one repetition"
+                }
                 var times = character == "+" ? 2 : 1
                 if character == "{" {
                     var bound = ""
@@ -81,7 +85,9 @@ enum RegexBounds {
                 add(1)
                 afterRepetition = false
             }
-            if groups.reduce(0, +) > maxExpandedSize { return "its repetitions expand to more than \(maxExpandedSize) atoms" }
+            if groups.reduce(0, +) > maxExpandedSize {
+                return "its repetitions expand to more than \(maxExpandedSize) atoms"
+            }
         }
         return nil
     }

@@ -16,7 +16,8 @@ public struct Template: Sendable, Hashable, Codable, CustomStringConvertible {
         /// The built-in names, as written between `${` and `}`.
         public static let builtIn: [(name: String, variable: Variable)] = [
             ("file", .file), ("file.name", .fileName), ("file.dir", .fileDir), ("file.relpath", .fileRelativePath),
-            ("file.sha256", .fileSHA256), ("pipeline.name", .pipelineName), ("run.id", .runID), ("run.envFile", .runEnvFile),
+            ("file.sha256", .fileSHA256), ("pipeline.name", .pipelineName), ("run.id", .runID),
+            ("run.envFile", .runEnvFile),
         ]
 
         public var description: String {
@@ -80,7 +81,10 @@ public struct Template: Sendable, Hashable, Codable, CustomStringConvertible {
         // No argument or environment value can hold a NUL: the C strings of exec end there, and
         // every run would fail.
         if source.utf8.contains(0) {
-            throw TemplateError(template: source.replacingOccurrences(of: "\0", with: "\\0"), reason: "a NUL character cannot be passed to a command (argv and environment values end at NUL)")
+            throw TemplateError(
+                template: source.replacingOccurrences(of: "\0", with: "\\0"),
+                reason: "a NUL character cannot be passed to a command (argv and environment values end at NUL)"
+            )
         }
         var segments: [Segment] = []
         var literal = ""
@@ -112,7 +116,10 @@ public struct Template: Sendable, Hashable, Codable, CustomStringConvertible {
         if let builtIn = Variable.builtIn.first(where: { $0.name == name }) { return builtIn.variable }
         if Environment.isValidName(name) { return .env(name) }
         let known = Variable.builtIn.map { "${\($0.name)}" }.joined(separator: ", ")
-        throw TemplateError(template: source, reason: "unknown template reference ${\(name)}; use one of \(known), or ${NAME} for a key of run.env")
+        throw TemplateError(
+            template: source,
+            reason: "unknown template reference ${\(name)}; use one of \(known), or ${NAME} for a key of run.env"
+        )
     }
 
     public init(from decoder: any Decoder) throws {

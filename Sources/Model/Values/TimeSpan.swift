@@ -35,7 +35,9 @@ public struct TimeSpan: Sendable, Hashable, Comparable, Codable, CustomStringCon
             rest = rest.dropFirst(number.count)
             let suffix = rest.prefix { $0.isLetter }
             guard !suffix.isEmpty else {
-                return .failure(DurationError(text: text, reason: "missing unit after \(number) (use ms, s, m, h or d)"))
+                return .failure(
+                    DurationError(text: text, reason: "missing unit after \(number) (use ms, s, m, h or d)")
+                )
             }
             guard let unit = units.first(where: { $0.suffix == suffix }) else {
                 return .failure(DurationError(text: text, reason: "unknown unit \"\(suffix)\" (use ms, s, m, h or d)"))
@@ -43,7 +45,12 @@ public struct TimeSpan: Sendable, Hashable, Comparable, Codable, CustomStringCon
             rest = rest.dropFirst(suffix.count)
             let amount = value * Double(unit.milliseconds)
             guard amount < 1e15, amount == amount.rounded() else {
-                return .failure(DurationError(text: text, reason: amount >= 1e15 ? "it is too long" : "it is finer than a millisecond"))
+                return .failure(
+                    DurationError(
+                        text: text,
+                        reason: amount >= 1e15 ? "it is too long" : "it is finer than a millisecond"
+                    )
+                )
             }
             total += Int64(amount)
         }
@@ -68,12 +75,16 @@ public struct TimeSpan: Sendable, Hashable, Comparable, Codable, CustomStringCon
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let number = try? container.decode(Int.self), number != 0 {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "bad duration \(number): missing unit; write \(number)s, \(number)m…")
+            throw DecodingError.dataCorruptedError(
+                in: container,
+                debugDescription: "bad duration \(number): missing unit; write \(number)s, \(number)m…"
+            )
         }
         let text = (try? container.decode(Int.self)) == 0 ? "0" : try container.decode(String.self)
         switch TimeSpan.parse(text) {
         case .success(let value): self = value
-        case .failure(let error): throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
+        case .failure(let error):
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
         }
     }
 

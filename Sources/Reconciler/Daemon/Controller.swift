@@ -29,16 +29,23 @@ actor Controller {
     /// Set once the backlog found at start has been planned: `/readyz` turns ready.
     private(set) var isReady = false
 
-    init(options: DaemonOptions, store: any StateStore, applier: Applier, inotify: Inotify, wake: Wake, logger: Logger) {
+    init(options: DaemonOptions, store: any StateStore, applier: Applier, inotify: Inotify, wake: Wake, logger: Logger)
+    {
         self.options = options
         self.store = store
         self.applier = applier
         self.inotify = inotify
         self.wake = wake
         self.logger = logger
-        scheduler = Scheduler(options: Scheduler.Options(maxJobs: options.maxJobs, rescanInterval: options.rescanInterval.seconds,
-                                                         openWriterBound: options.openWriterBound.seconds),
-                              now: Date(), jitter: Double.random(in: 0.9...1.1))
+        scheduler = Scheduler(
+            options: Scheduler.Options(
+                maxJobs: options.maxJobs,
+                rescanInterval: options.rescanInterval.seconds,
+                openWriterBound: options.openWriterBound.seconds
+            ),
+            now: Date(),
+            jitter: Double.random(in: 0.9...1.1)
+        )
     }
 
     // MARK: Start and stop
@@ -47,12 +54,20 @@ actor Controller {
     /// plans the backlog (files that arrived while nothing ran).
     func start() throws {
         let recovered = try applier.recover(now: Date())
-        if recovered > 0 { logger.warning("recovered runs left by an orchestrator that stopped", metadata: ["count": "\(recovered)"]) }
+        if recovered > 0 {
+            logger.warning("recovered runs left by an orchestrator that stopped", metadata: ["count": "\(recovered)"])
+        }
         do {
-            manifestWatch = try inotify.add(options.pipelines, mask: InotifyMask.closeWrite | InotifyMask.movedTo | InotifyMask.movedFrom
-                                            | InotifyMask.delete | InotifyMask.create | InotifyMask.deleteSelf | InotifyMask.moveSelf)
+            manifestWatch = try inotify.add(
+                options.pipelines,
+                mask: InotifyMask.closeWrite | InotifyMask.movedTo | InotifyMask.movedFrom
+                    | InotifyMask.delete | InotifyMask.create | InotifyMask.deleteSelf | InotifyMask.moveSelf
+            )
         } catch {
-            logger.warning("cannot watch the pipelines folder; it is re-read on SIGHUP and at each rescan", metadata: ["error": "\(error)"])
+            logger.warning(
+                "cannot watch the pipelines folder; it is re-read on SIGHUP and at each rescan",
+                metadata: ["error": "\(error)"]
+            )
         }
         reload()
         tick()
@@ -113,7 +128,10 @@ actor Controller {
             case .start(let job):
                 start(job)
             case .writerTimedOut(let name, let path):
-                logger.warning("a file has been open for writing longer than the bound; taking it", metadata: ["pipeline": "\(name)", "path": "\(path)"])
+                logger.warning(
+                    "a file has been open for writing longer than the bound; taking it",
+                    metadata: ["pipeline": "\(name)", "path": "\(path)"]
+                )
             }
         }
         DaemonMetrics.queueDepth.record(scheduler.queued)
@@ -165,7 +183,10 @@ actor Controller {
         do {
             loaded = try result.get()
         } catch {
-            logger.error("cannot read the pipelines folder; the running pipelines keep their specs", metadata: ["error": "\(error)"])
+            logger.error(
+                "cannot read the pipelines folder; the running pipelines keep their specs",
+                metadata: ["error": "\(error)"]
+            )
             return
         }
         let applied: [AppliedSpec]
@@ -173,7 +194,16 @@ actor Controller {
             logger.error("cannot read the state", metadata: ["error": "\(error)"])
             return
         }
-        let plan = Planner.plan(Planner.Input(manifests: loaded, applied: applied, observed: [:], ledgers: [:], now: Date(), allowEmpty: options.allowEmpty))
+        let plan = Planner.plan(
+            Planner.Input(
+                manifests: loaded,
+                applied: applied,
+                observed: [:],
+                ledgers: [:],
+                now: Date(),
+                allowEmpty: options.allowEmpty
+            )
+        )
         if let refusal = plan.refusal {
             logger.error("manifests not applied: \(refusal)")
             return
@@ -184,32 +214,53 @@ actor Controller {
             case .create, .update:
                 guard let spec = pipeline.effective, let file = pipeline.file else { continue }
                 do { try store.recordApplied(spec, file: file, at: now) } catch {
-                    logger.error("cannot record the applied spec", metadata: ["pipeline": "\(pipeline.name)", "error": "\(error)"])
+                    logger.error(
+                        "cannot record the applied spec",
+                        metadata: ["pipeline": "\(pipeline.name)", "error": "\(error)"]
+                    )
                     continue
                 }
-                logger.info(pipeline.change == .create ? "pipeline created" : "pipeline updated", metadata: ["pipeline": "\(pipeline.name)", "manifest": "\(file)"])
+                logger.info(
+                    pipeline.change == .create ? "pipeline created" : "pipeline updated",
+                    metadata: ["pipeline": "\(pipeline.name)", "manifest": "\(file)"]
+                )
                 for warning in loaded.diagnostics where warning.severity == .warning && warning.file == file {
                     logger.warning("\(warning)", metadata: ["pipeline": "\(pipeline.name)"])
                 }
                 replace(pipeline.name, with: (spec, file))
             case .delete:
                 do { try store.removeApplied(pipeline.name) } catch {
-                    logger.error("cannot record the deletion", metadata: ["pipeline": "\(pipeline.name)", "error": "\(error)"])
+                    logger.error(
+                        "cannot record the deletion",
+                        metadata: ["pipeline": "\(pipeline.name)", "error": "\(error)"]
+                    )
                 }
                 logger.info("pipeline deleted; its ledger is kept", metadata: ["pipeline": "\(pipeline.name)"])
                 replace(pipeline.name, with: nil)
             case .invalid(let diagnostics):
-                let running = pipelines[pipeline.name] != nil ? "the last applied spec keeps running" : "nothing runs until it is fixed"
+                let running =
+                    pipelines[pipeline.name] != nil
+                    ? "the last applied spec keeps running" : "nothing runs until it is fixed"
                 if !quietly {
-                    for diagnostic in diagnostics { logger.error("invalid manifest; \(running): \(diagnostic)", metadata: ["pipeline": "\(pipeline.name)"]) }
+                    for diagnostic in diagnostics {
+                        logger.error(
+                            "invalid manifest; \(running): \(diagnostic)",
+                            metadata: ["pipeline": "\(pipeline.name)"]
+                        )
+                    }
                 }
-                if pipelines[pipeline.name] == nil, let spec = pipeline.effective, let file = pipeline.file { replace(pipeline.name, with: (spec, file)) }
+                if pipelines[pipeline.name] == nil, let spec = pipeline.effective, let file = pipeline.file {
+                    replace(pipeline.name, with: (spec, file))
+                }
             case .unchanged:
-                if pipelines[pipeline.name] == nil, let spec = pipeline.effective, let file = pipeline.file { replace(pipeline.name, with: (spec, file)) }
+                if pipelines[pipeline.name] == nil, let spec = pipeline.effective, let file = pipeline.file {
+                    replace(pipeline.name, with: (spec, file))
+                }
             }
         }
         if !quietly {
-            for diagnostic in loaded.diagnostics where diagnostic.severity == .error && !plan.pipelines.contains(where: { $0.file == diagnostic.file }) {
+            for diagnostic in loaded.diagnostics
+            where diagnostic.severity == .error && !plan.pipelines.contains(where: { $0.file == diagnostic.file }) {
                 logger.error("invalid manifest: \(diagnostic)")
             }
         }
@@ -229,8 +280,15 @@ actor Controller {
     private var slots: [String: Scheduler.Slot] {
         pipelines.mapValues { entry in
             let watch = entry.pipeline.spec.watch
-            let poll = !watch.poll.isZero ? watch.poll.duration.seconds : fallbackPolled.contains(entry.pipeline.name) ? options.fallbackPoll.seconds : nil
-            return Scheduler.Slot(concurrency: entry.pipeline.spec.run.concurrency, suspended: entry.pipeline.spec.suspend, poll: poll)
+            let poll =
+                !watch.poll.isZero
+                ? watch.poll.duration.seconds
+                : fallbackPolled.contains(entry.pipeline.name) ? options.fallbackPoll.seconds : nil
+            return Scheduler.Slot(
+                concurrency: entry.pipeline.spec.run.concurrency,
+                suspended: entry.pipeline.spec.suspend,
+                poll: poll
+            )
         }
     }
 
@@ -251,14 +309,19 @@ actor Controller {
         do {
             try watchTree(name, root: root, relative: "", filter: WatchFilter(pipeline.spec.watch))
         } catch InotifyError.noSpace {
-            logger.warning("inotify watch limit reached; this pipeline is polled instead (raise fs.inotify.max_user_watches)",
-                           metadata: ["pipeline": "\(name)", "every": "\(options.fallbackPoll)"])
+            logger.warning(
+                "inotify watch limit reached; this pipeline is polled instead (raise fs.inotify.max_user_watches)",
+                metadata: ["pipeline": "\(name)", "every": "\(options.fallbackPoll)"]
+            )
             DaemonMetrics.watchFallbacks.increment()
             for watch in watches.release(name) { inotify.remove(watch) }
             fallbackPolled.insert(name)
             scheduler.pipelinesChanged(slots, replaced: [])
         } catch {
-            logger.warning("cannot watch a folder; it is rescanned instead", metadata: ["pipeline": "\(name)", "error": "\(error)"])
+            logger.warning(
+                "cannot watch a folder; it is rescanned instead",
+                metadata: ["pipeline": "\(name)", "error": "\(error)"]
+            )
             unwatched.insert(name)
             scheduler.retryLook(name, at: Date().addingTimeInterval(2))
         }
@@ -291,7 +354,11 @@ actor Controller {
                 continue
             }
             if event.watch == manifestWatch {
-                if event.has(InotifyMask.ignored) || event.has(InotifyMask.deleteSelf) || event.has(InotifyMask.moveSelf) { manifestWatch = nil }
+                if event.has(InotifyMask.ignored) || event.has(InotifyMask.deleteSelf)
+                    || event.has(InotifyMask.moveSelf)
+                {
+                    manifestWatch = nil
+                }
                 if event.name.hasSuffix(".yaml") || event.name.hasSuffix(".yml") || event.name.isEmpty {
                     reloadAt = now.addingTimeInterval(0.2)
                 }
@@ -315,15 +382,26 @@ actor Controller {
     private func handle(_ event: InotifyEvent, path: String, pipeline name: String, now: Date) {
         guard let (pipeline, file) = pipelines[name] else { return }
         if event.has(InotifyMask.isDirectory) {
-            if event.has(InotifyMask.create) || event.has(InotifyMask.movedTo), let filter = try? WatchFilter(pipeline.spec.watch), filter.descends(into: path) {
+            if event.has(InotifyMask.create) || event.has(InotifyMask.movedTo),
+                let filter = try? WatchFilter(pipeline.spec.watch), filter.descends(into: path)
+            {
                 // Files written right after `mkdir -p` are found by the look that follows.
-                try? watchTree(name, root: Observer.root(of: pipeline, manifestFile: file), relative: path, filter: filter)
+                try? watchTree(
+                    name,
+                    root: Observer.root(of: pipeline, manifestFile: file),
+                    relative: path,
+                    filter: filter
+                )
                 scheduler.fileEvent(.folderAppeared, pipeline: name, path: path, now: now)
             }
             return
         }
-        if event.has(InotifyMask.create) || event.has(InotifyMask.modify) { scheduler.fileEvent(.writing, pipeline: name, path: path, now: now) }
-        if event.has(InotifyMask.delete) || event.has(InotifyMask.movedFrom) { scheduler.fileEvent(.gone, pipeline: name, path: path, now: now) }
+        if event.has(InotifyMask.create) || event.has(InotifyMask.modify) {
+            scheduler.fileEvent(.writing, pipeline: name, path: path, now: now)
+        }
+        if event.has(InotifyMask.delete) || event.has(InotifyMask.movedFrom) {
+            scheduler.fileEvent(.gone, pipeline: name, path: path, now: now)
+        }
         if event.has(InotifyMask.closeWrite) { scheduler.fileEvent(.closed, pipeline: name, path: path, now: now) }
         if event.has(InotifyMask.movedTo) { scheduler.fileEvent(.movedIn, pipeline: name, path: path, now: now) }
     }
@@ -340,8 +418,12 @@ actor Controller {
         let folder: ObservedFolder
         let ledger: [String: LedgerEntry]
         do {
-            folder = try Observer(store: store).observe(pipeline, manifestFile: file, now: now, busy: busy, only: paths) { [logger] files, bytes in
-                logger.info("hashing the backlog", metadata: ["pipeline": "\(name)", "files": "\(files)", "MiB": "\(bytes >> 20)"])
+            folder = try Observer(store: store).observe(pipeline, manifestFile: file, now: now, busy: busy, only: paths)
+            { [logger] files, bytes in
+                logger.info(
+                    "hashing the backlog",
+                    metadata: ["pipeline": "\(name)", "files": "\(files)", "MiB": "\(bytes >> 20)"]
+                )
             }
             if paths == nil {
                 ledger = try store.ledger(pipeline: name)
@@ -353,7 +435,12 @@ actor Controller {
             scheduler.retryLook(name, at: now.addingTimeInterval(5))
             return
         }
-        let plan = Planner.planFiles(PipelinePlan(name: name, file: file, change: .unchanged, effective: pipeline), folder: folder, ledger: ledger, now: now)
+        let plan = Planner.planFiles(
+            PipelinePlan(name: name, file: file, change: .unchanged, effective: pipeline),
+            folder: folder,
+            ledger: ledger,
+            now: now
+        )
         // The same ledger update as reconcile's: the planner says what is news.
         do { try store.recordSeen(pipeline: name, contents: plan.seen, at: now) } catch {
             logger.error("cannot record seen files", metadata: ["pipeline": "\(name)", "error": "\(error)"])
@@ -361,7 +448,9 @@ actor Controller {
         var next = folder.nextReady
         do {
             let settled = try applier.settleFileActions(of: pipeline, manifestFile: file, now: now, dueOnly: true)
-            for problem in settled.problems { logger.warning("\(problem.terminalSafe)", metadata: ["pipeline": "\(name)"]) }
+            for problem in settled.problems {
+                logger.warning("\(problem.terminalSafe)", metadata: ["pipeline": "\(name)"])
+            }
             if let due = settled.nextDue { next = min(next ?? due, due) }
         } catch {
             logger.error("cannot settle file actions", metadata: ["pipeline": "\(name)", "error": "\(error)"])
@@ -383,7 +472,10 @@ actor Controller {
         let queued = scheduler.queued
         guard queued > 0, now.timeIntervalSince(lastProgress) >= 10 else { return }
         lastProgress = now
-        logger.info("progress", metadata: ["queued": "\(queued)", "running": "\(tasks.count)", "done": "\(processedSinceStart)"])
+        logger.info(
+            "progress",
+            metadata: ["queued": "\(queued)", "running": "\(tasks.count)", "done": "\(processedSinceStart)"]
+        )
     }
 
     private func start(_ job: Scheduler.Job) {
@@ -405,7 +497,10 @@ actor Controller {
         var retryAt: Date?
         for run in report.runs {
             DaemonMetrics.runDuration(name).recordNanoseconds(Int64(run.duration.seconds * 1e9))
-            var metadata: Logger.Metadata = ["pipeline": "\(name)", "path": "\(run.path)", "run": "\(run.runID)", "outcome": "\(run.outcome.description)"]
+            var metadata: Logger.Metadata = [
+                "pipeline": "\(name)", "path": "\(run.path)", "run": "\(run.runID)",
+                "outcome": "\(run.outcome.description)",
+            ]
             if run.outcome.isSuccess {
                 DaemonMetrics.processed(name).increment()
                 logger.info("processed", metadata: metadata)

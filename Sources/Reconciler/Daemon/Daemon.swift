@@ -24,8 +24,14 @@ public final class Daemon: Service, Sendable {
         wake = Wake()
         self.options = options
         self.logger = logger
-        controller = Controller(options: options, store: store, applier: Applier(store: store, executor: executor),
-                                inotify: inotify, wake: wake, logger: logger)
+        controller = Controller(
+            options: options,
+            store: store,
+            applier: Applier(store: store, executor: executor),
+            inotify: inotify,
+            wake: wake,
+            logger: logger
+        )
     }
 
     /// Whether the daemon has planned its start-up backlog (for `/readyz`).
@@ -77,13 +83,21 @@ public final class Daemon: Service, Sendable {
         await controller.stopIntake()
         let deadline = ContinuousClock.now + options.drain
         var running = await controller.runningCount
-        if running > 0 { logger.info("stopping: waiting for running jobs", metadata: ["running": "\(running)", "drain": "\(options.drain)"]) }
+        if running > 0 {
+            logger.info(
+                "stopping: waiting for running jobs",
+                metadata: ["running": "\(running)", "drain": "\(options.drain)"]
+            )
+        }
         while running > 0, ContinuousClock.now < deadline {
             await wake.wait(timeout: min(.milliseconds(200), deadline - ContinuousClock.now))
             running = await controller.runningCount
         }
         if running > 0 {
-            logger.warning("drain time over: killing running jobs; they will run again", metadata: ["running": "\(running)"])
+            logger.warning(
+                "drain time over: killing running jobs; they will run again",
+                metadata: ["running": "\(running)"]
+            )
             await controller.cancelRunning()
         }
     }

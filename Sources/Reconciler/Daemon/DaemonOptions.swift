@@ -17,8 +17,15 @@ public struct DaemonOptions: Sendable {
     /// Lets an empty pipelines folder delete every applied pipeline.
     public var allowEmpty: Bool
 
-    public init(pipelines: String, maxJobs: Int = 4, drain: Duration = .seconds(30), rescanInterval: Duration = .seconds(300),
-                openWriterBound: Duration = .seconds(3600), fallbackPoll: Duration = .seconds(10), allowEmpty: Bool = false) {
+    public init(
+        pipelines: String,
+        maxJobs: Int = 4,
+        drain: Duration = .seconds(30),
+        rescanInterval: Duration = .seconds(300),
+        openWriterBound: Duration = .seconds(3600),
+        fallbackPoll: Duration = .seconds(10),
+        allowEmpty: Bool = false
+    ) {
         self.pipelines = pipelines
         self.maxJobs = maxJobs
         self.drain = drain

@@ -32,7 +32,8 @@ public enum InotifyMask {
     public static let isDirectory: UInt32 = 0x4000_0000
 
     /// What a watched folder of files reports.
-    public static let folder: UInt32 = modify | closeWrite | movedFrom | movedTo | create | delete | deleteSelf | moveSelf | onlyDirectory | dontFollow
+    public static let folder: UInt32 =
+        modify | closeWrite | movedFrom | movedTo | create | delete | deleteSelf | moveSelf | onlyDirectory | dontFollow
 }
 
 /// Why a watch could not be added.

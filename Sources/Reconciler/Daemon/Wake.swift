@@ -27,7 +27,9 @@ final class Wake: @unchecked Sendable {
         if lock.withLock({ () -> Bool in
             defer { pending = false }
             return pending
-        }) { return }
+        }) {
+            return
+        }
         let ticket = lock.withLock { () -> Int in
             generation += 1
             return generation

@@ -19,8 +19,13 @@ public struct Executor: Sendable {
     /// `reconcile` goes without (one process start less per run; at-least-once either way).
     public var shim: String?
 
-    public init(logDirectory: String, grace: Duration = .seconds(10), logLimit: Int = 10 << 20,
-                parentEnvironment: [String: String] = ProcessInfo.processInfo.environment, shim: String? = nil) {
+    public init(
+        logDirectory: String,
+        grace: Duration = .seconds(10),
+        logLimit: Int = 10 << 20,
+        parentEnvironment: [String: String] = ProcessInfo.processInfo.environment,
+        shim: String? = nil
+    ) {
         self.logDirectory = logDirectory
         self.grace = grace
         self.logLimit = logLimit
@@ -30,7 +35,9 @@ public struct Executor: Sendable {
 
     /// `orchestrator-shim` beside the running executable, if it is there.
     public static func installedShim() -> String? {
-        guard let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        guard let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
+            return nil
+        }
         let shim = PathResolution.directory(of: executable) + "/orchestrator-shim"
         return access(shim, X_OK) == 0 ? shim : nil
     }
@@ -42,9 +49,12 @@ public struct Executor: Sendable {
 
     /// How a run ended according to its status file, if the shim wrote one.
     public func recordedOutcome(pipeline: String, runID: String) -> RunOutcome? {
-        guard let text = try? String(contentsOfFile: statusFile(pipeline: pipeline, runID: runID), encoding: .utf8) else { return nil }
+        guard let text = try? String(contentsOfFile: statusFile(pipeline: pipeline, runID: runID), encoding: .utf8)
+        else { return nil }
         let parts = text.split(separator: " ")
-        guard parts.count == 2, let value = Int(parts[1].trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+        guard parts.count == 2, let value = Int(parts[1].trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            return nil
+        }
         switch parts[0] {
         case "exit": return value == 0 ? .succeeded : .exited(code: value)
         case "signal": return .signaled(signal: value)
@@ -85,9 +95,19 @@ public struct Executor: Sendable {
         let logPath = logFile(for: request)
         let envFile = "\(logDirectory)/\(request.pipeline.name)/\(request.runID).env"
         let root = Observer.root(of: request.pipeline, manifestFile: request.manifestFile)
-        let context = RunContext(pipeline: request.pipeline, runID: request.runID, file: root + "/" + request.relativePath,
-                                 relativePath: request.relativePath, sha256: request.sha256, envFile: envFile)
-        let log = RunLog(path: logPath, limit: logLimit, redactor: Redactor(secrets: context.secrets(parent: parentEnvironment)))
+        let context = RunContext(
+            pipeline: request.pipeline,
+            runID: request.runID,
+            file: root + "/" + request.relativePath,
+            relativePath: request.relativePath,
+            sha256: request.sha256,
+            envFile: envFile
+        )
+        let log = RunLog(
+            path: logPath,
+            limit: logLimit,
+            redactor: Redactor(secrets: context.secrets(parent: parentEnvironment))
+        )
         defer { log.close() }
         let outcome: RunOutcome
         do {
@@ -95,20 +115,35 @@ public struct Executor: Sendable {
             if Executor.needsEnvFile(request.pipeline) {
                 try writeEnvFile(envFile, resolved)
             }
-            defer { if Executor.needsEnvFile(request.pipeline) { try? FileManager.default.removeItem(atPath: envFile) } }
+            defer {
+                if Executor.needsEnvFile(request.pipeline) { try? FileManager.default.removeItem(atPath: envFile) }
+            }
             let (argv, containerName) = try command(context, resolved: resolved, request: request)
             let workingDirectory = request.pipeline.spec.run.workingDir.map {
-                PathResolution.resolve($0, relativeTo: PathResolution.directory(of: Observer.absolute(request.manifestFile)))
+                PathResolution.resolve(
+                    $0,
+                    relativeTo: PathResolution.directory(of: Observer.absolute(request.manifestFile))
+                )
             }
             let statusFile = self.statusFile(pipeline: request.pipeline.name, runID: request.runID)
             if shim != nil {
                 try? PrivateFiles.makeDirectory(PathResolution.directory(of: statusFile))
             }
-            let environment = containerName == nil ? context.environment(parent: parentEnvironment, resolved: resolved)
-                                                    : context.clientEnvironment(parent: parentEnvironment)
-            outcome = await spawn(argv, statusFile: statusFile, environment: environment,
-                                  workingDirectory: workingDirectory, timeout: request.pipeline.spec.run.timeout,
-                                  containerName: containerName, runtime: containerRuntime(request.pipeline), log: log, started: started)
+            let environment =
+                containerName == nil
+                ? context.environment(parent: parentEnvironment, resolved: resolved)
+                : context.clientEnvironment(parent: parentEnvironment)
+            outcome = await spawn(
+                argv,
+                statusFile: statusFile,
+                environment: environment,
+                workingDirectory: workingDirectory,
+                timeout: request.pipeline.spec.run.timeout,
+                containerName: containerName,
+                runtime: containerRuntime(request.pipeline),
+                log: log,
+                started: started
+            )
         } catch {
             outcome = .failedToStart(reason: "\(error)")
         }
@@ -130,7 +165,11 @@ public struct Executor: Sendable {
     }
 
     /// The argv of the run, and the container's name when it runs in one.
-    private func command(_ context: RunContext, resolved: [(String, String)], request: Request) throws(RunSetupError) -> ([String], String?) {
+    private func command(
+        _ context: RunContext,
+        resolved: [(String, String)],
+        request: Request
+    ) throws(RunSetupError) -> ([String], String?) {
         let env = Dictionary(resolved, uniquingKeysWith: { _, last in last })
         func render(_ template: Template) throws(RunSetupError) -> String {
             try context.render(template) { name throws(RunSetupError) in env[name] ?? "" }
@@ -167,8 +206,17 @@ public struct Executor: Sendable {
         case failed(String)
     }
 
-    private func spawn(_ argv: [String], statusFile: String, environment: [(String, String)], workingDirectory: String?, timeout: TimeSpan,
-                       containerName: String?, runtime: String?, log: RunLog, started: @escaping @Sendable (Int32) -> Void) async -> RunOutcome {
+    private func spawn(
+        _ argv: [String],
+        statusFile: String,
+        environment: [(String, String)],
+        workingDirectory: String?,
+        timeout: TimeSpan,
+        containerName: String?,
+        runtime: String?,
+        log: RunLog,
+        started: @escaping @Sendable (Int32) -> Void
+    ) async -> RunOutcome {
         guard let program = argv.first, !program.isEmpty else { return .failedToStart(reason: "empty command") }
         var options = PlatformOptions()
         options.createSession = true
@@ -185,16 +233,26 @@ public struct Executor: Sendable {
         guard let resolved = Executor.programs.resolve(program, path: path, workingDirectory: workingDirectory) else {
             return .failedToStart(reason: "\(program): command not found (PATH=\(path))")
         }
-        let (executable, arguments): (Executable, [String]) = shim.map { (.path(FilePath($0)), [statusFile, resolved] + argv.dropFirst()) }
+        let (executable, arguments): (Executable, [String]) =
+            shim.map { (.path(FilePath($0)), [statusFile, resolved] + argv.dropFirst()) }
             ?? (.path(FilePath(resolved)), Array(argv.dropFirst()))
-        let configuration = Configuration(executable: executable, arguments: Arguments(arguments.map { $0.fileSystemBytes + [0] }),
-                                          environment: .custom(order.compactMap { variables[$0] }),
-                                          workingDirectory: workingDirectory.map { FilePath($0) }, platformOptions: options)
+        let configuration = Configuration(
+            executable: executable,
+            arguments: Arguments(arguments.map { $0.fileSystemBytes + [0] }),
+            environment: .custom(order.compactMap { variables[$0] }),
+            workingDirectory: workingDirectory.map { FilePath($0) },
+            platformOptions: options
+        )
         let group = ProcessGroupBox()
         let ending: Ending = await withTaskGroup(of: Ending.self) { tasks in
             tasks.addTask {
                 do {
-                    let result = try await Subprocess.run(configuration, input: .none, output: .sequence, error: .combinedWithOutput) { execution in
+                    let result = try await Subprocess.run(
+                        configuration,
+                        input: .none,
+                        output: .sequence,
+                        error: .combinedWithOutput
+                    ) { execution in
                         let pid = execution.processIdentifier.value
                         group.set(pid)
                         started(pid)
@@ -265,7 +323,8 @@ final class ProgramResolver: @unchecked Sendable {
     /// folder of PATH with a spawn, which costs a process creation per miss.
     func resolve(_ program: String, path: String, workingDirectory: String?) -> String? {
         if program.contains("/") {
-            return program.hasPrefix("/") || workingDirectory == nil ? program : PathResolution.resolve(program, relativeTo: workingDirectory!)
+            return program.hasPrefix("/") || workingDirectory == nil
+                ? program : PathResolution.resolve(program, relativeTo: workingDirectory!)
         }
         let key = program + "\u{0}" + path
         if let known = lock.withLock({ found[key] }), access(known, X_OK) == 0 { return known }

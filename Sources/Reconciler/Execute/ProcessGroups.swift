@@ -20,7 +20,8 @@ enum ProcessGroups {
     /// boot time); nil when there is no such process.
     static func startTime(of pid: Int32) -> Date? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return nil }
+            let close = text.lastIndex(of: ")")
+        else { return nil }
         let fields = text[text.index(after: close)...].split(separator: " ")
         guard fields.count > 19, let ticks = Double(fields[19]), let boot = bootTime else { return nil }
         return Date(timeIntervalSince1970: boot + ticks / Double(sysconf(Int32(_SC_CLK_TCK))))
@@ -29,6 +30,8 @@ enum ProcessGroups {
     /// The boot time, in seconds since 1970 (`btime` of /proc/stat).
     static let bootTime: Double? = {
         guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8) else { return nil }
-        return text.split(separator: "\n").first { $0.hasPrefix("btime ") }.flatMap { Double($0.dropFirst("btime ".count)) }
+        return text.split(separator: "\n").first { $0.hasPrefix("btime ") }.flatMap {
+            Double($0.dropFirst("btime ".count))
+        }
     }()
 }

@@ -14,7 +14,8 @@ struct RunContext: Sendable {
     /// The child's environment, in order: the orchestrator's PATH, HOME, LANG, LC_*, TZ, then
     /// `run.env` (secrets read from the orchestrator's environment now), then `ORCHESTRATOR_*`.
     func environment(parent: [String: String], resolved: [(String, String)]) -> [(String, String)] {
-        var result: [(String, String)] = parent
+        var result: [(String, String)] =
+            parent
             .filter { ["PATH", "HOME", "LANG", "TZ"].contains($0.key) || $0.key.hasPrefix("LC_") }
             .sorted { $0.key < $1.key }
             .map { ($0.key, $0.value) }
@@ -24,7 +25,10 @@ struct RunContext: Sendable {
 
     /// `ORCHESTRATOR_*`: what this run is about.
     private var orchestratorVariables: [(String, String)] {
-        [("ORCHESTRATOR_FILE", file), ("ORCHESTRATOR_FILE_SHA256", sha256), ("ORCHESTRATOR_PIPELINE", pipeline.name), ("ORCHESTRATOR_RUN_ID", runID)]
+        [
+            ("ORCHESTRATOR_FILE", file), ("ORCHESTRATOR_FILE_SHA256", sha256), ("ORCHESTRATOR_PIPELINE", pipeline.name),
+            ("ORCHESTRATOR_RUN_ID", runID),
+        ]
     }
 
     /// The environment of a container client (`docker`, `podman`): the variables that configure
@@ -33,7 +37,8 @@ struct RunContext: Sendable {
     /// Not `run.env`: the container gets that through the env file, and the client has no use for
     /// the secrets in it.
     func clientEnvironment(parent: [String: String]) -> [(String, String)] {
-        let result: [(String, String)] = parent
+        let result: [(String, String)] =
+            parent
             .filter { RunContext.configuresContainerClients($0.key) }
             .sorted { $0.key < $1.key }
             .map { ($0.key, $0.value) }
@@ -43,9 +48,11 @@ struct RunContext: Sendable {
     /// Whether a variable configures container clients and the tools they call (runtimes,
     /// credential helpers, registries through proxies).
     static func configuresContainerClients(_ name: String) -> Bool {
-        let exact: Set<String> = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR",
-                                  "REGISTRY_AUTH_FILE", "STORAGE_DRIVER", "STORAGE_OPTS", "DBUS_SESSION_BUS_ADDRESS",
-                                  "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"]
+        let exact: Set<String> = [
+            "PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR",
+            "REGISTRY_AUTH_FILE", "STORAGE_DRIVER", "STORAGE_OPTS", "DBUS_SESSION_BUS_ADDRESS",
+            "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+        ]
         let prefixes = ["DOCKER_", "CONTAINERS_", "CONTAINER_", "PODMAN_", "BUILDAH_", "XDG_", "LC_"]
         return exact.contains(name) || prefixes.contains { name.hasPrefix($0) }
     }
@@ -59,7 +66,9 @@ struct RunContext: Sendable {
             let result: String
             switch env[name] {
             case .fromEnv(let source)?:
-                guard let secret = parent[source] else { throw RunSetupError.missingSecret(key: name, variable: source) }
+                guard let secret = parent[source] else {
+                    throw RunSetupError.missingSecret(key: name, variable: source)
+                }
                 result = secret
             case .value(let template)?:
                 result = try render(template, env: value)
@@ -120,7 +129,8 @@ enum RunSetupError: Error, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case .missingSecret(let key, let variable): return "run.env \(key) reads $\(variable), which is not set in the orchestrator's environment"
+        case .missingSecret(let key, let variable):
+            return "run.env \(key) reads $\(variable), which is not set in the orchestrator's environment"
         case .cannotWrite(let reason): return reason
         }
     }

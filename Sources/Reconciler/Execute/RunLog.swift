@@ -65,7 +65,9 @@ final class RunLog: @unchecked Sendable {
             written += bytes.count
         } else {
             handle?.write(Data(bytes.prefix(room)))
-            handle?.write(Data("\n[log truncated at \(limit) bytes; the run's last output is kept in the ledger]\n".utf8))
+            handle?.write(
+                Data("\n[log truncated at \(limit) bytes; the run's last output is kept in the ledger]\n".utf8)
+            )
             written = limit
             truncated = true
         }

@@ -31,7 +31,9 @@ enum ContentHasher {
             if count == 0 { break }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         }
-        guard let after = FileStat.of(descriptor: descriptor), after == before, FileStat.of(path) == before else { return .changed }
+        guard let after = FileStat.of(descriptor: descriptor), after == before, FileStat.of(path) == before else {
+            return .changed
+        }
         let digest = hasher.finalize().map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex

@@ -1,5 +1,5 @@
-import Model
 import Glibc
+import Model
 
 /// The identity and version of a file as `stat` reports it: what the stat cache compares.
 struct FileStat: Equatable {
@@ -63,6 +63,7 @@ extension FileStat {
     /// ctime. ctime too, because `cp -p`, rsync and `touch -r` restore the mtime of a rewritten
     /// file, and the kernel sets ctime on every change, which no one can restore.
     func isUnchanged(since observation: Observation) -> Bool {
-        inode == observation.inode && size == observation.size && mtimeNs == observation.mtimeNs && ctimeNs == observation.ctimeNs
+        inode == observation.inode && size == observation.size && mtimeNs == observation.mtimeNs
+            && ctimeNs == observation.ctimeNs
     }
 }

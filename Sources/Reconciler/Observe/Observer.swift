@@ -22,8 +22,14 @@ public struct Observer: Sendable {
     /// `only`, when given, limits the look to those paths (relative to the folder): each is
     /// stat'ed and its stat-cache row read by key, so that a look after an event on one file
     /// costs the same in a folder of 20,000 files as in an empty one.
-    public func observe(_ pipeline: Pipeline, manifestFile: String, now: Date, busy: Set<String> = [], only paths: Set<String>? = nil,
-                        progress: ((_ files: Int, _ bytes: Int64) -> Void)? = nil) throws -> ObservedFolder {
+    public func observe(
+        _ pipeline: Pipeline,
+        manifestFile: String,
+        now: Date,
+        busy: Set<String> = [],
+        only paths: Set<String>? = nil,
+        progress: ((_ files: Int, _ bytes: Int64) -> Void)? = nil
+    ) throws -> ObservedFolder {
         let root = Self.root(of: pipeline, manifestFile: manifestFile)
         guard let rootStat = FileStat.ofRoot(root), rootStat.isDirectory else {
             return ObservedFolder(problem: "watch.path \(root) does not exist or is not a folder")
@@ -70,11 +76,27 @@ public struct Observer: Sendable {
                 files.append(ObservedFile(path: relative, status: .ready, size: stat.size, sha256: sha))
                 continue
             }
-            let observation = Observation(pipeline: pipeline.name, path: relative, device: stat.device, inode: stat.inode, size: stat.size,
-                                          mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs, sha256: nil, observedAt: now)
+            let observation = Observation(
+                pipeline: pipeline.name,
+                path: relative,
+                device: stat.device,
+                inode: stat.inode,
+                size: stat.size,
+                mtimeNs: stat.mtimeNs,
+                ctimeNs: stat.ctimeNs,
+                sha256: nil,
+                observedAt: now
+            )
             guard nowNs - stat.lastChangeNs >= settleNs, !busy.contains(relative) else {
                 let readyAt = Date(timeIntervalSince1970: Double(stat.lastChangeNs + settleNs) / 1e9)
-                files.append(ObservedFile(path: relative, status: .settling, size: stat.size, readyAt: busy.contains(relative) ? nil : readyAt))
+                files.append(
+                    ObservedFile(
+                        path: relative,
+                        status: .settling,
+                        size: stat.size,
+                        readyAt: busy.contains(relative) ? nil : readyAt
+                    )
+                )
                 continue
             }
             switch ContentHasher.hash(root + "/" + relative, expected: stat) {
@@ -90,9 +112,18 @@ public struct Observer: Sendable {
                 saved.sha256 = sha
                 updates.append(saved)
                 let previous = cached?.sha256.flatMap { $0 == sha ? nil : $0 }
-                files.append(ObservedFile(path: relative, status: .ready, size: stat.size, sha256: sha, previousSHA256: previous))
+                files.append(
+                    ObservedFile(path: relative, status: .ready, size: stat.size, sha256: sha, previousSHA256: previous)
+                )
             case .changed:
-                files.append(ObservedFile(path: relative, status: .settling, size: stat.size, readyAt: now.addingTimeInterval(max(Double(settleNs) / 1e9, 0.1))))
+                files.append(
+                    ObservedFile(
+                        path: relative,
+                        status: .settling,
+                        size: stat.size,
+                        readyAt: now.addingTimeInterval(max(Double(settleNs) / 1e9, 0.1))
+                    )
+                )
             case .unreadable:
                 unreadable.append(relative)
             }
@@ -115,12 +146,20 @@ public struct Observer: Sendable {
 
     /// `path` made absolute against the current folder.
     public static func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? PathResolution.normalize(path) : PathResolution.resolve(path, relativeTo: FileManager.default.currentDirectoryPath)
+        path.hasPrefix("/")
+            ? PathResolution.normalize(path)
+            : PathResolution.resolve(path, relativeTo: FileManager.default.currentDirectoryPath)
     }
 
     /// Visits every regular file under `folder` that `filter` accepts, in name order, and counts
     /// the symbolic links it does not follow (a link could lead out of the folder, or loop).
-    static func walk(_ folder: String, relative: String, filter: WatchFilter, links: inout Int, visit: (String, FileStat) -> Void) {
+    static func walk(
+        _ folder: String,
+        relative: String,
+        filter: WatchFilter,
+        links: inout Int,
+        visit: (String, FileStat) -> Void
+    ) {
         guard let directory = folder.withSystemPath({ opendir($0) }) else { return }
         defer { closedir(directory) }
         let descriptor = dirfd(directory)
@@ -129,7 +168,9 @@ public struct Observer: Sendable {
             let relativePath = relative.isEmpty ? name : relative + "/" + name
             guard let stat = FileStat.of(name, in: descriptor) else { continue }
             if stat.isDirectory {
-                if filter.descends(into: relativePath) { walk(path, relative: relativePath, filter: filter, links: &links, visit: visit) }
+                if filter.descends(into: relativePath) {
+                    walk(path, relative: relativePath, filter: filter, links: &links, visit: visit)
+                }
             } else if stat.isRegular, filter.accepts(relativePath) {
                 visit(relativePath, stat)
             } else if stat.isSymbolicLink, filter.accepts(relativePath) {

@@ -51,31 +51,57 @@ public struct Applier: Sendable {
         let unfinished = try store.unfinishedRuns()
         let specs = Dictionary(try store.appliedSpecs().map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for claim in try store.claims() {
-            guard let claimOwner = claim.owner, let parsed = Owner(claimOwner), parsed.isDeadOnThisHost else { continue }
+            guard let claimOwner = claim.owner, let parsed = Owner(claimOwner), parsed.isDeadOnThisHost else {
+                continue
+            }
             var outcome = RunOutcome.interrupted
-            for (run, runOwner) in unfinished where runOwner == claimOwner && run.pipeline == claim.pipeline && run.sha256 == claim.sha256 {
+            for (run, runOwner) in unfinished
+            where runOwner == claimOwner && run.pipeline == claim.pipeline && run.sha256 == claim.sha256 {
                 if let recorded = executor.recordedOutcome(pipeline: run.pipeline, runID: run.id) {
                     outcome = recorded
                     if recorded.isSuccess, let spec = specs[run.pipeline],
-                       Applier.changed(FileChange(action: .process, path: run.path, sha256: run.sha256), of: spec.pipeline, manifestFile: spec.file,
-                                       since: try store.observation(pipeline: run.pipeline, path: run.path)) {
+                        Applier.changed(
+                            FileChange(action: .process, path: run.path, sha256: run.sha256),
+                            of: spec.pipeline,
+                            manifestFile: spec.file,
+                            since: try store.observation(pipeline: run.pipeline, path: run.path)
+                        )
+                    {
                         outcome = .changedDuringRun
                     }
                 } else {
-                    if let group = run.processGroup, group > 0, ProcessGroups.belongsToRun(group, startedAt: run.startedAt) { kill(-group, SIGKILL) }
+                    if let group = run.processGroup, group > 0,
+                        ProcessGroups.belongsToRun(group, startedAt: run.startedAt)
+                    {
+                        kill(-group, SIGKILL)
+                    }
                     if case .container(let container) = specs[run.pipeline]?.pipeline.spec.run.target {
-                        Executor.removeContainer(runtime: container.runtime.rawValue, name: Executor.containerName(pipeline: run.pipeline, runID: run.id))
+                        Executor.removeContainer(
+                            runtime: container.runtime.rawValue,
+                            name: Executor.containerName(pipeline: run.pipeline, runID: run.id)
+                        )
                     }
                 }
                 try store.finishRun(id: run.id, outcome: outcome, endedAt: now, logTail: run.logTail)
                 try? FileManager.default.removeItem(atPath: executor.statusFile(pipeline: run.pipeline, runID: run.id))
             }
             let spec = specs[claim.pipeline]
-            let policy = spec.map { RetryPolicy($0.pipeline.spec.run) } ?? RetryPolicy(retries: RunSpec.defaultRetries, backoff: RunSpec.defaultBackoff)
+            let policy =
+                spec.map { RetryPolicy($0.pipeline.spec.run) }
+                ?? RetryPolicy(retries: RunSpec.defaultRetries, backoff: RunSpec.defaultBackoff)
             // A file action owed is recorded with the outcome, and done by the next settle.
             let actions = spec.map { ($0.pipeline.spec.onSuccess, $0.pipeline.spec.onFailure) } ?? (.keep, .keep)
-            try store.complete(pipeline: claim.pipeline, sha256: claim.sha256, owner: claimOwner, run: nil, outcome: outcome,
-                               policy: policy, fileActions: actions, jitter: Double.random(in: 0..<1), at: now)
+            try store.complete(
+                pipeline: claim.pipeline,
+                sha256: claim.sha256,
+                owner: claimOwner,
+                run: nil,
+                outcome: outcome,
+                policy: policy,
+                fileActions: actions,
+                jitter: Double.random(in: 0..<1),
+                at: now
+            )
             recovered += 1
         }
         return recovered
@@ -87,7 +113,9 @@ public struct Applier: Sendable {
         for pipeline in plan.pipelines {
             switch pipeline.change {
             case .create, .update:
-                if let spec = pipeline.effective, let file = pipeline.file { try store.recordApplied(spec, file: file, at: now) }
+                if let spec = pipeline.effective, let file = pipeline.file {
+                    try store.recordApplied(spec, file: file, at: now)
+                }
             case .delete:
                 try store.removeApplied(pipeline.name)
             case .invalid, .unchanged:
@@ -100,11 +128,14 @@ public struct Applier: Sendable {
         var settled = Report()
         for pipeline in plan.pipelines {
             guard let spec = pipeline.effective, let file = pipeline.file, pipeline.change != .delete else { continue }
-            settled.fileActionProblems += try settleFileActions(of: spec, manifestFile: file, now: now, dueOnly: false).problems
+            settled.fileActionProblems += try settleFileActions(of: spec, manifestFile: file, now: now, dueOnly: false)
+                .problems
         }
         return await withTaskGroup(of: Report.self) { group in
             for pipeline in plan.pipelines {
-                guard let spec = pipeline.effective, let file = pipeline.file, !pipeline.runnable.isEmpty else { continue }
+                guard let spec = pipeline.effective, let file = pipeline.file, !pipeline.runnable.isEmpty else {
+                    continue
+                }
                 group.addTask { await self.run(pipeline.runnable, of: spec, manifestFile: file) }
             }
             var report = settled
@@ -148,10 +179,30 @@ public struct Applier: Sendable {
         var report = Report()
         do {
             let runID = Applier.newRunID()
-            let request = Executor.Request(pipeline: pipeline, manifestFile: manifestFile, relativePath: file.path, sha256: file.sha256, runID: runID)
-            let record = RunRecord(id: runID, pipeline: pipeline.name, sha256: file.sha256, path: file.path, startedAt: Date(),
-                                   logFile: executor.logFile(for: request))
-            guard try store.claim(pipeline: pipeline.name, sha256: file.sha256, owner: owner.description, run: record, at: Date()) != nil else {
+            let request = Executor.Request(
+                pipeline: pipeline,
+                manifestFile: manifestFile,
+                relativePath: file.path,
+                sha256: file.sha256,
+                runID: runID
+            )
+            let record = RunRecord(
+                id: runID,
+                pipeline: pipeline.name,
+                sha256: file.sha256,
+                path: file.path,
+                startedAt: Date(),
+                logFile: executor.logFile(for: request)
+            )
+            guard
+                try store.claim(
+                    pipeline: pipeline.name,
+                    sha256: file.sha256,
+                    owner: owner.description,
+                    run: record,
+                    at: Date()
+                ) != nil
+            else {
                 report.lostClaims += 1
                 return report
             }
@@ -160,21 +211,59 @@ public struct Applier: Sendable {
             let started = ContinuousClock.now
             var result = await executor.run(request) { group in try? store.setProcessGroup(runID: runID, group) }
             let duration = ContinuousClock.now - started
-            if Applier.changed(file, of: pipeline, manifestFile: manifestFile, since: observed) { result.outcome = .changedDuringRun }
-            let entry = try store.complete(pipeline: pipeline.name, sha256: file.sha256, owner: owner.description, run: (runID, result.logTail),
-                                           outcome: result.outcome, policy: RetryPolicy(pipeline.spec.run),
-                                           fileActions: (pipeline.spec.onSuccess, pipeline.spec.onFailure), jitter: Double.random(in: 0..<1), at: Date())
+            if Applier.changed(file, of: pipeline, manifestFile: manifestFile, since: observed) {
+                result.outcome = .changedDuringRun
+            }
+            let entry = try store.complete(
+                pipeline: pipeline.name,
+                sha256: file.sha256,
+                owner: owner.description,
+                run: (runID, result.logTail),
+                outcome: result.outcome,
+                policy: RetryPolicy(pipeline.spec.run),
+                fileActions: (pipeline.spec.onSuccess, pipeline.spec.onFailure),
+                jitter: Double.random(in: 0..<1),
+                at: Date()
+            )
             // The outcome is in the ledger: the shim's record of it is no longer needed.
-            if executor.shim != nil { try? FileManager.default.removeItem(atPath: executor.statusFile(pipeline: pipeline.name, runID: runID)) }
+            if executor.shim != nil {
+                try? FileManager.default.removeItem(atPath: executor.statusFile(pipeline: pipeline.name, runID: runID))
+            }
             let state = entry?.state ?? .failed
-            let finished = Finished(pipeline: pipeline.name, path: file.path, runID: runID, outcome: result.outcome, state: state,
-                                    logFile: result.logFile, nextAttemptAt: entry?.nextAttemptAt, duration: duration)
+            let finished = Finished(
+                pipeline: pipeline.name,
+                path: file.path,
+                runID: runID,
+                outcome: result.outcome,
+                state: state,
+                logFile: result.logFile,
+                nextAttemptAt: entry?.nextAttemptAt,
+                duration: duration
+            )
             report.runs.append(finished)
             onFinished?(finished)
             // The ledger has committed the outcome and the action it owes: only now may the file move or go.
-            if entry != nil, let action = PendingFileAction.owed(by: state, onSuccess: pipeline.spec.onSuccess, onFailure: pipeline.spec.onFailure) {
-                let pending = PendingFileAction(pipeline: pipeline.name, path: file.path, sha256: file.sha256, action: action, createdAt: Date())
-                if let problem = try FileActions.attempt(pending, of: pipeline, manifestFile: manifestFile, store: store, now: Date()) {
+            if entry != nil,
+                let action = PendingFileAction.owed(
+                    by: state,
+                    onSuccess: pipeline.spec.onSuccess,
+                    onFailure: pipeline.spec.onFailure
+                )
+            {
+                let pending = PendingFileAction(
+                    pipeline: pipeline.name,
+                    path: file.path,
+                    sha256: file.sha256,
+                    action: action,
+                    createdAt: Date()
+                )
+                if let problem = try FileActions.attempt(
+                    pending,
+                    of: pipeline,
+                    manifestFile: manifestFile,
+                    store: store,
+                    now: Date()
+                ) {
                     report.fileActionProblems.append(problem)
                 }
             }
@@ -186,14 +275,27 @@ public struct Applier: Sendable {
 
     /// Attempts the file actions owed to `pipeline`: every one (`reconcile`), or those due at
     /// `now` (the daemon). Returns the problems and when the earliest one left is due.
-    public func settleFileActions(of pipeline: Pipeline, manifestFile: String, now: Date, dueOnly: Bool) throws -> (problems: [String], nextDue: Date?) {
+    public func settleFileActions(
+        of pipeline: Pipeline,
+        manifestFile: String,
+        now: Date,
+        dueOnly: Bool
+    ) throws -> (problems: [String], nextDue: Date?) {
         let owed = try store.pendingFileActions(pipeline: pipeline.name)
         guard !owed.isEmpty else { return ([], nil) }
         var problems: [String] = []
         var attempted = false
         for pending in owed where !dueOnly || pending.isDue(at: now) {
             attempted = true
-            if let problem = try FileActions.attempt(pending, of: pipeline, manifestFile: manifestFile, store: store, now: now) { problems.append(problem) }
+            if let problem = try FileActions.attempt(
+                pending,
+                of: pipeline,
+                manifestFile: manifestFile,
+                store: store,
+                now: now
+            ) {
+                problems.append(problem)
+            }
         }
         // Those not due yet, and those that failed again, set the next time to look.
         let left = attempted ? try store.pendingFileActions(pipeline: pipeline.name) : owed
@@ -203,8 +305,15 @@ public struct Applier: Sendable {
     /// Whether the file no longer holds the content the run was for: its stat differs from the
     /// observation the plan hashed, or the stat cache now gives the path another content. A file
     /// gone by now (the command moved or deleted it) cannot say, and is taken as processed.
-    static func changed(_ file: FileChange, of pipeline: Pipeline, manifestFile: String, since observed: Observation?) -> Bool {
-        guard let observed, let now = FileStat.of(Observer.root(of: pipeline, manifestFile: manifestFile) + "/" + file.path) else { return false }
+    static func changed(
+        _ file: FileChange,
+        of pipeline: Pipeline,
+        manifestFile: String,
+        since observed: Observation?
+    ) -> Bool {
+        guard let observed,
+            let now = FileStat.of(Observer.root(of: pipeline, manifestFile: manifestFile) + "/" + file.path)
+        else { return false }
         return observed.sha256 != file.sha256 || !now.isUnchanged(since: observed)
     }
 
@@ -213,8 +322,15 @@ public struct Applier: Sendable {
         var now = time(nil)
         var parts = tm()
         gmtime_r(&now, &parts)
-        let stamp = String(format: "%04d%02d%02dT%02d%02d%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                           parts.tm_hour, parts.tm_min, parts.tm_sec)
+        let stamp = String(
+            format: "%04d%02d%02dT%02d%02d%02d",
+            parts.tm_year + 1900,
+            parts.tm_mon + 1,
+            parts.tm_mday,
+            parts.tm_hour,
+            parts.tm_min,
+            parts.tm_sec
+        )
         return stamp + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16).leftPadded(to: 8)
     }
 }

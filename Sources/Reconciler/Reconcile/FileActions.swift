@@ -7,7 +7,13 @@ enum FileActions {
     /// Attempts `pending`. Done, it leaves the ledger; failed, it is stored with its error and
     /// next attempt, and the error is returned. A file that holds another content by now is
     /// left alone for the next plan, and a file already gone owes nothing.
-    static func attempt(_ pending: PendingFileAction, of pipeline: Pipeline, manifestFile: String, store: any StateStore, now: Date) throws -> String? {
+    static func attempt(
+        _ pending: PendingFileAction,
+        of pipeline: Pipeline,
+        manifestFile: String,
+        store: any StateStore,
+        now: Date
+    ) throws -> String? {
         let root = Observer.root(of: pipeline, manifestFile: manifestFile)
         let path = root + "/" + pending.path
         let label = "\(pipeline.name)/\(pending.path)"
@@ -15,8 +21,10 @@ enum FileActions {
             try store.finishFileAction(pipeline: pipeline.name, path: pending.path, fileLeft: true)
             return nil
         }
-        guard let observed = try store.observation(pipeline: pipeline.name, path: pending.path), observed.sha256 == pending.sha256,
-              stat.isUnchanged(since: observed) else {
+        guard let observed = try store.observation(pipeline: pipeline.name, path: pending.path),
+            observed.sha256 == pending.sha256,
+            stat.isUnchanged(since: observed)
+        else {
             try store.finishFileAction(pipeline: pipeline.name, path: pending.path, fileLeft: false)
             return "\(label): changed since it was processed; left in place"
         }
@@ -25,9 +33,14 @@ enum FileActions {
         case .keep:
             failure = nil
         case .delete:
-            failure = path.withSystemPath(unlink) == 0 || errno == ENOENT ? nil : "cannot delete \(pending.path): \(reason(errno))"
+            failure =
+                path.withSystemPath(unlink) == 0 || errno == ENOENT
+                ? nil : "cannot delete \(pending.path): \(reason(errno))"
         case .move(let folder):
-            let base = PathResolution.resolve(folder, relativeTo: PathResolution.directory(of: Observer.absolute(manifestFile)))
+            let base = PathResolution.resolve(
+                folder,
+                relativeTo: PathResolution.directory(of: Observer.absolute(manifestFile))
+            )
             failure = move(path, named: pending.path, into: base, sha256: pending.sha256)
         }
         guard let failure else {
@@ -36,7 +49,8 @@ enum FileActions {
         }
         let failed = pending.failed(failure, at: now)
         try store.saveFileAction(failed)
-        return "\(label): \(failure) (attempt \(failed.attempts), tried again from \(PlanText.timestamp(failed.nextAttemptAt)))"
+        return
+            "\(label): \(failure) (attempt \(failed.attempts), tried again from \(PlanText.timestamp(failed.nextAttemptAt)))"
     }
 
     /// Moves `path` to `base/relative`, keeping its subfolders; a name already taken gets the
@@ -50,7 +64,8 @@ enum FileActions {
         guard errno == EXDEV else { return problem(reason(errno)) }
         // Another file system: copy, flush, then remove the original.
         if let failed = copy(path, to: target) { return problem("copying across file systems failed: \(failed)") }
-        return path.withSystemPath(unlink) == 0 ? nil : problem("copied, but the original cannot be removed: \(reason(errno))")
+        return path.withSystemPath(unlink) == 0
+            ? nil : problem("copied, but the original cannot be removed: \(reason(errno))")
     }
 
     /// Copies a file's bytes to a new file and syncs it; returns the reason it failed, or `nil`.
@@ -66,11 +81,17 @@ enum FileActions {
         copying: while true {
             let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
             if count == 0 { break }
-            guard count > 0 else { failure = reason(errno); break }
+            guard count > 0 else {
+                failure = reason(errno)
+                break
+            }
             var written = 0
             while written < count {
                 let step = buffer.withUnsafeBytes { write(output, $0.baseAddress! + written, count - written) }
-                guard step > 0 else { failure = reason(errno); break copying }
+                guard step > 0 else {
+                    failure = reason(errno)
+                    break copying
+                }
                 written += step
             }
         }
@@ -89,7 +110,9 @@ enum FileActions {
                 if !stat.isDirectory { return "\(current) is a file" }
                 continue
             }
-            if current.withSystemPath({ mkdir($0, 0o755) }) != 0, errno != EEXIST { return "cannot create \(current): \(reason(errno))" }
+            if current.withSystemPath({ mkdir($0, 0o755) }) != 0, errno != EEXIST {
+                return "cannot create \(current): \(reason(errno))"
+            }
         }
         return nil
     }

@@ -9,7 +9,11 @@ public struct Owner: Sendable, Hashable, CustomStringConvertible {
     public var startTime: String
 
     /// This process.
-    public static let current = Owner(host: ProcessInfo.processInfo.hostName, pid: getpid(), startTime: Owner.startTime(of: getpid()) ?? "?")
+    public static let current = Owner(
+        host: ProcessInfo.processInfo.hostName,
+        pid: getpid(),
+        startTime: Owner.startTime(of: getpid()) ?? "?"
+    )
 
     public init(host: String, pid: Int32, startTime: String) {
         self.host = host
@@ -36,7 +40,8 @@ public struct Owner: Sendable, Hashable, CustomStringConvertible {
     /// The start time of a process (field 22 of /proc/PID/stat), or nil when it does not exist.
     static func startTime(of pid: Int32) -> String? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return nil }
+            let close = text.lastIndex(of: ")")
+        else { return nil }
         let fields = text[text.index(after: close)...].split(separator: " ")
         return fields.count > 19 ? String(fields[19]) : nil
     }

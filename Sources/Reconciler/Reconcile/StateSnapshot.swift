@@ -22,7 +22,15 @@ public struct StateSnapshot: Sendable {
             ledgers[pipeline.name] = try ledger.value()
         }
         self.manifests = manifests
-        input = Planner.Input(manifests: manifests, applied: applied, observed: observed, ledgers: ledgers, fileActions: fileActions, now: now, allowEmpty: allowEmpty)
+        input = Planner.Input(
+            manifests: manifests,
+            applied: applied,
+            observed: observed,
+            ledgers: ledgers,
+            fileActions: fileActions,
+            now: now,
+            allowEmpty: allowEmpty
+        )
     }
 
     public var plan: Plan { Planner.plan(input) }

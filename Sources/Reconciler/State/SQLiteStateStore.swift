@@ -16,7 +16,8 @@ public final class SQLiteStateStore: StateStore {
     /// in a folder created private (0700); SQLite gives its WAL the same mode.
     public init(path: String, initialize: Bool = false) throws {
         if !initialize, let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-           (attributes[.size] as? NSNumber)?.int64Value == 0, attributes[.type] as? FileAttributeType == .typeRegular {
+            (attributes[.size] as? NSNumber)?.int64Value == 0, attributes[.type] as? FileAttributeType == .typeRegular
+        {
             throw StateStoreError.emptyDatabase(path: path)
         }
         try PrivateFiles.makeDirectory(PathResolution.directory(of: path), restrictExisting: false)
@@ -39,37 +40,41 @@ public final class SQLiteStateStore: StateStore {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE applied_specs (
-                    pipeline TEXT PRIMARY KEY, spec TEXT NOT NULL, file TEXT NOT NULL,
-                    generation INTEGER NOT NULL, applied_at REAL NOT NULL);
-                CREATE TABLE ledger (
-                    pipeline TEXT NOT NULL, sha256 TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,
-                    first_seen REAL NOT NULL, last_seen REAL NOT NULL, path TEXT NOT NULL, next_attempt_at REAL,
-                    last_exit_code INTEGER, last_signal INTEGER, last_error TEXT, succeeded_at REAL, succeeded_path TEXT,
-                    owner TEXT, PRIMARY KEY (pipeline, sha256));
-                CREATE INDEX ledger_state ON ledger (pipeline, state);
-                CREATE TABLE observations (
-                    pipeline TEXT NOT NULL, path TEXT NOT NULL, device INTEGER NOT NULL, inode INTEGER NOT NULL,
-                    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, sha256 TEXT,
-                    observed_at REAL NOT NULL, PRIMARY KEY (pipeline, path));
-                CREATE TABLE content_names (
-                    pipeline TEXT NOT NULL, sha256 TEXT NOT NULL, path TEXT NOT NULL, first_seen REAL NOT NULL,
-                    PRIMARY KEY (pipeline, sha256, path));
-                CREATE TABLE runs (
-                    id TEXT PRIMARY KEY, pipeline TEXT NOT NULL, sha256 TEXT NOT NULL, path TEXT NOT NULL,
-                    started_at REAL NOT NULL, ended_at REAL, outcome TEXT, process_group INTEGER, owner TEXT NOT NULL,
-                    log_file TEXT NOT NULL, log_tail TEXT NOT NULL DEFAULT '');
-                CREATE INDEX runs_pipeline ON runs (pipeline, started_at);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE applied_specs (
+                        pipeline TEXT PRIMARY KEY, spec TEXT NOT NULL, file TEXT NOT NULL,
+                        generation INTEGER NOT NULL, applied_at REAL NOT NULL);
+                    CREATE TABLE ledger (
+                        pipeline TEXT NOT NULL, sha256 TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,
+                        first_seen REAL NOT NULL, last_seen REAL NOT NULL, path TEXT NOT NULL, next_attempt_at REAL,
+                        last_exit_code INTEGER, last_signal INTEGER, last_error TEXT, succeeded_at REAL, succeeded_path TEXT,
+                        owner TEXT, PRIMARY KEY (pipeline, sha256));
+                    CREATE INDEX ledger_state ON ledger (pipeline, state);
+                    CREATE TABLE observations (
+                        pipeline TEXT NOT NULL, path TEXT NOT NULL, device INTEGER NOT NULL, inode INTEGER NOT NULL,
+                        size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, sha256 TEXT,
+                        observed_at REAL NOT NULL, PRIMARY KEY (pipeline, path));
+                    CREATE TABLE content_names (
+                        pipeline TEXT NOT NULL, sha256 TEXT NOT NULL, path TEXT NOT NULL, first_seen REAL NOT NULL,
+                        PRIMARY KEY (pipeline, sha256, path));
+                    CREATE TABLE runs (
+                        id TEXT PRIMARY KEY, pipeline TEXT NOT NULL, sha256 TEXT NOT NULL, path TEXT NOT NULL,
+                        started_at REAL NOT NULL, ended_at REAL, outcome TEXT, process_group INTEGER, owner TEXT NOT NULL,
+                        log_file TEXT NOT NULL, log_tail TEXT NOT NULL DEFAULT '');
+                    CREATE INDEX runs_pipeline ON runs (pipeline, started_at);
+                    """
+            )
         }
         migrator.registerMigration("v2: pending file actions") { db in
-            try db.execute(sql: """
-                CREATE TABLE file_actions (
-                    pipeline TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL, action TEXT NOT NULL,
-                    attempts INTEGER NOT NULL, last_error TEXT, created_at REAL NOT NULL, next_attempt_at REAL NOT NULL,
-                    PRIMARY KEY (pipeline, path));
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE file_actions (
+                        pipeline TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL, action TEXT NOT NULL,
+                        attempts INTEGER NOT NULL, last_error TEXT, created_at REAL NOT NULL, next_attempt_at REAL NOT NULL,
+                        PRIMARY KEY (pipeline, path));
+                    """
+            )
         }
         return migrator
     }
@@ -79,8 +84,12 @@ public final class SQLiteStateStore: StateStore {
     public func appliedSpecs() throws -> [AppliedSpec] {
         try database.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM applied_specs ORDER BY pipeline").map { row in
-                AppliedSpec(pipeline: try JSONDecoder().decode(Pipeline.self, from: Data((row["spec"] as String).utf8)),
-                            file: row["file"], generation: row["generation"], appliedAt: Date(timeIntervalSince1970: row["applied_at"]))
+                AppliedSpec(
+                    pipeline: try JSONDecoder().decode(Pipeline.self, from: Data((row["spec"] as String).utf8)),
+                    file: row["file"],
+                    generation: row["generation"],
+                    appliedAt: Date(timeIntervalSince1970: row["applied_at"])
+                )
             }
         }
     }
@@ -90,15 +99,22 @@ public final class SQLiteStateStore: StateStore {
         encoder.outputFormatting = .sortedKeys
         let json = String(decoding: try encoder.encode(pipeline), as: UTF8.self)
         return try database.write { db in
-            let previous = try Row.fetchOne(db, sql: "SELECT spec, generation FROM applied_specs WHERE pipeline = ?", arguments: [pipeline.name])
+            let previous = try Row.fetchOne(
+                db,
+                sql: "SELECT spec, generation FROM applied_specs WHERE pipeline = ?",
+                arguments: [pipeline.name]
+            )
             var generation: Int = previous?["generation"] ?? 0
             let previousSpec: String? = previous?["spec"]
             if previousSpec != json { generation += 1 }
-            try db.execute(sql: """
-                INSERT INTO applied_specs (pipeline, spec, file, generation, applied_at) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (pipeline) DO UPDATE SET spec = excluded.spec, file = excluded.file,
-                    generation = excluded.generation, applied_at = excluded.applied_at
-                """, arguments: [pipeline.name, json, file, generation, now.timeIntervalSince1970])
+            try db.execute(
+                sql: """
+                    INSERT INTO applied_specs (pipeline, spec, file, generation, applied_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (pipeline) DO UPDATE SET spec = excluded.spec, file = excluded.file,
+                        generation = excluded.generation, applied_at = excluded.applied_at
+                    """,
+                arguments: [pipeline.name, json, file, generation, now.timeIntervalSince1970]
+            )
             return AppliedSpec(pipeline: pipeline, file: file, generation: generation, appliedAt: now)
         }
     }
@@ -111,11 +127,25 @@ public final class SQLiteStateStore: StateStore {
 
     public func observation(pipeline: String, path: String) throws -> Observation? {
         try database.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT path, device, inode, size, mtime_ns, ctime_ns, sha256, observed_at FROM observations WHERE pipeline = ? AND path = ?
-                """), arguments: [pipeline, path]).map { row in
-                Observation(pipeline: pipeline, path: row[0], device: UInt64(bitPattern: row[1]), inode: UInt64(bitPattern: row[2]),
-                            size: row[3], mtimeNs: row[4], ctimeNs: row[5], sha256: row[6], observedAt: Date(timeIntervalSince1970: row[7]))
+            try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT path, device, inode, size, mtime_ns, ctime_ns, sha256, observed_at FROM observations WHERE pipeline = ? AND path = ?
+                        """
+                ),
+                arguments: [pipeline, path]
+            ).map { row in
+                Observation(
+                    pipeline: pipeline,
+                    path: row[0],
+                    device: UInt64(bitPattern: row[1]),
+                    inode: UInt64(bitPattern: row[2]),
+                    size: row[3],
+                    mtimeNs: row[4],
+                    ctimeNs: row[5],
+                    sha256: row[6],
+                    observedAt: Date(timeIntervalSince1970: row[7])
+                )
             }
         }
     }
@@ -123,15 +153,30 @@ public final class SQLiteStateStore: StateStore {
     public func observations(pipeline: String) throws -> [String: Observation] {
         try database.read { db in
             var result: [String: Observation] = [:]
-            result.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM observations WHERE pipeline = ?", arguments: [pipeline]) ?? 0)
+            result.reserveCapacity(
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM observations WHERE pipeline = ?", arguments: [pipeline])
+                    ?? 0
+            )
             // Columns by position: this runs once per file of a folder, and name lookups add up.
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT path, device, inode, size, mtime_ns, ctime_ns, sha256, observed_at FROM observations WHERE pipeline = ?
-                """, arguments: [pipeline])
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT path, device, inode, size, mtime_ns, ctime_ns, sha256, observed_at FROM observations WHERE pipeline = ?
+                    """,
+                arguments: [pipeline]
+            )
             while let row = try rows.next() {
-                let observation = Observation(pipeline: pipeline, path: row[0], device: UInt64(bitPattern: row[1]), inode: UInt64(bitPattern: row[2]),
-                                              size: row[3], mtimeNs: row[4], ctimeNs: row[5], sha256: row[6],
-                                              observedAt: Date(timeIntervalSince1970: row[7]))
+                let observation = Observation(
+                    pipeline: pipeline,
+                    path: row[0],
+                    device: UInt64(bitPattern: row[1]),
+                    inode: UInt64(bitPattern: row[2]),
+                    size: row[3],
+                    mtimeNs: row[4],
+                    ctimeNs: row[5],
+                    sha256: row[6],
+                    observedAt: Date(timeIntervalSince1970: row[7])
+                )
                 result[observation.path] = observation
             }
             return result
@@ -141,19 +186,28 @@ public final class SQLiteStateStore: StateStore {
     public func saveObservations(_ observations: [Observation], removing removed: [String], pipeline: String) throws {
         guard !observations.isEmpty || !removed.isEmpty else { return }
         try database.write { db in
-            let upsert = try db.cachedStatement(sql: """
-                INSERT INTO observations (pipeline, path, device, inode, size, mtime_ns, ctime_ns, sha256, observed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (pipeline, path) DO UPDATE SET device = excluded.device, inode = excluded.inode, size = excluded.size,
-                    mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, sha256 = excluded.sha256, observed_at = excluded.observed_at
-                """)
-            let name = try db.cachedStatement(sql: "INSERT OR IGNORE INTO content_names (pipeline, sha256, path, first_seen) VALUES (?, ?, ?, ?)")
+            let upsert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO observations (pipeline, path, device, inode, size, mtime_ns, ctime_ns, sha256, observed_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (pipeline, path) DO UPDATE SET device = excluded.device, inode = excluded.inode, size = excluded.size,
+                        mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, sha256 = excluded.sha256, observed_at = excluded.observed_at
+                    """
+            )
+            let name = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO content_names (pipeline, sha256, path, first_seen) VALUES (?, ?, ?, ?)"
+            )
             for observation in observations {
-                try upsert.execute(arguments: [pipeline, observation.path, Int64(bitPattern: observation.device), Int64(bitPattern: observation.inode),
-                                               observation.size, observation.mtimeNs, observation.ctimeNs, observation.sha256,
-                                               observation.observedAt.timeIntervalSince1970])
+                try upsert.execute(arguments: [
+                    pipeline, observation.path, Int64(bitPattern: observation.device),
+                    Int64(bitPattern: observation.inode),
+                    observation.size, observation.mtimeNs, observation.ctimeNs, observation.sha256,
+                    observation.observedAt.timeIntervalSince1970,
+                ])
                 if let sha = observation.sha256 {
-                    try name.execute(arguments: [pipeline, sha, observation.path, observation.observedAt.timeIntervalSince1970])
+                    try name.execute(arguments: [
+                        pipeline, sha, observation.path, observation.observedAt.timeIntervalSince1970,
+                    ])
                 }
             }
             let delete = try db.cachedStatement(sql: "DELETE FROM observations WHERE pipeline = ? AND path = ?")
@@ -163,7 +217,11 @@ public final class SQLiteStateStore: StateStore {
 
     public func names(pipeline: String, sha256: String) throws -> [String] {
         try database.read { db in
-            try String.fetchAll(db, sql: "SELECT path FROM content_names WHERE pipeline = ? AND sha256 = ? ORDER BY first_seen, path", arguments: [pipeline, sha256])
+            try String.fetchAll(
+                db,
+                sql: "SELECT path FROM content_names WHERE pipeline = ? AND sha256 = ? ORDER BY first_seen, path",
+                arguments: [pipeline, sha256]
+            )
         }
     }
 
@@ -172,7 +230,11 @@ public final class SQLiteStateStore: StateStore {
     public func ledger(pipeline: String) throws -> [String: LedgerEntry] {
         try database.read { db in
             var result: [String: LedgerEntry] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ?", arguments: [pipeline])
+            let rows = try Row.fetchCursor(
+                db,
+                sql: "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ?",
+                arguments: [pipeline]
+            )
             while let row = try rows.next() {
                 let entry = try SQLiteStateStore.entry(row)
                 result[entry.sha256] = entry
@@ -184,10 +246,14 @@ public final class SQLiteStateStore: StateStore {
     public func ledger(pipeline: String, sha256s: Set<String>) throws -> [String: LedgerEntry] {
         guard !sha256s.isEmpty else { return [:] }
         return try database.read { db in
-            let statement = try db.cachedStatement(sql: "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ?")
+            let statement = try db.cachedStatement(
+                sql: "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ?"
+            )
             var result: [String: LedgerEntry] = [:]
             for sha in sha256s {
-                if let row = try Row.fetchOne(statement, arguments: [pipeline, sha]) { result[sha] = try SQLiteStateStore.entry(row) }
+                if let row = try Row.fetchOne(statement, arguments: [pipeline, sha]) {
+                    result[sha] = try SQLiteStateStore.entry(row)
+                }
             }
             return result
         }
@@ -196,43 +262,103 @@ public final class SQLiteStateStore: StateStore {
     public func recordSeen(pipeline: String, contents: [SeenContent], at now: Date) throws {
         guard !contents.isEmpty else { return }
         try database.write { db in
-            let statement = try db.cachedStatement(sql: """
-                INSERT INTO ledger (pipeline, sha256, state, attempts, first_seen, last_seen, path) VALUES (?, ?, 'pending', 0, ?, ?, ?)
-                ON CONFLICT (pipeline, sha256) DO UPDATE SET last_seen = excluded.last_seen, path = excluded.path
-                """)
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO ledger (pipeline, sha256, state, attempts, first_seen, last_seen, path) VALUES (?, ?, 'pending', 0, ?, ?, ?)
+                    ON CONFLICT (pipeline, sha256) DO UPDATE SET last_seen = excluded.last_seen, path = excluded.path
+                    """
+            )
             for content in contents {
-                try statement.execute(arguments: [pipeline, content.sha256, now.timeIntervalSince1970, now.timeIntervalSince1970, content.path])
+                try statement.execute(arguments: [
+                    pipeline, content.sha256, now.timeIntervalSince1970, now.timeIntervalSince1970, content.path,
+                ])
             }
         }
     }
 
-    public func claim(pipeline: String, sha256: String, owner: String, run: RunRecord?, at now: Date) throws -> LedgerEntry? {
+    public func claim(
+        pipeline: String,
+        sha256: String,
+        owner: String,
+        run: RunRecord?,
+        at now: Date
+    ) throws -> LedgerEntry? {
         try database.write { db in
             // The write transaction serializes claims: read, decide (`LedgerEntry.claimed`), write.
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ?"),
-                                             arguments: [pipeline, sha256]),
-                  let entry = try SQLiteStateStore.entry(row).claimed(by: owner, at: now) else { return nil }
-            try db.cachedStatement(sql: """
-                UPDATE ledger SET state = 'running', owner = ?, attempts = ?, next_attempt_at = NULL WHERE pipeline = ? AND sha256 = ?
-                """).execute(arguments: [owner, entry.attempts, pipeline, sha256])
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ?"
+                    ),
+                    arguments: [pipeline, sha256]
+                ),
+                let entry = try SQLiteStateStore.entry(row).claimed(by: owner, at: now)
+            else { return nil }
+            try db.cachedStatement(
+                sql: """
+                    UPDATE ledger SET state = 'running', owner = ?, attempts = ?, next_attempt_at = NULL WHERE pipeline = ? AND sha256 = ?
+                    """
+            ).execute(arguments: [owner, entry.attempts, pipeline, sha256])
             if let run {
-                try db.cachedStatement(sql: """
-                    INSERT INTO runs (id, pipeline, sha256, path, started_at, process_group, owner, log_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [run.id, run.pipeline, run.sha256, run.path, run.startedAt.timeIntervalSince1970, run.processGroup, owner, run.logFile])
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO runs (id, pipeline, sha256, path, started_at, process_group, owner, log_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """
+                ).execute(arguments: [
+                    run.id, run.pipeline, run.sha256, run.path, run.startedAt.timeIntervalSince1970, run.processGroup,
+                    owner, run.logFile,
+                ])
             }
             return entry
         }
     }
 
-    public func complete(pipeline: String, sha256: String, owner: String, run: (id: String, logTail: String)?, outcome: RunOutcome,
-                         policy: RetryPolicy, fileActions: (onSuccess: FileAction, onFailure: FileAction), jitter: Double, at now: Date) throws -> LedgerEntry? {
+    public func complete(
+        pipeline: String,
+        sha256: String,
+        owner: String,
+        run: (id: String, logTail: String)?,
+        outcome: RunOutcome,
+        policy: RetryPolicy,
+        fileActions: (onSuccess: FileAction, onFailure: FileAction),
+        jitter: Double,
+        at now: Date
+    ) throws -> LedgerEntry? {
         let update = { (db: Database) throws -> LedgerEntry? in
-            if let run { try SQLiteStateStore.finishRun(db, id: run.id, outcome: outcome, endedAt: now, logTail: run.logTail) }
-            let entry = try SQLiteStateStore.complete(db, pipeline: pipeline, sha256: sha256, owner: owner, outcome: outcome, policy: policy, jitter: jitter, at: now)
-            if let entry, let action = PendingFileAction.owed(by: entry.state, onSuccess: fileActions.onSuccess, onFailure: fileActions.onFailure) {
+            if let run {
+                try SQLiteStateStore.finishRun(db, id: run.id, outcome: outcome, endedAt: now, logTail: run.logTail)
+            }
+            let entry = try SQLiteStateStore.complete(
+                db,
+                pipeline: pipeline,
+                sha256: sha256,
+                owner: owner,
+                outcome: outcome,
+                policy: policy,
+                jitter: jitter,
+                at: now
+            )
+            if let entry,
+                let action = PendingFileAction.owed(
+                    by: entry.state,
+                    onSuccess: fileActions.onSuccess,
+                    onFailure: fileActions.onFailure
+                )
+            {
                 // The path the run processed; without a run, the last path the content was seen under.
-                let runPath = try run.flatMap { try String.fetchOne(db, sql: "SELECT path FROM runs WHERE id = ?", arguments: [$0.id]) }
-                try SQLiteStateStore.save(db, PendingFileAction(pipeline: pipeline, path: runPath ?? entry.path, sha256: sha256, action: action, createdAt: now))
+                let runPath = try run.flatMap {
+                    try String.fetchOne(db, sql: "SELECT path FROM runs WHERE id = ?", arguments: [$0.id])
+                }
+                try SQLiteStateStore.save(
+                    db,
+                    PendingFileAction(
+                        pipeline: pipeline,
+                        path: runPath ?? entry.path,
+                        sha256: sha256,
+                        action: action,
+                        createdAt: now
+                    )
+                )
             }
             return entry
         }
@@ -250,36 +376,77 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    private static func complete(_ db: Database, pipeline: String, sha256: String, owner: String, outcome: RunOutcome, policy: RetryPolicy,
-                                 jitter: Double, at now: Date) throws -> LedgerEntry? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ? AND state = 'running' AND owner = ?"),
-                                         arguments: [pipeline, sha256, owner]) else { return nil }
-        guard let entry = try SQLiteStateStore.entry(row).completed(by: owner, outcome: outcome, policy: policy, jitter: jitter, at: now) else { return nil }
-        try db.cachedStatement(sql: """
-            UPDATE ledger SET state = ?, owner = NULL, attempts = ?, next_attempt_at = ?, last_exit_code = ?, last_signal = ?, last_error = ?,
-                succeeded_at = ?, succeeded_path = ?
-            WHERE pipeline = ? AND sha256 = ? AND state = 'running' AND owner = ?
-            """).execute(arguments: [entry.state.rawValue, entry.attempts, entry.nextAttemptAt?.timeIntervalSince1970, entry.lastExitCode, entry.lastSignal, entry.lastError,
-                             entry.succeededAt?.timeIntervalSince1970, entry.succeededPath, pipeline, sha256, owner])
+    private static func complete(
+        _ db: Database,
+        pipeline: String,
+        sha256: String,
+        owner: String,
+        outcome: RunOutcome,
+        policy: RetryPolicy,
+        jitter: Double,
+        at now: Date
+    ) throws -> LedgerEntry? {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql:
+                        "SELECT \(ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ? AND state = 'running' AND owner = ?"
+                ),
+                arguments: [pipeline, sha256, owner]
+            )
+        else { return nil }
+        guard
+            let entry = try SQLiteStateStore.entry(row).completed(
+                by: owner,
+                outcome: outcome,
+                policy: policy,
+                jitter: jitter,
+                at: now
+            )
+        else { return nil }
+        try db.cachedStatement(
+            sql: """
+                UPDATE ledger SET state = ?, owner = NULL, attempts = ?, next_attempt_at = ?, last_exit_code = ?, last_signal = ?, last_error = ?,
+                    succeeded_at = ?, succeeded_path = ?
+                WHERE pipeline = ? AND sha256 = ? AND state = 'running' AND owner = ?
+                """
+        ).execute(arguments: [
+            entry.state.rawValue, entry.attempts, entry.nextAttemptAt?.timeIntervalSince1970, entry.lastExitCode,
+            entry.lastSignal, entry.lastError,
+            entry.succeededAt?.timeIntervalSince1970, entry.succeededPath, pipeline, sha256, owner,
+        ])
         return entry
     }
 
     public func claims() throws -> [LedgerEntry] {
         try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE state = 'running' ORDER BY pipeline, sha256").map(SQLiteStateStore.entry)
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE state = 'running' ORDER BY pipeline, sha256"
+            ).map(SQLiteStateStore.entry)
         }
     }
 
     public func retry(pipeline: String, sha256: String?, at now: Date) throws -> Int {
         try database.write { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ? AND state IN ('failed', 'quarantined') AND (? IS NULL OR sha256 = ?)
-                """, arguments: [pipeline, sha256, sha256])
-            let update = try db.cachedStatement(sql: "UPDATE ledger SET state = ?, next_attempt_at = ?, attempts = ? WHERE pipeline = ? AND sha256 = ?")
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ? AND state IN ('failed', 'quarantined') AND (? IS NULL OR sha256 = ?)
+                    """,
+                arguments: [pipeline, sha256, sha256]
+            )
+            let update = try db.cachedStatement(
+                sql: "UPDATE ledger SET state = ?, next_attempt_at = ?, attempts = ? WHERE pipeline = ? AND sha256 = ?"
+            )
             var count = 0
             for row in rows {
                 guard let entry = try SQLiteStateStore.entry(row).retried(at: now) else { continue }
-                try update.execute(arguments: [entry.state.rawValue, entry.nextAttemptAt?.timeIntervalSince1970, entry.attempts, pipeline, entry.sha256])
+                try update.execute(arguments: [
+                    entry.state.rawValue, entry.nextAttemptAt?.timeIntervalSince1970, entry.attempts, pipeline,
+                    entry.sha256,
+                ])
                 count += 1
             }
             return count
@@ -288,9 +455,15 @@ public final class SQLiteStateStore: StateStore {
 
     public func forget(pipeline: String, sha256: String) throws -> Bool {
         try database.write { db in
-            try db.execute(sql: "DELETE FROM ledger WHERE pipeline = ? AND sha256 = ? AND state != 'running'", arguments: [pipeline, sha256])
+            try db.execute(
+                sql: "DELETE FROM ledger WHERE pipeline = ? AND sha256 = ? AND state != 'running'",
+                arguments: [pipeline, sha256]
+            )
             let removed = db.changesCount == 1
-            try db.execute(sql: "UPDATE observations SET sha256 = NULL WHERE pipeline = ? AND sha256 = ?", arguments: [pipeline, sha256])
+            try db.execute(
+                sql: "UPDATE observations SET sha256 = NULL WHERE pipeline = ? AND sha256 = ?",
+                arguments: [pipeline, sha256]
+            )
             return removed
         }
     }
@@ -299,13 +472,24 @@ public final class SQLiteStateStore: StateStore {
 
     public func pendingFileActions(pipeline: String?) throws -> [PendingFileAction] {
         try database.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT pipeline, path, sha256, action, attempts, last_error, created_at, next_attempt_at FROM file_actions
-                WHERE ? IS NULL OR pipeline = ? ORDER BY created_at, pipeline, path
-                """, arguments: [pipeline, pipeline]).map { row in
-                PendingFileAction(pipeline: row[0], path: row[1], sha256: row[2], action: try JSONDecoder().decode(FileAction.self, from: Data((row[3] as String).utf8)),
-                                  attempts: row[4], lastError: row[5], createdAt: Date(timeIntervalSince1970: row[6]),
-                                  nextAttemptAt: Date(timeIntervalSince1970: row[7]))
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT pipeline, path, sha256, action, attempts, last_error, created_at, next_attempt_at FROM file_actions
+                    WHERE ? IS NULL OR pipeline = ? ORDER BY created_at, pipeline, path
+                    """,
+                arguments: [pipeline, pipeline]
+            ).map { row in
+                PendingFileAction(
+                    pipeline: row[0],
+                    path: row[1],
+                    sha256: row[2],
+                    action: try JSONDecoder().decode(FileAction.self, from: Data((row[3] as String).utf8)),
+                    attempts: row[4],
+                    lastError: row[5],
+                    createdAt: Date(timeIntervalSince1970: row[6]),
+                    nextAttemptAt: Date(timeIntervalSince1970: row[7])
+                )
             }
         }
     }
@@ -316,32 +500,56 @@ public final class SQLiteStateStore: StateStore {
 
     private static func save(_ db: Database, _ action: PendingFileAction) throws {
         let json = String(decoding: try JSONEncoder().encode(action.action), as: UTF8.self)
-        try db.cachedStatement(sql: """
-            INSERT INTO file_actions (pipeline, path, sha256, action, attempts, last_error, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (pipeline, path) DO UPDATE SET sha256 = excluded.sha256, action = excluded.action, attempts = excluded.attempts,
-                last_error = excluded.last_error, created_at = excluded.created_at, next_attempt_at = excluded.next_attempt_at
-            """).execute(arguments: [action.pipeline, action.path, action.sha256, json, action.attempts, action.lastError,
-                                     action.createdAt.timeIntervalSince1970, action.nextAttemptAt.timeIntervalSince1970])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO file_actions (pipeline, path, sha256, action, attempts, last_error, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (pipeline, path) DO UPDATE SET sha256 = excluded.sha256, action = excluded.action, attempts = excluded.attempts,
+                    last_error = excluded.last_error, created_at = excluded.created_at, next_attempt_at = excluded.next_attempt_at
+                """
+        ).execute(arguments: [
+            action.pipeline, action.path, action.sha256, json, action.attempts, action.lastError,
+            action.createdAt.timeIntervalSince1970, action.nextAttemptAt.timeIntervalSince1970,
+        ])
     }
 
     public func finishFileAction(pipeline: String, path: String, fileLeft: Bool) throws {
         try database.write { db in
-            try db.execute(sql: "DELETE FROM file_actions WHERE pipeline = ? AND path = ?", arguments: [pipeline, path])
-            if fileLeft { try db.execute(sql: "DELETE FROM observations WHERE pipeline = ? AND path = ?", arguments: [pipeline, path]) }
+            try db.execute(
+                sql: "DELETE FROM file_actions WHERE pipeline = ? AND path = ?",
+                arguments: [pipeline, path]
+            )
+            if fileLeft {
+                try db.execute(
+                    sql: "DELETE FROM observations WHERE pipeline = ? AND path = ?",
+                    arguments: [pipeline, path]
+                )
+            }
         }
     }
 
     // MARK: Runs
 
     public func setProcessGroup(runID: String, _ group: Int32) throws {
-        try database.write { try $0.cachedStatement(sql: "UPDATE runs SET process_group = ? WHERE id = ?").execute(arguments: [group, runID]) }
+        try database.write {
+            try $0.cachedStatement(sql: "UPDATE runs SET process_group = ? WHERE id = ?").execute(arguments: [
+                group, runID,
+            ])
+        }
     }
 
     public func finishRun(id: String, outcome: RunOutcome, endedAt: Date, logTail: String) throws {
-        try database.write { try SQLiteStateStore.finishRun($0, id: id, outcome: outcome, endedAt: endedAt, logTail: logTail) }
+        try database.write {
+            try SQLiteStateStore.finishRun($0, id: id, outcome: outcome, endedAt: endedAt, logTail: logTail)
+        }
     }
 
-    private static func finishRun(_ db: Database, id: String, outcome: RunOutcome, endedAt: Date, logTail: String) throws {
+    private static func finishRun(
+        _ db: Database,
+        id: String,
+        outcome: RunOutcome,
+        endedAt: Date,
+        logTail: String
+    ) throws {
         let json = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
         try db.cachedStatement(sql: "UPDATE runs SET ended_at = ?, outcome = ?, log_tail = ? WHERE id = ?")
             .execute(arguments: [endedAt.timeIntervalSince1970, json, logTail, id])
@@ -349,14 +557,20 @@ public final class SQLiteStateStore: StateStore {
 
     public func runs(pipeline: String, limit: Int) throws -> [RunRecord] {
         try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE pipeline = ? ORDER BY started_at DESC, id DESC LIMIT ?", arguments: [pipeline, limit])
-                .map(SQLiteStateStore.run)
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM runs WHERE pipeline = ? ORDER BY started_at DESC, id DESC LIMIT ?",
+                arguments: [pipeline, limit]
+            )
+            .map(SQLiteStateStore.run)
         }
     }
 
     public func unfinishedRuns() throws -> [(run: RunRecord, owner: String)] {
         try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE ended_at IS NULL ORDER BY started_at").map { (SQLiteStateStore.run($0), $0["owner"]) }
+            try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE ended_at IS NULL ORDER BY started_at").map {
+                (SQLiteStateStore.run($0), $0["owner"])
+            }
         }
     }
 
@@ -375,17 +589,39 @@ public final class SQLiteStateStore: StateStore {
         guard let state = LedgerState(rawValue: stateName) else {
             throw .unknownLedgerState(pipeline: row[0], sha256: row[1], state: stateName)
         }
-        return LedgerEntry(pipeline: row[0], sha256: row[1], state: state, attempts: row[3],
-                    firstSeen: Date(timeIntervalSince1970: row[4]), lastSeen: Date(timeIntervalSince1970: row[5]), path: row[6],
-                    nextAttemptAt: (row[7] as Double?).map(Date.init(timeIntervalSince1970:)),
-                    lastExitCode: row[8], lastSignal: row[9], lastError: row[10],
-                    succeededAt: (row[11] as Double?).map(Date.init(timeIntervalSince1970:)), succeededPath: row[12], owner: row[13])
+        return LedgerEntry(
+            pipeline: row[0],
+            sha256: row[1],
+            state: state,
+            attempts: row[3],
+            firstSeen: Date(timeIntervalSince1970: row[4]),
+            lastSeen: Date(timeIntervalSince1970: row[5]),
+            path: row[6],
+            nextAttemptAt: (row[7] as Double?).map(Date.init(timeIntervalSince1970:)),
+            lastExitCode: row[8],
+            lastSignal: row[9],
+            lastError: row[10],
+            succeededAt: (row[11] as Double?).map(Date.init(timeIntervalSince1970:)),
+            succeededPath: row[12],
+            owner: row[13]
+        )
     }
 
     private static func run(_ row: Row) -> RunRecord {
-        let outcome = (row["outcome"] as String?).flatMap { try? JSONDecoder().decode(RunOutcome.self, from: Data($0.utf8)) }
-        return RunRecord(id: row["id"], pipeline: row["pipeline"], sha256: row["sha256"], path: row["path"],
-                         startedAt: Date(timeIntervalSince1970: row["started_at"]), endedAt: (row["ended_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-                         outcome: outcome, processGroup: row["process_group"], logFile: row["log_file"], logTail: row["log_tail"])
+        let outcome = (row["outcome"] as String?).flatMap {
+            try? JSONDecoder().decode(RunOutcome.self, from: Data($0.utf8))
+        }
+        return RunRecord(
+            id: row["id"],
+            pipeline: row["pipeline"],
+            sha256: row["sha256"],
+            path: row["path"],
+            startedAt: Date(timeIntervalSince1970: row["started_at"]),
+            endedAt: (row["ended_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            outcome: outcome,
+            processGroup: row["process_group"],
+            logFile: row["log_file"],
+            logTail: row["log_tail"]
+        )
     }
 }

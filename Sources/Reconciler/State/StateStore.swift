@@ -11,9 +11,11 @@ public enum StateStoreError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unknownLedgerState(let pipeline, let sha256, let state):
-            return "the ledger row of \(pipeline)/sha256:\(sha256.prefix(12)) has the unknown state \"\(state)\" (written by a newer orchestrator?); refusing to guess"
+            return
+                "the ledger row of \(pipeline)/sha256:\(sha256.prefix(12)) has the unknown state \"\(state)\" (written by a newer orchestrator?); refusing to guess"
         case .emptyDatabase:
-            return "the state database is empty (0 bytes): taken for a new one, a truncated state would make every file run again; restore it from a backup, or pass --init-state to start a new one"
+            return
+                "the state database is empty (0 bytes): taken for a new one, a truncated state would make every file run again; restore it from a backup, or pass --init-state to start a new one"
         }
     }
 }
@@ -55,8 +57,17 @@ public protocol StateStore: Sendable {
     /// sync: the file is moved or deleted only after both are on disk, and a crash in between
     /// leaves the action owed, not forgotten.
     @discardableResult
-    func complete(pipeline: String, sha256: String, owner: String, run: (id: String, logTail: String)?, outcome: RunOutcome,
-                  policy: RetryPolicy, fileActions: (onSuccess: FileAction, onFailure: FileAction), jitter: Double, at now: Date) throws -> LedgerEntry?
+    func complete(
+        pipeline: String,
+        sha256: String,
+        owner: String,
+        run: (id: String, logTail: String)?,
+        outcome: RunOutcome,
+        policy: RetryPolicy,
+        fileActions: (onSuccess: FileAction, onFailure: FileAction),
+        jitter: Double,
+        at now: Date
+    ) throws -> LedgerEntry?
     /// Every claimed content, across pipelines, with its owner.
     func claims() throws -> [LedgerEntry]
     /// Makes failed or quarantined contents due now (all of a pipeline, or one).

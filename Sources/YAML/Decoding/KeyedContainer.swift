@@ -17,13 +17,20 @@ struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         guard let pair = values[key.stringValue] else {
-            throw YAMLError(.missingField, at: decoder.node.mark, path: pathString(codingPath),
-                            "missing required field \"\(key.stringValue)\"")
+            throw YAMLError(
+                .missingField,
+                at: decoder.node.mark,
+                path: pathString(codingPath),
+                "missing required field \"\(key.stringValue)\""
+            )
         }
         return try decoder.unbox(type, node: pair.value, path: codingPath + [key])
     }
 
-    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+    func nestedContainer<NestedKey: CodingKey>(
+        keyedBy type: NestedKey.Type,
+        forKey key: Key
+    ) throws -> KeyedDecodingContainer<NestedKey> {
         try child(key).container(keyedBy: type)
     }
 
@@ -40,8 +47,12 @@ struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     private func child(_ key: Key) throws -> DecoderImpl {
         guard let pair = values[key.stringValue] else {
-            throw YAMLError(.missingField, at: decoder.node.mark, path: pathString(codingPath),
-                            "missing required field \"\(key.stringValue)\"")
+            throw YAMLError(
+                .missingField,
+                at: decoder.node.mark,
+                path: pathString(codingPath),
+                "missing required field \"\(key.stringValue)\""
+            )
         }
         return DecoderImpl(node: pair.value, codingPath: codingPath + [key], sink: decoder.sink)
     }
@@ -72,7 +83,9 @@ struct UnkeyedContainer: UnkeyedDecodingContainer {
         return try decoder.unbox(type, node: node, path: path)
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy type: NestedKey.Type
+    ) throws -> KeyedDecodingContainer<NestedKey> {
         let (node, path) = try next()
         return try DecoderImpl(node: node, codingPath: path, sink: decoder.sink).container(keyedBy: type)
     }
@@ -89,7 +102,12 @@ struct UnkeyedContainer: UnkeyedDecodingContainer {
 
     private mutating func next() throws -> (Node, [any CodingKey]) {
         guard !isAtEnd else {
-            throw YAMLError(.missingField, at: decoder.node.mark, path: pathString(codingPath), "the sequence has too few items")
+            throw YAMLError(
+                .missingField,
+                at: decoder.node.mark,
+                path: pathString(codingPath),
+                "the sequence has too few items"
+            )
         }
         defer { currentIndex += 1 }
         return (items[currentIndex], codingPath + [IndexKey(currentIndex)])
@@ -106,14 +124,21 @@ struct SingleValueContainer: SingleValueDecodingContainer {
         if let integer = type as? any FixedWidthInteger.Type, type != Int.self {
             return try decodeInteger(integer) as! T
         }
-        if type == Float.self { return Float(try decoder.unbox(Double.self, node: decoder.node, path: codingPath)) as! T }
+        if type == Float.self {
+            return Float(try decoder.unbox(Double.self, node: decoder.node, path: codingPath)) as! T
+        }
         return try decoder.unbox(type, node: decoder.node, path: codingPath)
     }
 
     private func decodeInteger<I: FixedWidthInteger>(_ type: I.Type) throws -> I {
         let value = try decoder.unbox(Int.self, node: decoder.node, path: codingPath)
         guard let exact = I(exactly: value) else {
-            throw YAMLError(.invalidValue, at: decoder.node.mark, path: pathString(codingPath), "\(value) is out of range for \(I.self)")
+            throw YAMLError(
+                .invalidValue,
+                at: decoder.node.mark,
+                path: pathString(codingPath),
+                "\(value) is out of range for \(I.self)"
+            )
         }
         return exact
     }

@@ -29,7 +29,9 @@ extension Decoder {
 
     /// The location of a key itself, for errors about the key rather than its value.
     public func yamlLocation(ofKey key: some CodingKey) -> NodeLocation? {
-        guard let decoder = self as? any YAMLNodeDecoder, case .mapping(let pairs) = decoder.node.content else { return nil }
+        guard let decoder = self as? any YAMLNodeDecoder, case .mapping(let pairs) = decoder.node.content else {
+            return nil
+        }
         let mark = pairs.first { $0.key.scalar?.text == key.stringValue }?.key.mark ?? decoder.node.mark
         return NodeLocation(mark: mark, path: pathString(codingPath + [key]))
     }

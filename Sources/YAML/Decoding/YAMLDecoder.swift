@@ -14,7 +14,9 @@ public struct YAMLDecoder: Sendable {
         let sink = DiagnosticSink()
         let result: Result<T, any Error>
         do {
-            result = .success(try DecoderImpl(node: node, codingPath: [], sink: sink).unbox(T.self, node: node, path: []))
+            result = .success(
+                try DecoderImpl(node: node, codingPath: [], sink: sink).unbox(T.self, node: node, path: [])
+            )
         } catch {
             result = .failure(error)
         }
@@ -125,13 +127,23 @@ struct DecoderImpl: YAMLNodeDecoder {
         switch type {
         case is String.Type:
             guard case .string(let text)? = node.resolved else {
-                throw mismatch("a string", node: node, path: path, hint: node.scalar != nil ? "; quote it to make it a string" : "")
+                throw mismatch(
+                    "a string",
+                    node: node,
+                    path: path,
+                    hint: node.scalar != nil ? "; quote it to make it a string" : ""
+                )
             }
             return text as? T
         case is Bool.Type:
             guard case .bool(let value)? = node.resolved else {
                 let yaml11 = ["yes", "no", "on", "off", "y", "n"].contains(node.scalar?.text.lowercased() ?? "")
-                throw mismatch("true or false", node: node, path: path, hint: yaml11 ? " (YAML 1.2 reads it as a string)" : "")
+                throw mismatch(
+                    "true or false",
+                    node: node,
+                    path: path,
+                    hint: yaml11 ? " (YAML 1.2 reads it as a string)" : ""
+                )
             }
             return value as? T
         case is Double.Type:
@@ -149,7 +161,12 @@ struct DecoderImpl: YAMLNodeDecoder {
     }
 
     func mismatch(_ expected: String, node: Node, path: [any CodingKey], hint: String = "") -> YAMLError {
-        YAMLError(.typeMismatch, at: node.mark, path: pathString(path), "expected \(expected), found \(node.kindDescription)\(hint)")
+        YAMLError(
+            .typeMismatch,
+            at: node.mark,
+            path: pathString(path),
+            "expected \(expected), found \(node.kindDescription)\(hint)"
+        )
     }
 
     private func located(_ error: DecodingError, node: Node, path: [any CodingKey]) -> YAMLError {
@@ -157,7 +174,12 @@ struct DecoderImpl: YAMLNodeDecoder {
         case .dataCorrupted(let context):
             return YAMLError(.invalidValue, at: node.mark, path: pathString(path), context.debugDescription)
         case .keyNotFound(let key, _):
-            return YAMLError(.missingField, at: node.mark, path: pathString(path), "missing required field \"\(key.stringValue)\"")
+            return YAMLError(
+                .missingField,
+                at: node.mark,
+                path: pathString(path),
+                "missing required field \"\(key.stringValue)\""
+            )
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             return YAMLError(.typeMismatch, at: node.mark, path: pathString(path), context.debugDescription)
         @unknown default:

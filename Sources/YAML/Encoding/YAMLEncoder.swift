@@ -128,12 +128,18 @@ struct KeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
         try box.child(forKey: key.stringValue).set(value, codingPath: codingPath + [key], info: info)
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-        EncoderImpl(box: box.child(forKey: key.stringValue), codingPath: codingPath + [key], info: info).container(keyedBy: keyType)
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type,
+        forKey key: Key
+    ) -> KeyedEncodingContainer<NestedKey> {
+        EncoderImpl(box: box.child(forKey: key.stringValue), codingPath: codingPath + [key], info: info).container(
+            keyedBy: keyType
+        )
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        EncoderImpl(box: box.child(forKey: key.stringValue), codingPath: codingPath + [key], info: info).unkeyedContainer()
+        EncoderImpl(box: box.child(forKey: key.stringValue), codingPath: codingPath + [key], info: info)
+            .unkeyedContainer()
     }
 
     mutating func superEncoder() -> any Encoder { EncoderImpl(box: box, codingPath: codingPath, info: info) }
@@ -156,7 +162,9 @@ struct UnkeyedEncoding: UnkeyedEncodingContainer {
         try box.appendToSequence().set(value, codingPath: path, info: info)
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type
+    ) -> KeyedEncodingContainer<NestedKey> {
         EncoderImpl(box: box.appendToSequence(), codingPath: codingPath, info: info).container(keyedBy: keyType)
     }
 
@@ -164,7 +172,9 @@ struct UnkeyedEncoding: UnkeyedEncodingContainer {
         EncoderImpl(box: box.appendToSequence(), codingPath: codingPath, info: info).unkeyedContainer()
     }
 
-    mutating func superEncoder() -> any Encoder { EncoderImpl(box: box.appendToSequence(), codingPath: codingPath, info: info) }
+    mutating func superEncoder() -> any Encoder {
+        EncoderImpl(box: box.appendToSequence(), codingPath: codingPath, info: info)
+    }
 }
 
 struct SingleValueEncoding: SingleValueEncodingContainer {

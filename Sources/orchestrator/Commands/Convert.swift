@@ -20,7 +20,10 @@ struct Convert: ParsableCommand {
     @Argument(help: "Legacy config files to convert.")
     var files: [String]
 
-    @Option(name: .shortAndLong, help: "Folder to write the manifests into (created if missing); - for standard output.")
+    @Option(
+        name: .shortAndLong,
+        help: "Folder to write the manifests into (created if missing); - for standard output."
+    )
     var output = "pipelines"
 
     @Option(help: "The docker volume the legacy runners mounted on /data.")
@@ -55,7 +58,9 @@ struct Convert: ParsableCommand {
         }
         guard let text = String(validating: data, as: UTF8.self) else {
             let mark = Convert.firstInvalidUTF8(in: data)
-            Terminal.err("\(file):\(mark.line):\(mark.column): error: the file is not valid UTF-8 (convert it, e.g. with iconv -f WINDOWS-1252 -t UTF-8)")
+            Terminal.err(
+                "\(file):\(mark.line):\(mark.column): error: the file is not valid UTF-8 (convert it, e.g. with iconv -f WINDOWS-1252 -t UTF-8)"
+            )
             return false
         }
         let conversion = converter.convert(text, file: file)
@@ -82,7 +87,9 @@ struct Convert: ParsableCommand {
             return false
         }
         let warnings = conversion.diagnostics.filter { $0.severity == .warning }.count
-        Terminal.err("\(file) -> \(target): pipeline \(pipeline.name), \(summary(of: pipeline.spec.run)), \(warnings) warning\(warnings == 1 ? "" : "s")")
+        Terminal.err(
+            "\(file) -> \(target): pipeline \(pipeline.name), \(summary(of: pipeline.spec.run)), \(warnings) warning\(warnings == 1 ? "" : "s")"
+        )
         return true
     }
 
@@ -92,8 +99,10 @@ struct Convert: ParsableCommand {
         let bytes = [UInt8](data)
         while offset < bytes.count {
             let byte = bytes[offset]
-            let length = byte < 0x80 ? 1 : byte >> 5 == 0b110 ? 2 : byte >> 4 == 0b1110 ? 3 : byte >> 3 == 0b11110 ? 4 : 0
-            let valid = length > 0 && offset + length <= bytes.count
+            let length =
+                byte < 0x80 ? 1 : byte >> 5 == 0b110 ? 2 : byte >> 4 == 0b1110 ? 3 : byte >> 3 == 0b11110 ? 4 : 0
+            let valid =
+                length > 0 && offset + length <= bytes.count
                 && String(validating: bytes[offset..<offset + length], as: UTF8.self) != nil
             if !valid { break }
             if byte == UInt8(ascii: "\n") {

@@ -21,21 +21,30 @@ struct LedgerCommand: ParsableCommand {
 
     func run() throws {
         let store = try state.openStore()
-        let entries = try store.ledger(pipeline: pipeline).values.sorted { ($0.lastSeen, $0.sha256) > ($1.lastSeen, $1.sha256) }
+        let entries = try store.ledger(pipeline: pipeline).values.sorted {
+            ($0.lastSeen, $0.sha256) > ($1.lastSeen, $1.sha256)
+        }
         switch output {
         case .json:
-            try Terminal.json(try entries.map { Row(entry: $0, names: try store.names(pipeline: pipeline, sha256: $0.sha256)) })
+            try Terminal.json(
+                try entries.map { Row(entry: $0, names: try store.names(pipeline: pipeline, sha256: $0.sha256)) }
+            )
         case .text:
             if entries.isEmpty { Terminal.out("The ledger of \(pipeline) is empty.") }
             for entry in entries {
-                var line = "\(entry.state.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(entry.sha256.prefix(12))  \(entry.path)"
+                var line =
+                    "\(entry.state.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(entry.sha256.prefix(12))  \(entry.path)"
                 line += "  attempts \(entry.attempts)"
                 if let when = entry.succeededAt { line += ", succeeded \(PlanText.timestamp(when))" }
-                if let next = entry.nextAttemptAt, entry.state == .failed { line += ", next attempt \(PlanText.timestamp(next))" }
+                if let next = entry.nextAttemptAt, entry.state == .failed {
+                    line += ", next attempt \(PlanText.timestamp(next))"
+                }
                 if let error = entry.lastError, entry.state != .succeeded { line += ", last error: \(error)" }
                 Terminal.out(line.terminalSafe)
                 let names = try store.names(pipeline: pipeline, sha256: entry.sha256)
-                if names.count > 1 { Terminal.out("            seen as: \(names.joined(separator: ", "))".terminalSafe) }
+                if names.count > 1 {
+                    Terminal.out("            seen as: \(names.joined(separator: ", "))".terminalSafe)
+                }
             }
         }
     }
@@ -58,7 +67,9 @@ extension LedgerCommand {
             try container.encode(names.map(\.jsonDisplay), forKey: .names)
             try container.encodeIfPresent(entry.path.base64Bytes, forKey: .pathBytes)
             try container.encodeIfPresent(entry.succeededPath?.base64Bytes, forKey: .succeededPathBytes)
-            if names.contains(where: \.hasRawBytes) { try container.encode(names.map(\.base64Bytes), forKey: .namesBytes) }
+            if names.contains(where: \.hasRawBytes) {
+                try container.encode(names.map(\.base64Bytes), forKey: .namesBytes)
+            }
         }
 
         enum Key: String, CodingKey { case names, pathBytes, succeededPathBytes, namesBytes }
@@ -70,7 +81,8 @@ struct RetryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retry",
         abstract: "Make failed or quarantined contents due now, with their attempts reset.",
-        discussion: "The next reconcile runs them. Exit codes: 0 at least one content made due; 1 none matched or error; 64 bad usage."
+        discussion:
+            "The next reconcile runs them. Exit codes: 0 at least one content made due; 1 none matched or error; 64 bad usage."
     )
 
     @OptionGroup var state: StateOptions
@@ -78,7 +90,10 @@ struct RetryCommand: ParsableCommand {
     @Argument(help: "The pipeline's name.")
     var pipeline: String
 
-    @Argument(help: "One content: its SHA-256 (or a unique prefix), or the path it was last seen under. All failed and quarantined contents when omitted.")
+    @Argument(
+        help:
+            "One content: its SHA-256 (or a unique prefix), or the path it was last seen under. All failed and quarantined contents when omitted."
+    )
     var content: String?
 
     func run() throws {
@@ -121,9 +136,13 @@ struct ForgetCommand: ParsableCommand {
 func resolveContent(_ reference: String, pipeline: String, store: any StateStore) throws -> String {
     let entries = try store.ledger(pipeline: pipeline).values
     // A path that is not UTF-8 can be named as shown (`r\xe9sum\xe9.csv`).
-    let matches = entries.filter { $0.sha256.hasPrefix(reference.lowercased()) || $0.path == reference || $0.path.jsonDisplay == reference }
+    let matches = entries.filter {
+        $0.sha256.hasPrefix(reference.lowercased()) || $0.path == reference || $0.path.jsonDisplay == reference
+    }
     guard matches.count == 1 else {
-        Terminal.err("error: \(matches.isEmpty ? "no content" : "\(matches.count) contents") of \(pipeline) match \"\(reference.terminalSafe)\"")
+        Terminal.err(
+            "error: \(matches.isEmpty ? "no content" : "\(matches.count) contents") of \(pipeline) match \"\(reference.terminalSafe)\""
+        )
         throw ExitCode.failure
     }
     return matches[0].sha256

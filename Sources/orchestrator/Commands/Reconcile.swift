@@ -37,11 +37,23 @@ struct Reconcile: AsyncParsableCommand {
         }
         let manifests = try state.loadManifests()
         let store = try state.openStore()
-        let executor = Executor(logDirectory: PathResolution.directory(of: Observer.absolute(state.statePath)) + "/logs", grace: .seconds(killGrace))
+        let executor = Executor(
+            logDirectory: PathResolution.directory(of: Observer.absolute(state.statePath)) + "/logs",
+            grace: .seconds(killGrace)
+        )
         var applier = Applier(store: store, executor: executor)
         let recovered = try applier.recover(now: Date())
-        if recovered > 0 { Terminal.err("Recovered \(recovered) run\(recovered == 1 ? "" : "s") left by an orchestrator that stopped; they run again.") }
-        let plan = try StateSnapshot(manifests: manifests, store: store, now: Date(), allowEmpty: planOptions.allowEmpty).plan
+        if recovered > 0 {
+            Terminal.err(
+                "Recovered \(recovered) run\(recovered == 1 ? "" : "s") left by an orchestrator that stopped; they run again."
+            )
+        }
+        let plan = try StateSnapshot(
+            manifests: manifests,
+            store: store,
+            now: Date(),
+            allowEmpty: planOptions.allowEmpty
+        ).plan
         try planOptions.print(plan)
         if let refusal = plan.refusal {
             Terminal.err("Error: \(refusal)")
@@ -59,7 +71,9 @@ struct Reconcile: AsyncParsableCommand {
         }
         report.fileActionProblems.forEach { Terminal.err("warning: \($0.terminalSafe)") }
         let quarantined = report.runs.filter { $0.state == .quarantined }.count
-        Terminal.out("Reconciled: \(report.succeeded) succeeded, \(report.failed) failed\(quarantined > 0 ? " (\(quarantined) quarantined)" : "").")
+        Terminal.out(
+            "Reconciled: \(report.succeeded) succeeded, \(report.failed) failed\(quarantined > 0 ? " (\(quarantined) quarantined)" : "")."
+        )
         if !report.allSucceeded || plan.diagnostics.hasErrors { throw ExitCode.failure }
     }
 }

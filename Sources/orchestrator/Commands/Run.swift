@@ -28,7 +28,10 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Jobs running at once, all pipelines together (each pipeline also keeps to its run.concurrency).")
     var maxJobs = 4
 
-    @Option(help: "Seconds running jobs may take to finish after SIGTERM or SIGINT before they are killed (then --kill-grace applies).")
+    @Option(
+        help:
+            "Seconds running jobs may take to finish after SIGTERM or SIGINT before they are killed (then --kill-grace applies)."
+    )
     var drain = 30
 
     @Option(help: "Seconds a timed-out run may take to exit after SIGTERM before SIGKILL.")
@@ -43,7 +46,10 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Seconds between polls of a folder inotify cannot watch (the watch limit was reached).")
     var fallbackPoll = 10
 
-    @Option(help: "HOST:PORT for /healthz, /readyz and /metrics ([::1]:PORT for IPv6; port 0 picks one), or off. A failed bind stops the daemon.")
+    @Option(
+        help:
+            "HOST:PORT for /healthz, /readyz and /metrics ([::1]:PORT for IPv6; port 0 picks one), or off. A failed bind stops the daemon."
+    )
     var listen = "127.0.0.1:9090"
 
     @Flag(help: "Let an empty pipelines folder delete every applied pipeline (refused otherwise, as a likely mistake).")
@@ -57,7 +63,9 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         if maxJobs < 1 { throw ValidationError("--max-jobs must be at least 1.") }
-        if listen != "off", Run.hostAndPort(listen) == nil { throw ValidationError("--listen takes HOST:PORT, [IPv6]:PORT or off, not \(listen).") }
+        if listen != "off", Run.hostAndPort(listen) == nil {
+            throw ValidationError("--listen takes HOST:PORT, [IPv6]:PORT or off, not \(listen).")
+        }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level \(logLevel).") }
     }
 
@@ -65,7 +73,9 @@ struct Run: AsyncParsableCommand {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         let format = logFormat
         LoggingSystem.bootstrap { label in
-            var handler: any LogHandler = format == .json ? JSONLogHandler(label: label)
+            var handler: any LogHandler =
+                format == .json
+                ? JSONLogHandler(label: label)
                 : TerminalSafeLogHandler(wrapped: StreamLogHandler.standardError(label: label))
             handler.logLevel = level
             return handler
@@ -77,11 +87,25 @@ struct Run: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let store = try state.openStore()
-        let executor = Executor(logDirectory: PathResolution.directory(of: Observer.absolute(state.statePath)) + "/logs", grace: .seconds(killGrace),
-                                shim: Executor.installedShim())
-        if executor.shim == nil { logger.warning("orchestrator-shim is not installed beside orchestrator: a run that ends while the daemon is down will run again") }
-        let options = DaemonOptions(pipelines: state.pipelines, maxJobs: maxJobs, drain: .seconds(drain), rescanInterval: .seconds(rescanInterval),
-                                    openWriterBound: .seconds(openWriterBound), fallbackPoll: .seconds(fallbackPoll), allowEmpty: allowEmpty)
+        let executor = Executor(
+            logDirectory: PathResolution.directory(of: Observer.absolute(state.statePath)) + "/logs",
+            grace: .seconds(killGrace),
+            shim: Executor.installedShim()
+        )
+        if executor.shim == nil {
+            logger.warning(
+                "orchestrator-shim is not installed beside orchestrator: a run that ends while the daemon is down will run again"
+            )
+        }
+        let options = DaemonOptions(
+            pipelines: state.pipelines,
+            maxJobs: maxJobs,
+            drain: .seconds(drain),
+            rescanInterval: .seconds(rescanInterval),
+            openWriterBound: .seconds(openWriterBound),
+            fallbackPoll: .seconds(fallbackPoll),
+            allowEmpty: allowEmpty
+        )
         let daemon: Daemon
         do {
             daemon = try Daemon(options: options, store: store, executor: executor, logger: logger)
@@ -94,11 +118,28 @@ struct Run: AsyncParsableCommand {
         // gracefully, as on SIGTERM.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let (host, port) = Run.hostAndPort(listen) {
-            services.append(.init(service: HealthServer.service(host: host, port: port, registry: registry, ready: { await daemon.isReady }, logger: logger),
-                                  failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "HTTP on \(listen)"))
+            services.append(
+                .init(
+                    service: HealthServer.service(
+                        host: host,
+                        port: port,
+                        registry: registry,
+                        ready: { await daemon.isReady },
+                        logger: logger
+                    ),
+                    failureTerminationBehavior: .gracefullyShutdownGroup,
+                    serviceName: "HTTP on \(listen)"
+                )
+            )
         }
         services.append(.init(service: daemon))
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services,
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
         do {
             try await group.run()
         } catch {
@@ -109,7 +150,9 @@ struct Run: AsyncParsableCommand {
 
     /// `HOST:PORT`, where an IPv6 host is written in brackets (`[::1]:9090`), as in URLs.
     static func hostAndPort(_ text: String) -> (String, Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") {
             host = String(host.dropFirst().dropLast())

@@ -7,7 +7,8 @@ import Reconciler
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show each pipeline: applied generation, condition, contents by state, last runs.",
-        discussion: "Reads the state only; safe while another orchestrator runs. Exit codes: 0 shown; 1 error; 64 bad usage."
+        discussion:
+            "Reads the state only; safe while another orchestrator runs. Exit codes: 0 shown; 1 error; 64 bad usage."
     )
 
     @OptionGroup var state: StateOptions
@@ -72,17 +73,37 @@ struct Status: ParsableCommand {
         let generations = Dictionary(applied.map { ($0.name, $0.generation) }, uniquingKeysWith: { first, _ in first })
         // The planner decides what each pipeline's manifest means, as it does for plan and reconcile.
         let owed = Dictionary(grouping: try store.pendingFileActions(pipeline: nil), by: \.pipeline)
-        let plan = Planner.plan(Planner.Input(manifests: manifests, applied: applied, observed: [:], ledgers: [:], fileActions: owed, now: Date(), allowEmpty: true))
+        let plan = Planner.plan(
+            Planner.Input(
+                manifests: manifests,
+                applied: applied,
+                observed: [:],
+                ledgers: [:],
+                fileActions: owed,
+                now: Date(),
+                allowEmpty: true
+            )
+        )
         var statuses: [PipelineStatus] = []
         for pipeline in plan.pipelines {
             let name = pipeline.name
-            var status = PipelineStatus(name: name, symbol: pipeline.change.symbol, manifest: pipeline.file, generation: generations[name],
-                                        condition: "Ready=True", contents: [:], fileActions: pipeline.fileActions.map(OwedAction.init), lastRuns: [])
+            var status = PipelineStatus(
+                name: name,
+                symbol: pipeline.change.symbol,
+                manifest: pipeline.file,
+                generation: generations[name],
+                condition: "Ready=True",
+                contents: [:],
+                fileActions: pipeline.fileActions.map(OwedAction.init),
+                lastRuns: []
+            )
             switch pipeline.change {
             case .invalid(let diagnostics):
                 status.condition = "Ready=False"
                 status.reason = "InvalidManifest"
-                status.message = (diagnostics.map(\.description) + pipeline.notes).map(\.terminalSafe).joined(separator: "\n    ")
+                status.message = (diagnostics.map(\.description) + pipeline.notes).map(\.terminalSafe).joined(
+                    separator: "\n    "
+                )
             case .delete:
                 status.condition = "Ready=False"
                 status.reason = "ManifestRemoved"
@@ -95,9 +116,18 @@ struct Status: ParsableCommand {
             case .unchanged:
                 break
             }
-            for entry in try store.ledger(pipeline: name).values { status.contents[entry.state.rawValue, default: 0] += 1 }
+            for entry in try store.ledger(pipeline: name).values {
+                status.contents[entry.state.rawValue, default: 0] += 1
+            }
             status.lastRuns = try store.runs(pipeline: name, limit: runs).map {
-                RunSummary(id: $0.id, path: $0.path.jsonDisplay, pathBytes: $0.path.base64Bytes, startedAt: $0.startedAt, outcome: $0.outcome?.description ?? "running", logFile: $0.logFile)
+                RunSummary(
+                    id: $0.id,
+                    path: $0.path.jsonDisplay,
+                    pathBytes: $0.path.base64Bytes,
+                    startedAt: $0.startedAt,
+                    outcome: $0.outcome?.description ?? "running",
+                    logFile: $0.logFile
+                )
             }
             statuses.append(status)
         }
@@ -106,17 +136,26 @@ struct Status: ParsableCommand {
             try Terminal.json(statuses)
         case .text:
             if statuses.isEmpty { Terminal.out("No pipelines.") }
-            let owedActions = Dictionary(plan.pipelines.map { ($0.name, $0.fileActions) }, uniquingKeysWith: { first, _ in first })
+            let owedActions = Dictionary(
+                plan.pipelines.map { ($0.name, $0.fileActions) },
+                uniquingKeysWith: { first, _ in first }
+            )
             for status in statuses {
                 let generation = status.generation.map { "generation \($0)" } ?? "never applied"
-                Terminal.out("\(status.symbol) \(status.name) (\(status.manifest?.terminalSafe ?? "no manifest")): \(status.condition)\(status.reason.map { " \($0)" } ?? ""), \(generation)")
+                Terminal.out(
+                    "\(status.symbol) \(status.name) (\(status.manifest?.terminalSafe ?? "no manifest")): \(status.condition)\(status.reason.map { " \($0)" } ?? ""), \(generation)"
+                )
                 if let message = status.message { Terminal.out("    \(message)") }
-                let counts = LedgerState.allCases.compactMap { state in status.contents[state.rawValue].map { "\($0) \(state.rawValue)" } }
+                let counts = LedgerState.allCases.compactMap { state in
+                    status.contents[state.rawValue].map { "\($0) \(state.rawValue)" }
+                }
                 Terminal.out("    contents: \(counts.isEmpty ? "none" : counts.joined(separator: ", "))")
                 if !status.fileActions.isEmpty {
                     Terminal.out("    file actions owed: \(status.fileActions.count)")
                     for owed in (owedActions[status.name] ?? []).prefix(runs) {
-                        Terminal.out("    \(PlanText.fileActionSymbol) \(owed.path.terminalSafe)  \(PlanText.detail(owed).terminalSafe)")
+                        Terminal.out(
+                            "    \(PlanText.fileActionSymbol) \(owed.path.terminalSafe)  \(PlanText.detail(owed).terminalSafe)"
+                        )
                     }
                 }
                 for run in status.lastRuns {

@@ -35,14 +35,23 @@ struct Validate: ParsableCommand {
         let badFiles = Set(diagnostics.filter { $0.severity == .error }.map(\.file))
         switch output {
         case .json:
-            try Terminal.json(ValidationReport(valid: !diagnostics.hasErrors, pipelines: valid, invalidDocuments: invalid, diagnostics: diagnostics))
+            try Terminal.json(
+                ValidationReport(
+                    valid: !diagnostics.hasErrors,
+                    pipelines: valid,
+                    invalidDocuments: invalid,
+                    diagnostics: diagnostics
+                )
+            )
         case .text:
             Terminal.report(diagnostics, to: { Terminal.out($0) })
             let errors = diagnostics.filter { $0.severity == .error }.count
             if errors == 0 {
                 Terminal.out("\(valid.count) pipeline\(valid.count == 1 ? "" : "s") valid in \(directory).")
             } else {
-                Terminal.out("\(errors) error\(errors == 1 ? "" : "s") in \(badFiles.count) of \(files.count) manifest file\(files.count == 1 ? "" : "s").")
+                Terminal.out(
+                    "\(errors) error\(errors == 1 ? "" : "s") in \(badFiles.count) of \(files.count) manifest file\(files.count == 1 ? "" : "s")."
+                )
             }
         }
         if diagnostics.hasErrors { throw ExitCode.failure }

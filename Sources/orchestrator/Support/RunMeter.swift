@@ -24,8 +24,10 @@ final class RunMeter: Sendable {
             return counts
         }
         let elapsed = ContinuousClock.now - start
-        line.update("reconcile: \(ProgressText.grouped(done))/\(ProgressText.grouped(total)) contents, \(failed) failed, "
-                    + "\(ProgressText.rate(done, elapsed: elapsed)), \(ProgressText.eta(done: done, total: total, elapsed: elapsed))")
+        line.update(
+            "reconcile: \(ProgressText.grouped(done))/\(ProgressText.grouped(total)) contents, \(failed) failed, "
+                + "\(ProgressText.rate(done, elapsed: elapsed)), \(ProgressText.eta(done: done, total: total, elapsed: elapsed))"
+        )
     }
 
     /// Erases the line before the report is printed.

@@ -10,7 +10,10 @@ struct StateOptions: ParsableArguments {
     @Option(name: .long, help: "The state database (default: .orchestrator/state.db beside the pipelines folder).")
     var state: String?
 
-    @Flag(help: "Start a new state when the state database exists but is empty (refused otherwise: a truncated state would make every file run again).")
+    @Flag(
+        help:
+            "Start a new state when the state database exists but is empty (refused otherwise: a truncated state would make every file run again)."
+    )
     var initState = false
 
     var statePath: String { state ?? StateLocation.defaultPath(forPipelines: pipelines) }
