@@ -86,6 +86,21 @@ CONF
     echo "services: nginx is not installed; basic auth is not tested" >&2
   fi
   containers
+  promtool_check
+}
+
+# Prometheus's own checker of the /metrics exposition (Debian prometheus; only promtool is used,
+# no server is started).
+promtool_check() {
+  if ! command -v promtool >/dev/null && [ "$(id -u)" = 0 ]; then
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1 \
+      || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1; }; } || true
+  fi
+  if command -v promtool >/dev/null; then
+    echo "export ORCHESTRATOR_TEST_PROMTOOL=$(command -v promtool)"
+  else
+    echo "services: promtool (Debian prometheus) is not installed; /metrics is not checked by it" >&2
+  fi
 }
 
 # A real container runtime: podman with runc (crun refuses this machine's hybrid cgroups), its

@@ -8,15 +8,19 @@ import ServiceLifecycle
 /// start-up backlog planned), `/metrics` (Prometheus text format).
 public enum HealthServer {
     /// Routes every swift-metrics metric of the process to a Prometheus registry, and returns it.
-    /// Call once, before anything records a metric.
-    public static func bootstrapMetrics() -> PrometheusCollectorRegistry {
+    /// Call once, before anything records a metric. `help` describes metrics by name, for their
+    /// `# HELP` lines.
+    public static func bootstrapMetrics(help: [String: String] = [:]) -> PrometheusCollectorRegistry {
         let registry = PrometheusCollectorRegistry()
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.defaultDurationHistogramBuckets = [
+        let buckets: [Duration] = [
             .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(5),
             .seconds(15), .seconds(60), .seconds(300), .seconds(900), .seconds(3600),
         ]
-        MetricsSystem.bootstrap(factory)
+        var fallback = PrometheusMetricsFactory(registry: registry)
+        fallback.defaultDurationHistogramBuckets = buckets
+        MetricsSystem.bootstrap(
+            DescribedMetricsFactory(registry: registry, fallback: fallback, help: help, durationBuckets: buckets)
+        )
         return registry
     }
 

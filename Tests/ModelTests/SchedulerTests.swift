@@ -211,3 +211,19 @@ struct SchedulerTests {
         #expect(scheduler.tick(now: t0.addingTimeInterval(1000)).isEmpty)
     }
 }
+
+extension SchedulerTests {
+    /// A removed folder: a whole look now, and, while it is missing, another every 2 s that the
+    /// look now must not swallow.
+    @Test func aDroppedWatchLooksNowAndRetriesLater() {
+        var scheduler = scheduler()
+        _ = scheduler.tick(now: t0)
+        scheduler.looked("a", runnable: [], nextDue: nil, now: t0)
+        scheduler.lookAtAll("a")
+        scheduler.retryLook("a", at: t0.addingTimeInterval(2))
+        #expect(scheduler.tick(now: t0) == [.look(pipeline: "a", busy: [], paths: nil)])
+        scheduler.looked("a", runnable: [], nextDue: nil, now: t0)
+        #expect(scheduler.timeUntilDue(now: t0) == 2)
+        #expect(scheduler.tick(now: t0.addingTimeInterval(2)) == [.look(pipeline: "a", busy: [], paths: nil)])
+    }
+}

@@ -153,6 +153,12 @@ public struct Scheduler: Sendable {
         dirty.formUnion(slots.keys)
     }
 
+    /// A full look at one pipeline's folder at the next tick (its watch was dropped: the folder
+    /// was removed or moved).
+    public mutating func lookAtAll(_ pipeline: String) {
+        if slots[pipeline] != nil { dirty.insert(pipeline) }
+    }
+
     /// A pipeline's folder cannot be watched or looked at now: look at all of it at `time`.
     public mutating func retryLook(_ pipeline: String, at time: Date) {
         fullTimers[pipeline] = min(fullTimers[pipeline] ?? time, time)

@@ -273,7 +273,9 @@ actor Controller {
         unwatched.remove(name)
         pipelines[name] = new
         scheduler.pipelinesChanged(slots, replaced: [name])
-        if new != nil { establish(name) }
+        guard new != nil else { return }
+        DaemonMetrics.register(name)
+        establish(name)
     }
 
     /// What the scheduler needs to know of each pipeline.
@@ -367,7 +369,7 @@ actor Controller {
             if event.has(InotifyMask.ignored) {
                 for owner in watches.dropped(event.watch) where owner.folder.isEmpty {
                     unwatched.insert(owner.pipeline)
-                    scheduler.retryLook(owner.pipeline, at: now)
+                    scheduler.lookAtAll(owner.pipeline)
                 }
                 continue
             }

@@ -81,7 +81,7 @@ struct Run: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "orchestrator")
-        let registry = HealthServer.bootstrapMetrics()
+        let registry = HealthServer.bootstrapMetrics(help: DaemonMetrics.help)
         guard FileManager.default.fileExists(atPath: state.pipelines) else {
             logger.critical("\(ManifestDirectory.LoadError.notFound(state.pipelines))")
             throw ExitCode.failure
