@@ -134,19 +134,7 @@ public final class SQLiteStateStore: StateStore {
                         """
                 ),
                 arguments: [pipeline, path]
-            ).map { row in
-                Observation(
-                    pipeline: pipeline,
-                    path: row[0],
-                    device: UInt64(bitPattern: row[1]),
-                    inode: UInt64(bitPattern: row[2]),
-                    size: row[3],
-                    mtimeNs: row[4],
-                    ctimeNs: row[5],
-                    sha256: row[6],
-                    observedAt: Date(timeIntervalSince1970: row[7])
-                )
-            }
+            ).map { SQLiteStateStore.observation($0, pipeline: pipeline) }
         }
     }
 
@@ -166,17 +154,7 @@ public final class SQLiteStateStore: StateStore {
                 arguments: [pipeline]
             )
             while let row = try rows.next() {
-                let observation = Observation(
-                    pipeline: pipeline,
-                    path: row[0],
-                    device: UInt64(bitPattern: row[1]),
-                    inode: UInt64(bitPattern: row[2]),
-                    size: row[3],
-                    mtimeNs: row[4],
-                    ctimeNs: row[5],
-                    sha256: row[6],
-                    observedAt: Date(timeIntervalSince1970: row[7])
-                )
+                let observation = SQLiteStateStore.observation(row, pipeline: pipeline)
                 result[observation.path] = observation
             }
             return result
@@ -604,6 +582,22 @@ public final class SQLiteStateStore: StateStore {
             succeededAt: (row[11] as Double?).map(Date.init(timeIntervalSince1970:)),
             succeededPath: row[12],
             owner: row[13]
+        )
+    }
+
+    /// A stat-cache row, read by column position (`path, device, inode, size, mtime_ns,
+    /// ctime_ns, sha256, observed_at`): this runs once per file of a folder.
+    private static func observation(_ row: Row, pipeline: String) -> Observation {
+        Observation(
+            pipeline: pipeline,
+            path: row[0],
+            device: UInt64(bitPattern: row[1]),
+            inode: UInt64(bitPattern: row[2]),
+            size: row[3],
+            mtimeNs: row[4],
+            ctimeNs: row[5],
+            sha256: row[6],
+            observedAt: Date(timeIntervalSince1970: row[7])
         )
     }
 
