@@ -159,7 +159,7 @@ struct RecoveryProcessGroupTests {
         try #require(getpgid(leader) == leader, "sleep leads its own group")
         try claimLeftByADeadOrchestrator(store, group: leader, startedAt: Date().addingTimeInterval(-3600))
         let applier = Applier(store: store, executor: Executor(logDirectory: root + "/logs"))
-        #expect(try applier.recover(now: Date()) == 1)
+        #expect(try await applier.recover(now: Date()) == 1)
         #expect(kill(leader, 0) == 0, "the unrelated process that now has the group number is alive")
     }
 }

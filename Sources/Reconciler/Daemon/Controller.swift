@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Model
+import NIOPosix
 
 /// The daemon's shell: performs what the `Scheduler` decides (looks at folders, starts runs)
 /// with inotify, the store and the executor, and turns what happens (kernel events, manifests
@@ -26,6 +27,14 @@ actor Controller {
     private var reading = false
     private var readAgain: Bool?
     private var tasks: [String: Task<Void, Never>] = [:]
+
+    /// The controller's work — folder walks, hashing, SQLite reads and writes — is blocking
+    /// system calls, which cannot be made async: the actor runs on a thread of its own (a
+    /// one-thread event loop as its executor), so that it never holds a thread of the
+    /// cooperative pool, which runs the runs' tasks and the HTTP server.
+    private static let thread = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private let loop = Controller.thread.next()
+    nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
     /// Set once the backlog found at start has been planned: `/readyz` turns ready.
     private(set) var isReady = false
 
@@ -52,8 +61,8 @@ actor Controller {
 
     /// Recovers what a dead orchestrator left, loads the manifests, watches the folders, and
     /// plans the backlog (files that arrived while nothing ran).
-    func start() throws {
-        let recovered = try applier.recover(now: Date())
+    func start() async throws {
+        let recovered = try await applier.recover(now: Date())
         if recovered > 0 {
             logger.warning("recovered runs left by an orchestrator that stopped", metadata: ["count": "\(recovered)"])
         }

@@ -274,7 +274,7 @@ public struct Executor: Sendable {
             let first = await tasks.next() ?? .failed("no result")
             tasks.cancelAll()
             if case .timedOut = first, let containerName, let runtime {
-                Executor.removeContainer(runtime: runtime, name: containerName)
+                await Executor.removeContainer(runtime: runtime, name: containerName)
             }
             while await tasks.next() != nil {}
             return first
@@ -299,15 +299,14 @@ public struct Executor: Sendable {
     /// `docker kill NAME` then `docker rm -f NAME` (or podman), best effort (the container may
     /// already be gone): killing the client leaves its container running, and a container killed
     /// while its client is gone is not removed by `--rm`.
-    static func removeContainer(runtime: String, name: String) {
+    static func removeContainer(runtime: String, name: String) async {
         for arguments in [["kill", name], ["rm", "-f", name]] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [runtime] + arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try? process.run()
-            process.waitUntilExit()
+            _ = try? await Subprocess.run(
+                .name(runtime),
+                arguments: Arguments(arguments),
+                output: .discarded,
+                error: .discarded
+            )
         }
     }
 }

@@ -46,7 +46,7 @@ public struct Applier: Sendable {
     /// outcome (a success is not run again, and its `onSuccess` is owed); a run still going or
     /// without a record is killed with its process group, and its content becomes due at once
     /// (execution is at-least-once). Returns how many claims it recovered.
-    public func recover(now: Date) throws -> Int {
+    public func recover(now: Date) async throws -> Int {
         var recovered = 0
         let unfinished = try store.unfinishedRuns()
         let specs = Dictionary(try store.appliedSpecs().map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -76,7 +76,7 @@ public struct Applier: Sendable {
                         kill(-group, SIGKILL)
                     }
                     if case .container(let container) = specs[run.pipeline]?.pipeline.spec.run.target {
-                        Executor.removeContainer(
+                        await Executor.removeContainer(
                             runtime: container.runtime.rawValue,
                             name: Executor.containerName(pipeline: run.pipeline, runID: run.id)
                         )

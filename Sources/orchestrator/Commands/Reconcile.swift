@@ -42,7 +42,7 @@ struct Reconcile: AsyncParsableCommand {
             grace: .seconds(killGrace)
         )
         var applier = Applier(store: store, executor: executor)
-        let recovered = try applier.recover(now: Date())
+        let recovered = try await applier.recover(now: Date())
         if recovered > 0 {
             Terminal.err(
                 "Recovered \(recovered) run\(recovered == 1 ? "" : "s") left by an orchestrator that stopped; they run again."
