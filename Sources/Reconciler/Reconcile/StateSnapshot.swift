@@ -45,7 +45,9 @@ public enum StateLocation {
 }
 
 /// A synchronous computation run on a global queue, whose result is awaited by blocking: for
-/// overlapping two pieces of synchronous work without making their callers async.
+/// overlapping two pieces of synchronous work without making their callers async. Its wait
+/// blocks the calling thread: call it from a thread of its own (`Blocking.run`, the daemon's
+/// controller thread, a synchronous command), never from the cooperative pool.
 final class Background<T>: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var result: Result<T, any Error>?
@@ -60,5 +62,17 @@ final class Background<T>: @unchecked Sendable {
     func value() throws -> T {
         done.wait()
         return try result!.get()
+    }
+}
+
+/// Blocking work (folder walks, hashing, SQLite, semaphores) awaited from async code: it runs on
+/// a thread of its own, so that it never holds a thread of the cooperative pool.
+public enum Blocking {
+    public static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try work() }) }
+            thread.name = "blocking"
+            thread.start()
+        }
     }
 }

@@ -31,7 +31,8 @@ struct Reconcile: AsyncParsableCommand {
 
     func run() async throws {
         if dryRun {
-            let plan = try makePlan(state, planOptions)
+            let (state, planOptions) = (state, planOptions)
+            let plan = try await Blocking.run { try makePlan(state, planOptions) }
             try planOptions.print(plan)
             throw planOptions.exitCode(for: plan)
         }
@@ -48,12 +49,10 @@ struct Reconcile: AsyncParsableCommand {
                 "Recovered \(recovered) run\(recovered == 1 ? "" : "s") left by an orchestrator that stopped; they run again."
             )
         }
-        let plan = try StateSnapshot(
-            manifests: manifests,
-            store: store,
-            now: Date(),
-            allowEmpty: planOptions.allowEmpty
-        ).plan
+        let allowEmpty = planOptions.allowEmpty
+        let plan = try await Blocking.run {
+            try StateSnapshot(manifests: manifests, store: store, now: Date(), allowEmpty: allowEmpty).plan
+        }
         try planOptions.print(plan)
         if let refusal = plan.refusal {
             Terminal.err("Error: \(refusal)")
