@@ -32,6 +32,19 @@ struct ObserverTests {
         #expect(ContentHasher.hash(path, expected: before) == .changed)
     }
 
+    /// A local user swaps a FIFO in for a file between its stat and its hashing: the hasher must
+    /// not block waiting for a writer (it would stop the daemon), and must not take it.
+    @Test func aFIFOSwappedInForAFileDoesNotBlockTheHasher() throws {
+        let root = try temporary()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let path = root + "/in/a.csv"
+        try Data("content".utf8).write(to: URL(fileURLWithPath: path))
+        let seen = try #require(FileStat.of(path))
+        try FileManager.default.removeItem(atPath: path)
+        #expect(mkfifo(path, 0o600) == 0)
+        #expect(ContentHasher.hash(path, expected: seen) == .changed)
+    }
+
     @Test func filtersSettleAndStatCache() throws {
         let root = try temporary()
         defer { try? FileManager.default.removeItem(atPath: root) }

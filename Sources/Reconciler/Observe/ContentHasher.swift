@@ -13,8 +13,10 @@ enum ContentHasher {
         case unreadable(String)
     }
 
+    /// Opened with `O_NONBLOCK` (no effect on a regular file's reads): a FIFO swapped in for the
+    /// file after it was stat'ed would otherwise block the daemon until someone writes to it.
     static func hash(_ path: String, expected: FileStat) -> Outcome {
-        let descriptor = path.withSystemPath { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
+        let descriptor = path.withSystemPath { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
         guard descriptor >= 0 else { return .unreadable(String(cString: strerror(errno))) }
         defer { close(descriptor) }
         guard let before = FileStat.of(descriptor: descriptor), before == expected else { return .changed }

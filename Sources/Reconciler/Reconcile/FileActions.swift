@@ -71,7 +71,7 @@ enum FileActions {
     /// Copies a file's bytes to a new file and syncs it; returns the reason it failed, or `nil`.
     /// A partial copy is removed.
     private static func copy(_ source: String, to target: String) -> String? {
-        let input = source.withSystemPath { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
+        let input = source.withSystemPath { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
         guard input >= 0 else { return reason(errno) }
         defer { close(input) }
         let output = target.withSystemPath { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
