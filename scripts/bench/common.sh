@@ -43,3 +43,14 @@ for i in range(count):
         f.write(f"row,{i}\n")
 PY
 }
+
+# processed_pipelines COUNT: COUNT pipelines p001… in $SCRATCH/pipelines, each watching a folder
+# of 10 tiny files, all processed once by reconcile (command `true`).
+processed_pipelines() {
+  for i in $(seq -w 1 "$1"); do
+    make_files "$SCRATCH/data/p$i" 10 0
+    manifest "$SCRATCH/pipelines" "p$i" "  watch: {path: ../data/p$i, settle: 0s}
+  run: {command: [\"true\"]}"
+  done
+  "$ORCHESTRATOR" reconcile --pipelines "$SCRATCH/pipelines" > /dev/null
+}

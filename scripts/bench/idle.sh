@@ -6,12 +6,7 @@ source "$(dirname "$0")/common.sh"
 command -v inotifywait >/dev/null || { echo "bench: inotifywait (Debian inotify-tools) is needed" >&2; exit 1; }
 pipelines=${IDLE_PIPELINES:-100}
 seconds=${IDLE_SECONDS:-30}
-for i in $(seq -w 1 "$pipelines"); do
-  make_files "$SCRATCH/data/p$i" 10 0
-  manifest "$SCRATCH/pipelines" "p$i" "  watch: {path: ../data/p$i, settle: 0s}
-  run: {command: [\"true\"]}"
-done
-"$ORCHESTRATOR" reconcile --pipelines "$SCRATCH/pipelines" > /dev/null
+processed_pipelines "$pipelines"
 
 # cpu_ticks PID: user+system clock ticks of a process so far.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

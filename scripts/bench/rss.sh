@@ -7,12 +7,7 @@ source "$(dirname "$0")/common.sh"
 pipelines=100
 rows=${RSS_ROWS:-1000000}
 seconds=${RSS_SECONDS:-15}
-for i in $(seq -w 1 "$pipelines"); do
-  make_files "$SCRATCH/data/p$i" 10 0
-  manifest "$SCRATCH/pipelines" "p$i" "  watch: {path: ../data/p$i, settle: 0s}
-  run: {command: [\"true\"]}"
-done
-"$ORCHESTRATOR" reconcile --pipelines "$SCRATCH/pipelines" > /dev/null
+processed_pipelines "$pipelines"
 
 # idle_memory: starts the daemon, lets it idle, prints "VmRSS VmHWM" in MB.
 idle_memory() {
