@@ -14,12 +14,12 @@ struct FileActionTests {
         let pipeline: Pipeline
         var manifest: String { root + "/m.yaml" }
 
-        init(onSuccess: String) throws {
+        init(onSuccess: String, movedTo target: String? = nil) throws {
             root = FileManager.default.temporaryDirectory.appendingPathComponent("actions-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: root + "/in/sub", withIntermediateDirectories: true)
             store = try SQLiteStateStore(path: root + "/state.db")
             let text =
-                "apiVersion: orchestrator/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  watch: {path: in, settle: 0s}\n  run: {command: [x]}\n  onSuccess: \(onSuccess)\n"
+                "apiVersion: orchestrator/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  watch: {path: in, settle: 0s}\n  run: {command: [x]}\n  onSuccess: \(target.map { "{action: move, to: \($0)}" } ?? onSuccess)\n"
             pipeline = try #require(ManifestDocument.parse(text, file: "m.yaml").first?.pipeline)
         }
 
@@ -106,5 +106,31 @@ struct FileActionTests {
         #expect(try String(contentsOfFile: folder.root + "/in/a.csv", encoding: .utf8) == "another content")
         #expect(try folder.attempt(gone, at: now) == nil)
         #expect(try folder.store.pendingFileActions(pipeline: nil).isEmpty)
+    }
+
+    /// A move to another file system copies under a hidden name, renames it into place, then
+    /// removes the original: never a truncated file under the real name.
+    @Test(
+        .enabled(
+            if: FileStat.ofRoot("/dev/shm")?.device != FileStat.ofRoot(NSTemporaryDirectory())?.device,
+            "needs /dev/shm on another file system"
+        )
+    )
+    func aMoveAcrossFileSystemsCopiesThenRemoves() throws {
+        let done = "/dev/shm/orchestrator-test-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: done) }
+        let folder = try Folder(onSuccess: "keep", movedTo: done)
+        defer { folder.remove() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let owed = try folder.processed("sub/a.csv", "across", at: now)
+        try FileManager.default.createDirectory(atPath: done + "/sub", withIntermediateDirectories: true)
+        try Data("stale partial".utf8).write(
+            to: URL(fileURLWithPath: done + "/sub/.orchestrator-partial-" + owed.sha256.prefix(12)),
+            options: []
+        )
+        #expect(try folder.attempt(owed, at: now) == nil)
+        #expect(try String(contentsOfFile: done + "/sub/a.csv", encoding: .utf8) == "across")
+        #expect(!FileManager.default.fileExists(atPath: folder.root + "/in/sub/a.csv"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: done + "/sub") == ["a.csv"], "no partial copy left")
     }
 }

@@ -62,8 +62,17 @@ enum FileActions {
         if FileStat.of(target) != nil { target += "." + sha256.prefix(12) }
         if path.withSystemPath({ source in target.withSystemPath { rename(source, $0) } }) == 0 { return nil }
         guard errno == EXDEV else { return problem(reason(errno)) }
-        // Another file system: copy, flush, then remove the original.
-        if let failed = copy(path, to: target) { return problem("copying across file systems failed: \(failed)") }
+        // Another file system: copy under a hidden name, flush, rename into place, then remove
+        // the original. A crash mid-copy leaves the hidden file (replaced at the next attempt),
+        // never a truncated file under the real name.
+        let partial = PathResolution.directory(of: target) + "/.orchestrator-partial-" + sha256.prefix(12)
+        _ = partial.withSystemPath(unlink)
+        if let failed = copy(path, to: partial) { return problem("copying across file systems failed: \(failed)") }
+        guard partial.withSystemPath({ from in target.withSystemPath { rename(from, $0) } }) == 0 else {
+            let failure = reason(errno)
+            _ = partial.withSystemPath(unlink)
+            return problem("copied, but the copy cannot be named \(target): \(failure)")
+        }
         return path.withSystemPath(unlink) == 0
             ? nil : problem("copied, but the original cannot be removed: \(reason(errno))")
     }
