@@ -310,3 +310,32 @@ struct DaemonTests {
 let inotifyLimitsWritable =
     access("/proc/sys/fs/inotify/max_queued_events", W_OK) == 0
     && access("/proc/sys/fs/inotify/max_user_watches", W_OK) == 0
+
+extension DaemonTests {
+    /// A content that failed before the daemon started, its retry not yet due: the daemon's
+    /// first (whole) look sees it waiting, and looks at that file again when the retry is due,
+    /// not at the next rescan.
+    @Test func aRetryPendingAtStartRunsWhenDue() async throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        try workspace.manifest(
+            "flaky",
+            """
+              watch: {path: ../data/in, settle: 0s}
+              run:
+                command: [sh, -c, '[ -e ../out/tried ] && echo "$0" >> ../out/done || { touch ../out/tried; exit 3; }', "${file.name}"]
+                workingDir: ../pipelines
+                retries: 2
+                backoff: 2s
+            """
+        )
+        try workspace.write("data/in/x.csv", "x")
+        let first = try await workspace.run(["reconcile"])
+        #expect(first.status == 1 && workspace.exists("out/tried"))
+        let daemon = try await DaemonProcess.start(workspace, arguments: ["--rescan-interval", "600"])
+        try await waitUntil("the retry runs when due", timeout: .seconds(15)) {
+            workspace.lines("out/done") == ["x.csv"]
+        }
+        #expect(try await daemon.stop() == 0)
+    }
+}

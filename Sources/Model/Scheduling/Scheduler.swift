@@ -166,8 +166,9 @@ public struct Scheduler: Sendable {
 
     /// The result of a `look` at `paths` (`nil`: the whole folder): the contents runnable now
     /// are queued (once: a content queued or running is not queued again); the paths still
-    /// `settling` (or open) are looked at again at the next look, timed for the first of: a file
-    /// done settling or a retry falling due (`nextDue`), the open-writer bound, the poll period.
+    /// `settling` (or open, or waiting for a retry) are looked at again when the pipeline's timer
+    /// fires, timed for the first of: a file done settling or a retry falling due (`nextDue`),
+    /// the open-writer bound, the poll period.
     public mutating func looked(
         _ pipeline: String,
         paths: Set<String>? = nil,

@@ -466,10 +466,13 @@ actor Controller {
         } catch {
             logger.error("cannot settle file actions", metadata: ["pipeline": "\(name)", "error": "\(error)"])
         }
+        // Files still settling, and failed contents whose retry is not due yet: looked at again
+        // when the first of them is due.
+        var settling = Set(folder.files.filter { $0.status == .settling }.map(\.path))
         for change in plan.files where change.action == .retry && !change.isDue {
+            settling.insert(change.path)
             if let due = change.nextAttemptAt { next = min(next ?? due, due) }
         }
-        let settling = Set(folder.files.filter { $0.status == .settling }.map(\.path))
         scheduler.looked(name, paths: paths, runnable: plan.runnable, settling: settling, nextDue: next, now: now)
     }
 
