@@ -387,6 +387,9 @@ actor Controller {
                 handle(event, path: path, pipeline: owner.pipeline, now: now)
             }
         }
+        // Acts on the batch here, already on the actor, rather than after a round trip through
+        // the loop's task: a file closed with `settle: 0s` starts without two more thread hops.
+        tick()
         wake.signal()
     }
 
