@@ -25,15 +25,17 @@ public enum HealthServer {
     }
 
     /// The HTTP service, to run in the daemon's service group. It logs the address it bound
-    /// (port 0 picks a free one).
+    /// (port 0 picks a free one). `routes` adds more (the web console).
     public static func service(
         host: String,
         port: Int,
         registry: PrometheusCollectorRegistry,
         ready: @escaping @Sendable () async -> Bool,
-        logger: Logger
+        logger: Logger,
+        routes: (Router<BasicRequestContext>) -> Void = { _ in }
     ) -> some Service {
         let router = Router()
+        routes(router)
         router.get("healthz") { _, _ in "ok\n" }
         router.get("readyz") { _, _ -> Response in
             let isReady = await ready()

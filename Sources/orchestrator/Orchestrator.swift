@@ -13,7 +13,7 @@ struct Orchestrator: AsyncParsableCommand {
         version: "0.6.0",
         subcommands: [
             Validate.self, Convert.self, PlanCommand.self, Reconcile.self, Run.self, Status.self, LedgerCommand.self,
-            RetryCommand.self, ForgetCommand.self,
+            RetryCommand.self, ForgetCommand.self, PipelinesCommand.self, UsersCommand.self,
         ]
     )
 }

@@ -1,3 +1,5 @@
+import YAML
+
 /// Every manifest document of a pipelines folder, with the checks that span documents.
 public struct ManifestSet: Sendable {
     /// The documents, in file order; a duplicate name makes the later document invalid.
@@ -6,23 +8,27 @@ public struct ManifestSet: Sendable {
     public private(set) var fileDiagnostics: [Diagnostic]
 
     /// Checks `documents` together: pipeline names must be unique.
+    /// A name declared both in git and in the database makes both documents invalid: neither
+    /// source wins silently, and the last applied spec keeps running until one is removed.
     public init(documents: [ManifestDocument], fileDiagnostics: [Diagnostic] = []) {
-        var firstByName: [String: ManifestDocument] = [:]
+        var firstByName: [String: Int] = [:]
         var checked = documents
         for index in checked.indices {
             guard let name = checked[index].name, let mark = checked[index].nameMark else { continue }
-            if let first = firstByName[name], let firstMark = first.nameMark {
-                checked[index].pipeline = nil
-                checked[index].diagnostics.append(
-                    Diagnostic(
-                        .error,
-                        file: checked[index].file,
-                        at: mark,
-                        "metadata.name: duplicate pipeline name \"\(name)\" (first defined at \(first.file):\(firstMark))"
-                    )
+            guard let firstIndex = firstByName[name], let firstMark = checked[firstIndex].nameMark else {
+                firstByName[name] = index
+                continue
+            }
+            let first = checked[firstIndex]
+            if ManifestSource(file: first.file) == ManifestSource(file: checked[index].file) {
+                checked[index].reject(
+                    at: mark,
+                    "metadata.name: duplicate pipeline name \"\(name)\" (first defined at \(first.file):\(firstMark))"
                 )
             } else {
-                firstByName[name] = checked[index]
+                let other = checked[index]
+                checked[index].reject(at: mark, ManifestSet.conflict(name, with: first.file, at: firstMark))
+                checked[firstIndex].reject(at: firstMark, ManifestSet.conflict(name, with: other.file, at: mark))
             }
         }
         self.documents = checked
@@ -31,6 +37,11 @@ public struct ManifestSet: Sendable {
             grouping: (fileDiagnostics + checked.flatMap(\.diagnostics)).filter { $0.severity == .error },
             by: { ManifestSet.fileName($0.file) }
         )
+    }
+
+    private static func conflict(_ name: String, with file: String, at mark: Mark) -> String {
+        "metadata.name: pipeline \"\(name)\" is declared both in git and in the database (also at \(file):\(mark)); "
+            + "remove one of them (the last applied spec keeps running meanwhile)"
     }
 
     /// The valid pipelines, each with the file it came from.

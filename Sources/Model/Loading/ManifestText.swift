@@ -9,3 +9,32 @@ public enum ManifestText {
         return header + (try Emitter.emit([YAMLEncoder().encode(pipeline)]))
     }
 }
+
+extension ManifestText {
+    /// The texts of the documents of a YAML stream, split at `---` lines (a marker always starts
+    /// at column 0; block scalars are indented), without empty documents: one text per pipeline,
+    /// as the database stores them.
+    public static func documentTexts(_ text: String) -> [String] {
+        var documents: [String] = []
+        var current: [Substring] = []
+        func flush() {
+            let body = current.joined(separator: "\n")
+            if body.split(separator: "\n").contains(where: { line in
+                let trimmed = line.trimmingPrefix(while: \.isWhitespace)
+                return !trimmed.isEmpty && !trimmed.hasPrefix("#")
+            }) {
+                documents.append(body + "\n")
+            }
+            current = []
+        }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line == "---" || line.hasPrefix("--- ") || line == "..." {
+                flush()
+            } else {
+                current.append(line)
+            }
+        }
+        flush()
+        return documents
+    }
+}

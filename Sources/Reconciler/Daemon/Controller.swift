@@ -27,6 +27,11 @@ actor Controller {
     private var reading = false
     private var readAgain: Bool?
     private var tasks: [String: Task<Void, Never>] = [:]
+    /// The database pipelines' revision last applied, and when to look at it again: a change
+    /// made by another process (the CLI) is applied within a second.
+    private var pipelinesRevision: Int?
+    private var revisionCheckAt = Date.distantPast
+    private var console: (any ConsoleStore)? { store as? any ConsoleStore }
 
     /// The controller's work — folder walks, hashing, SQLite reads and writes — is blocking
     /// system calls, which cannot be made async: the actor runs on a thread of its own (a
@@ -106,6 +111,7 @@ actor Controller {
         let now = Date()
         var seconds = scheduler.timeUntilDue(now: now)
         if let reloadAt { seconds = min(seconds, reloadAt.timeIntervalSince(now)) }
+        if console != nil { seconds = min(seconds, revisionCheckAt.timeIntervalSince(now)) }
         if scheduler.queued > 0 { seconds = min(seconds, lastProgress.addingTimeInterval(10).timeIntervalSince(now)) }
         return .milliseconds(max(0, Int64(seconds * 1000)))
     }
@@ -119,6 +125,7 @@ actor Controller {
             self.reloadAt = nil
             reloadInBackground()
         }
+        checkPipelinesRevision(now)
         for name in unwatched where pipelines[name] != nil { establish(name) }
         perform(scheduler.tick(now: now, jitter: Double.random(in: 0.9...1.1)), now: now)
         // The looks just done may have queued contents.
@@ -157,9 +164,23 @@ actor Controller {
 
     // MARK: Manifests
 
+    /// Reloads when the database pipelines changed since the last look (once a second).
+    private func checkPipelinesRevision(_ now: Date) {
+        guard let console, revisionCheckAt <= now else { return }
+        revisionCheckAt = now.addingTimeInterval(1)
+        guard let revision = try? console.pipelinesRevision() else { return }
+        if let known = pipelinesRevision, known != revision { reloadInBackground() }
+        pipelinesRevision = revision
+    }
+
+    /// Applies a change to the database pipelines at once (made through this daemon's console).
+    func pipelinesEdited() {
+        reloadInBackground()
+    }
+
     /// Reads the manifests synchronously: at start only, before any job runs.
     private func reload(quietly: Bool = false) {
-        apply(Result { try ManifestDirectory.load(options.pipelines) }, quietly: quietly)
+        apply(Result { try DesiredState.load(options.pipelines, database: console) }, quietly: quietly)
     }
 
     /// Reads the manifests on another task and applies them when read, so that a large or slow
@@ -171,8 +192,9 @@ actor Controller {
         }
         reading = true
         let folder = options.pipelines
+        let console = self.console
         Task.detached { [self] in
-            let loaded = Result { try ManifestDirectory.load(folder) }
+            let loaded = Result { try DesiredState.load(folder, database: console) }
             await self.finishReading(loaded, quietly: quietly)
         }
     }

@@ -39,6 +39,12 @@ public final class Daemon: Service, Sendable {
         get async { await controller.isReady && !stopping.isSet }
     }
 
+    /// Applies a change to the database pipelines at once (the console made it).
+    public func pipelinesEdited() async {
+        await controller.pipelinesEdited()
+        wake.signal()
+    }
+
     public func run() async throws {
         try await controller.start()
         logger.info("running", metadata: ["pipelines": "\(options.pipelines)", "max-jobs": "\(options.maxJobs)"])

@@ -76,6 +76,7 @@ public final class SQLiteStateStore: StateStore {
                     """
             )
         }
+        registerConsoleMigration(&migrator)
         return migrator
     }
 
@@ -562,7 +563,7 @@ public final class SQLiteStateStore: StateStore {
 
     /// A ledger row. A state this version does not know (written by a newer one, or by hand) is
     /// an error: read as `pending`, it would make a finished content run again.
-    private static func entry(_ row: Row) throws(StateStoreError) -> LedgerEntry {
+    static func entry(_ row: Row) throws(StateStoreError) -> LedgerEntry {
         let stateName: String = row[2]
         guard let state = LedgerState(rawValue: stateName) else {
             throw .unknownLedgerState(pipeline: row[0], sha256: row[1], state: stateName)

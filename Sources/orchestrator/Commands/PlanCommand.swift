@@ -31,7 +31,7 @@ struct PlanCommand: ParsableCommand {
 /// Loads manifests and state, observes the folders, and plans: shared by plan and reconcile,
 /// so that a dry run is the real run's own first half.
 func makePlan(_ state: StateOptions, _ options: PlanOptions) throws -> Plan {
-    let manifests = try state.loadManifests()
     let store = try state.openStore()
+    let manifests = try state.loadManifests(database: store)
     return try StateSnapshot(manifests: manifests, store: store, now: Date(), allowEmpty: options.allowEmpty).plan
 }

@@ -36,8 +36,8 @@ struct Reconcile: AsyncParsableCommand {
             try planOptions.print(plan)
             throw planOptions.exitCode(for: plan)
         }
-        let manifests = try state.loadManifests()
         let store = try state.openStore()
+        let manifests = try state.loadManifests(database: store)
         let executor = Executor(
             logDirectory: PathResolution.directory(of: Observer.absolute(state.statePath)) + "/logs",
             grace: .seconds(killGrace)

@@ -5,6 +5,7 @@ import Logging
 import Model
 import Reconciler
 import ServiceLifecycle
+import WebConsole
 
 /// `orchestrator run`: the daemon.
 struct Run: AsyncParsableCommand {
@@ -18,7 +19,8 @@ struct Run: AsyncParsableCommand {
             start, restart with their new spec or stop without a restart of the daemon; an invalid \
             manifest keeps its last applied spec running. SIGTERM/SIGINT: intake stops, running \
             jobs get --drain seconds to finish, then are killed and left retryable. SIGHUP re-reads all. \
-            HTTP on --listen: /healthz, /readyz, /metrics (Prometheus). \
+            HTTP on --listen: /healthz, /readyz, /metrics (Prometheus), and the web console (/) with \
+            its API (/api/v1, described at /api/v1/openapi.json) for users made with `orchestrator users add`. \
             Exit codes: 0 stopped by a signal; 1 could not start; 64 bad usage.
             """
     )
@@ -51,6 +53,12 @@ struct Run: AsyncParsableCommand {
             "HOST:PORT for /healthz, /readyz and /metrics ([::1]:PORT for IPv6; port 0 picks one), or off. A failed bind stops the daemon."
     )
     var listen = "127.0.0.1:9090"
+
+    @Option(help: "The largest file the console accepts for upload, in MiB.")
+    var uploadLimit = 1024
+
+    @Flag(help: "Mark the console's session cookie Secure: set it when the console is reached over TLS (a TLS proxy).")
+    var secureCookies = false
 
     @Flag(help: "Let an empty pipelines folder delete every applied pipeline (refused otherwise, as a likely mistake).")
     var allowEmpty = false
@@ -118,6 +126,13 @@ struct Run: AsyncParsableCommand {
         // gracefully, as on SIGTERM.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let (host, port) = Run.hostAndPort(listen) {
+            let console = try Console(
+                store: store,
+                pipelinesFolder: state.pipelines,
+                uploadLimit: Int64(uploadLimit) << 20,
+                secureCookies: secureCookies,
+                pipelinesEdited: { await daemon.pipelinesEdited() }
+            )
             services.append(
                 .init(
                     service: HealthServer.service(
@@ -125,7 +140,8 @@ struct Run: AsyncParsableCommand {
                         port: port,
                         registry: registry,
                         ready: { await daemon.isReady },
-                        logger: logger
+                        logger: logger,
+                        routes: console.register
                     ),
                     failureTerminationBehavior: .gracefullyShutdownGroup,
                     serviceName: "HTTP on \(listen)"

@@ -67,8 +67,8 @@ struct Status: ParsableCommand {
     }
 
     func run() throws {
-        let manifests = try state.loadManifests()
         let store = try state.openStore()
+        let manifests = try state.loadManifests(database: store)
         let applied = try store.appliedSpecs()
         let generations = Dictionary(applied.map { ($0.name, $0.generation) }, uniquingKeysWith: { first, _ in first })
         // The planner decides what each pipeline's manifest means, as it does for plan and reconcile.

@@ -31,12 +31,16 @@ struct StateOptions: ParsableArguments {
         }
     }
 
-    /// Loads the manifests, or exits with a clear message when the folder cannot be read.
-    func loadManifests() throws -> ManifestSet {
+    /// Loads the manifests of both sources (the folder, and the database pipelines of `store`),
+    /// or exits with a clear message when either cannot be read.
+    func loadManifests(database store: (any ConsoleStore)?) throws -> ManifestSet {
         do {
-            return try ManifestDirectory.load(pipelines)
-        } catch {
+            return try DesiredState.load(pipelines, database: store)
+        } catch let error as ManifestDirectory.LoadError {
             Terminal.err(error.description)
+            throw ExitCode.failure
+        } catch {
+            Terminal.err("\(statePath): error: cannot read the database pipelines: \(error)")
             throw ExitCode.failure
         }
     }

@@ -1,0 +1,262 @@
+import Foundation
+import GRDB
+import Model
+
+extension SQLiteStateStore: ConsoleStore {
+    static func registerConsoleMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v3: database pipelines, users, audit") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE stored_pipelines (
+                        name TEXT NOT NULL, version INTEGER NOT NULL, text TEXT NOT NULL, author TEXT NOT NULL,
+                        saved_at REAL NOT NULL, deleted INTEGER NOT NULL, PRIMARY KEY (name, version));
+                    CREATE TABLE users (
+                        name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL,
+                        grants TEXT NOT NULL DEFAULT '');
+                    CREATE TABLE audit (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, user TEXT NOT NULL,
+                        action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL);
+                    CREATE TABLE server_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    CREATE INDEX ledger_last_seen ON ledger (pipeline, last_seen);
+                    """
+            )
+        }
+    }
+
+    // MARK: Database pipelines
+
+    public func storedPipelines() throws -> [StoredPipeline] {
+        try database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.* FROM stored_pipelines s
+                    JOIN (SELECT name, MAX(version) AS version FROM stored_pipelines GROUP BY name) latest
+                      ON latest.name = s.name AND latest.version = s.version
+                    WHERE s.deleted = 0 ORDER BY s.name
+                    """
+            ).map(Self.storedPipeline)
+        }
+    }
+
+    public func pipelineHistory(_ name: String) throws -> [StoredPipeline] {
+        try database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM stored_pipelines WHERE name = ? ORDER BY version",
+                arguments: [name]
+            ).map(Self.storedPipeline)
+        }
+    }
+
+    public func savePipeline(
+        name: String,
+        text: String,
+        author: String,
+        basedOn: Int?,
+        at now: Date
+    ) throws -> StoredPipeline {
+        try append(name: name, text: text, author: author, deleted: false, basedOn: basedOn, at: now)
+    }
+
+    public func deletePipeline(name: String, author: String, basedOn: Int?, at now: Date) throws -> StoredPipeline {
+        try append(name: name, text: "", author: author, deleted: true, basedOn: basedOn, at: now)
+    }
+
+    private func append(
+        name: String,
+        text: String,
+        author: String,
+        deleted: Bool,
+        basedOn: Int?,
+        at now: Date
+    ) throws -> StoredPipeline {
+        try database.write { db in
+            let latest = try Row.fetchOne(
+                db,
+                sql: "SELECT version, deleted FROM stored_pipelines WHERE name = ? ORDER BY version DESC LIMIT 1",
+                arguments: [name]
+            )
+            let version: Int = latest?["version"] ?? 0
+            let live = latest.map { ($0["deleted"] as Int) == 0 } ?? false
+            if deleted && !live { throw ConsoleStoreError.noSuchPipeline(name) }
+            // A create (basedOn nil) may follow a deletion; anything else must name the current version.
+            let current = live ? version : nil
+            if basedOn != current {
+                throw ConsoleStoreError.versionConflict(name: name, current: version, basedOn: basedOn)
+            }
+            let stored = StoredPipeline(
+                name: name,
+                version: version + 1,
+                text: text,
+                author: author,
+                savedAt: now,
+                deleted: deleted
+            )
+            try db.execute(
+                sql: "INSERT INTO stored_pipelines VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [name, stored.version, text, author, now.timeIntervalSince1970, deleted ? 1 : 0]
+            )
+            return stored
+        }
+    }
+
+    public func pipelinesRevision() throws -> Int {
+        try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM stored_pipelines") ?? 0 }
+    }
+
+    private static func storedPipeline(_ row: Row) -> StoredPipeline {
+        StoredPipeline(
+            name: row["name"],
+            version: row["version"],
+            text: row["text"],
+            author: row["author"],
+            savedAt: Date(timeIntervalSince1970: row["saved_at"]),
+            deleted: (row["deleted"] as Int) != 0
+        )
+    }
+
+    // MARK: Users
+
+    public func users() throws -> [UserAccount] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY name").compactMap(Self.user)
+        }
+    }
+
+    public func user(named name: String) throws -> UserAccount? {
+        try database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]).flatMap(Self.user)
+        }
+    }
+
+    public func saveUser(_ user: UserAccount) throws {
+        try database.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?)",
+                arguments: [
+                    user.name, user.role.rawValue, user.passwordHash, user.grants.sorted().joined(separator: ","),
+                ]
+            )
+        }
+    }
+
+    public func removeUser(_ name: String) throws -> Bool {
+        try database.write { db in
+            try db.execute(sql: "DELETE FROM users WHERE name = ?", arguments: [name])
+            return db.changesCount == 1
+        }
+    }
+
+    private static func user(_ row: Row) -> UserAccount? {
+        guard let role = Role(rawValue: row["role"]) else { return nil }
+        let grants = (row["grants"] as String).split(separator: ",").map(String.init)
+        return UserAccount(name: row["name"], role: role, passwordHash: row["password_hash"], grants: Set(grants))
+    }
+
+    // MARK: Ledger pages
+
+    public func ledgerPage(
+        pipeline: String,
+        search: String?,
+        state: LedgerState?,
+        offset: Int,
+        limit: Int
+    ) throws -> LedgerPage {
+        var conditions = ["l.pipeline = ?"]
+        var arguments: StatementArguments = [pipeline]
+        if let state {
+            conditions.append("l.state = ?")
+            _ = arguments.append(contentsOf: [state.rawValue])
+        }
+        if let search, !search.isEmpty {
+            let escaped = search.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            conditions.append(
+                """
+                (l.sha256 LIKE ? ESCAPE '\\' OR l.path LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM content_names n
+                 WHERE n.pipeline = l.pipeline AND n.sha256 = l.sha256 AND n.path LIKE ? ESCAPE '\\'))
+                """
+            )
+            _ = arguments.append(contentsOf: [escaped.lowercased() + "%", "%" + escaped + "%", "%" + escaped + "%"])
+        }
+        let filter = conditions.joined(separator: " AND ")
+        return try database.read { db in
+            let total =
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger l WHERE \(filter)", arguments: arguments) ?? 0
+            var pageArguments = arguments
+            _ = pageArguments.append(contentsOf: [limit, offset])
+            let columns = SQLiteStateStore.ledgerColumns.split(separator: ",").map {
+                "l." + $0.trimmingCharacters(in: .whitespaces)
+            }.joined(separator: ", ")
+            let entries = try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT \(columns) FROM ledger l WHERE \(filter) ORDER BY l.last_seen DESC, l.sha256 LIMIT ? OFFSET ?",
+                arguments: pageArguments
+            ).map(SQLiteStateStore.entry)
+            return LedgerPage(total: total, entries: entries)
+        }
+    }
+
+    public func ledgerCounts(pipeline: String) throws -> [LedgerState: Int] {
+        try database.read { db in
+            var counts: [LedgerState: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT state, COUNT(*) AS count FROM ledger WHERE pipeline = ? GROUP BY state",
+                arguments: [pipeline]
+            ) {
+                if let state = LedgerState(rawValue: row["state"]) { counts[state] = row["count"] }
+            }
+            return counts
+        }
+    }
+
+    // MARK: Audit
+
+    public func appendAudit(_ event: AuditEvent) throws {
+        try database.write { db in
+            try db.execute(
+                sql: "INSERT INTO audit (at, user, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    event.at.timeIntervalSince1970, event.user, event.action.rawValue, event.target, event.detail,
+                ]
+            )
+        }
+    }
+
+    public func audit(limit: Int) throws -> [AuditEvent] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?", arguments: [limit]).compactMap {
+                row in
+                guard let action = AuditEvent.Action(rawValue: row["action"]) else { return nil }
+                return AuditEvent(
+                    id: row["id"],
+                    at: Date(timeIntervalSince1970: row["at"]),
+                    user: row["user"],
+                    action: action,
+                    target: row["target"],
+                    detail: row["detail"]
+                )
+            }
+        }
+    }
+
+    // MARK: Secrets
+
+    public func serverSecret(_ name: String, create: () -> String) throws -> String {
+        try database.write { db in
+            if let value = try String.fetchOne(
+                db,
+                sql: "SELECT value FROM server_secrets WHERE name = ?",
+                arguments: [name]
+            ) {
+                return value
+            }
+            let value = create()
+            try db.execute(sql: "INSERT INTO server_secrets VALUES (?, ?)", arguments: [name, value])
+            return value
+        }
+    }
+}
