@@ -19,9 +19,16 @@ enum CLI {
     static func run(
         _ arguments: [String],
         in directory: URL = repository,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        input: String? = nil
     ) async throws -> Result {
         let process = Process()
+        if let input {
+            let pipe = Pipe()
+            process.standardInput = pipe
+            pipe.fileHandleForWriting.write(Data(input.utf8))
+            try pipe.fileHandleForWriting.close()
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.executableURL = productsDirectory.appendingPathComponent("orchestrator")
         process.arguments = arguments

@@ -40,8 +40,12 @@ struct Workspace {
         read(relative).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
     }
 
-    func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> CLI.Result {
-        try await CLI.run(arguments, in: root, environment: environment)
+    func run(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        input: String? = nil
+    ) async throws -> CLI.Result {
+        try await CLI.run(arguments, in: root, environment: environment, input: input)
     }
 }
 

@@ -20,7 +20,11 @@ extension Console {
         router.put("api/v1/pipelines/:name/upload/:filename") { request, context -> Response in
             let name = try context.parameters.require("name")
             let caller = try await caller(request, may: .upload(pipeline: name), what: "upload to \(name)")
-            let filename = try context.parameters.require("filename")
+            // The router hands the path segment over as sent: decoded here, then checked, so
+            // that an encoded `/`, dot or control character is refused like a plain one.
+            guard let filename = try context.parameters.require("filename").removingPercentEncoding else {
+                throw ConsoleError(.unprocessableContent, "the file name is not valid percent-encoded UTF-8")
+            }
             if let problem = UploadName.problem(filename) { throw ConsoleError(.unprocessableContent, problem) }
             let target = try await uploadTarget(pipeline: name, filename: filename)
             if let length = request.headers[.contentLength].flatMap(Int64.init), length > uploadLimit {

@@ -1,0 +1,210 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The console's API against a real daemon: sign-in, roles, CSRF, a database pipeline created,
+/// refused when invalid (located errors), applied without restart, an upload followed to
+/// `succeeded`, hostile uploads refused with nothing written, the audit trail.
+@Suite("Web console API")
+struct ConsoleTests {
+    /// A signed-in (or not) client of one daemon.
+    struct Client {
+        let base: String
+        var cookie: String?
+        var csrf: String?
+
+        func call(
+            _ method: String,
+            _ path: String,
+            json: Any? = nil,
+            body: Data? = nil,
+            csrf sendCSRF: Bool = true
+        ) async throws -> (status: Int, json: Any?, text: String) {
+            var request = URLRequest(url: URL(string: base + path)!)
+            request.httpMethod = method
+            if let cookie { request.setValue(cookie, forHTTPHeaderField: "Cookie") }
+            if sendCSRF, let csrf { request.setValue(csrf, forHTTPHeaderField: "X-CSRF-Token") }
+            if let json {
+                request.httpBody = try JSONSerialization.data(withJSONObject: json)
+                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            } else if let body {
+                request.httpBody = body
+            }
+            let (data, response) = try await URLSession.shared.data(for: request)
+            let text = String(decoding: data, as: UTF8.self)
+            return ((response as! HTTPURLResponse).statusCode, try? JSONSerialization.jsonObject(with: data), text)
+        }
+
+        mutating func login(_ user: String, _ password: String) async throws -> Int {
+            var request = URLRequest(url: URL(string: base + "/api/v1/login")!)
+            request.httpMethod = "POST"
+            request.httpBody = try JSONSerialization.data(withJSONObject: ["user": user, "password": password])
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            let (data, response) = try await URLSession.shared.data(for: request)
+            let http = response as! HTTPURLResponse
+            if http.statusCode == 200 {
+                let setCookie = try #require(http.value(forHTTPHeaderField: "Set-Cookie"))
+                #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"))
+                cookie = String(setCookie.split(separator: ";")[0])
+                csrf = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["csrf_token"] as? String
+            }
+            return http.statusCode
+        }
+    }
+
+    static func manifest(_ name: String, path: String) -> String {
+        """
+        apiVersion: orchestrator/v1
+        kind: Pipeline
+        metadata: {name: \(name)}
+        spec:
+          watch: {path: \(path), settle: 0s, include: ["*.csv"]}
+          run: {command: ["/bin/sh", "-c", "grep -q fail \\"$0\\" && exit 3 || exit 0", "${file}"]}
+
+        """
+    }
+
+    @Test func signInCreateUploadAndAudit() async throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        for (user, role) in [("ada", "admin"), ("vic", "viewer")] {
+            let added = try await workspace.run(["users", "add", user, "--role", role], input: "password-\(user)\n")
+            #expect(added.status == 0, "\(added.stderr)")
+        }
+        let daemon = try await DaemonProcess.start(workspace, arguments: ["--upload-limit", "1"])
+        let port = try #require(daemon.log.firstMatch(of: /"address":"\[IPv4\]127\.0\.0\.1\/127\.0\.0\.1:(\d+)"/)?.1)
+        var admin = Client(base: "http://127.0.0.1:\(port)")
+
+        #expect(try await admin.call("GET", "/api/v1/pipelines").status == 401)
+        #expect(try await admin.call("GET", "/healthz").status == 200)
+        #expect(try await admin.login("ada", "wrong password") == 401)
+        #expect(try await admin.login("ada", "password-ada") == 200)
+
+        // Invalid: a relative path, located at its line and column.
+        let relative = Self.manifest("sales", path: "data/in")
+        let refused = try await admin.call("PUT", "/api/v1/pipelines/sales", json: ["text": relative])
+        #expect(refused.status == 422)
+        let diagnostics = (refused.json as? [String: Any])?["diagnostics"] as? [[String: Any]] ?? []
+        #expect(
+            diagnostics.first?["line"] as? Int == 5 && diagnostics.first?["column"] as? Int == 17,
+            "\(refused.text)"
+        )
+
+        let valid = Self.manifest("sales", path: workspace.path("data/in"))
+        #expect(
+            try await admin.call("PUT", "/api/v1/pipelines/sales", json: ["text": valid], csrf: false).status == 403
+        )
+        let preview = try await admin.call("POST", "/api/v1/pipelines/sales/check", json: ["text": valid])
+        #expect(preview.status == 200 && preview.text.contains("will be created"), "\(preview.text)")
+        #expect(try await admin.call("PUT", "/api/v1/pipelines/sales", json: ["text": valid]).status == 201)
+        #expect(
+            try await admin.call("PUT", "/api/v1/pipelines/sales", json: ["text": valid, "based_on": 7]).status == 409
+        )
+
+        // Applied by the running daemon, without restart.
+        let deadline = ContinuousClock.now + .seconds(20)
+        var ready = false
+        while !ready, ContinuousClock.now < deadline {
+            let list = try await admin.call("GET", "/api/v1/pipelines").json as? [[String: Any]] ?? []
+            ready = list.first { $0["name"] as? String == "sales" }?["ready"] as? Bool == true
+            if !ready { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(ready, "the database pipeline was not applied: \(daemon.log)")
+
+        // An upload, followed to its outcome.
+        let upload = try await admin.call(
+            "PUT",
+            "/api/v1/pipelines/sales/upload/Q1%20%C3%A9t%C3%A9.csv",
+            body: Data("a,b\n1,2\n".utf8)
+        )
+        #expect(upload.status == 201, "\(upload.text)")
+        let sha = try #require((upload.json as? [String: Any])?["sha256"] as? String)
+        var state = ""
+        while state != "succeeded", ContinuousClock.now < deadline + .seconds(20) {
+            let file = try await admin.call("GET", "/api/v1/pipelines/sales/files/\(sha)")
+            state = ((file.json as? [String: Any])?["file"] as? [String: Any])?["state"] as? String ?? ""
+            if state != "succeeded" { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(state == "succeeded")
+
+        // Hostile or oversized uploads: refused, nothing written.
+        for name in [".hidden.csv", "a%01b.csv", "notes.txt", "..%2Fescape.csv", "%2E%2E%2Fx.csv"] {
+            let hostile = try await admin.call("PUT", "/api/v1/pipelines/sales/upload/\(name)", body: Data("x\n".utf8))
+            #expect(hostile.status == 422, "\(name): \(hostile.text)")
+        }
+        let big = try await admin.call(
+            "PUT",
+            "/api/v1/pipelines/sales/upload/big.csv",
+            body: Data(repeating: 65, count: 2 << 20)
+        )
+        #expect(big.status == 413, "\(big.text)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: workspace.path("data/in"))
+        #expect(left == ["Q1 été.csv"], "only the accepted upload is in the folder: \(left)")
+        #expect(
+            try await admin.call(
+                "PUT",
+                "/api/v1/pipelines/sales/upload/Q1%20%C3%A9t%C3%A9.csv",
+                body: Data("other\n".utf8)
+            ).status
+                == 409
+        )
+
+        // A viewer reads but cannot edit.
+        var viewer = Client(base: admin.base)
+        #expect(try await viewer.login("vic", "password-vic") == 200)
+        #expect(try await viewer.call("GET", "/api/v1/pipelines/sales").status == 200)
+        let forbidden = try await viewer.call("PUT", "/api/v1/pipelines/sales", json: ["text": valid, "based_on": 1])
+        #expect(forbidden.status == 403 && forbidden.text.contains("edit pipelines"))
+
+        // The same name in git: an error on both, shown by the API and the CLI.
+        try workspace.write("pipelines/sales.yaml", Self.manifest("sales", path: "../data/in"))
+        let listed = try await workspace.run(["pipelines", "list"])
+        #expect(listed.stdout.contains("sales\tdatabase v1\tinvalid") && listed.stdout.contains("sales\tgit "))
+        let audit = try await admin.call("GET", "/api/v1/audit").text
+        for action in ["\"login\"", "\"login-failed\"", "\"create\"", "\"upload\""] {
+            #expect(audit.contains(action), "\(action) in the audit: \(audit)")
+        }
+        let openAPI = try await admin.call("GET", "/api/v1/openapi.json")
+        #expect(openAPI.status == 200 && openAPI.text.contains("\"/api/v1/pipelines/{name}/upload/{filename}\""))
+        #expect(try await daemon.stop() == 0)
+    }
+
+    @Test func cliPipelinesVersionsHistoryExportAndRollback() async throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        try workspace.write(
+            "import/two.yaml",
+            Self.manifest("one", path: "/srv/a") + "---\n" + Self.manifest("two", path: "/srv/b")
+        )
+        let imported = try await workspace.run(["pipelines", "import", "import/two.yaml", "--author", "ops"])
+        #expect(
+            imported.status == 0 && imported.stdout.contains("one: version 1")
+                && imported.stdout.contains("two: version 1"),
+            "\(imported)"
+        )
+        try workspace.write("import/one.yaml", Self.manifest("one", path: "/srv/changed"))
+        #expect(try await workspace.run(["pipelines", "import", "import/one.yaml"]).stdout.contains("one: version 2"))
+        let history = try await workspace.run(["pipelines", "history", "one"])
+        #expect(
+            history.stdout.contains("version 2") && history.stdout.contains("-  watch: {path: /srv/a"),
+            "\(history.stdout)"
+        )
+        #expect(history.stdout.contains("+  watch: {path: /srv/changed"))
+        #expect(try await workspace.run(["pipelines", "rollback", "one", "1"]).status == 0)
+        #expect(try await workspace.run(["pipelines", "show", "one"]).stdout.contains("/srv/a"))
+        #expect(try await workspace.run(["pipelines", "delete", "two"]).status == 0)
+        let exported = try await workspace.run(["pipelines", "export", "-o", "exported"])
+        #expect(exported.status == 0 && workspace.exists("exported/one.yaml") && !workspace.exists("exported/two.yaml"))
+        #expect(try await workspace.run(["pipelines", "export", "-o", "exported"]).status == 1, "no overwrite")
+        let missing = try await workspace.run(["pipelines", "import", "no-such-file.yaml"])
+        #expect(missing.status == 1)
+        try workspace.write("bad.yaml", Self.manifest("bad", path: "relative/folder"))
+        let bad = try await workspace.run(["pipelines", "import", "bad.yaml"])
+        #expect(bad.status == 1 && bad.stderr.contains("db:bad:5:17: error: spec.watch.path"), "\(bad.stderr)")
+        let plan = try await workspace.run(["plan"])
+        #expect(plan.stdout.contains("+ pipeline one (db:one)"), "\(plan.stdout)")
+    }
+}
