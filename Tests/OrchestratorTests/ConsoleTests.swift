@@ -206,5 +206,7 @@ struct ConsoleTests {
         #expect(bad.status == 1 && bad.stderr.contains("db:bad:5:17: error: spec.watch.path"), "\(bad.stderr)")
         let plan = try await workspace.run(["plan"])
         #expect(plan.stdout.contains("+ pipeline one (db:one)"), "\(plan.stdout)")
+        let validated = try await workspace.run(["validate", "pipelines"])
+        #expect(validated.stdout.contains("1 pipeline valid"), "validate covers database pipelines: \(validated.stdout)")
     }
 }

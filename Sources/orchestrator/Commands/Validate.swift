@@ -8,7 +8,8 @@ struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the pipeline manifests of a folder.",
         discussion: """
-            Reads every *.yaml and *.yml file in DIR (not in its subfolders; hidden files skipped) \
+            Reads every *.yaml and *.yml file in DIR (not in its subfolders; hidden files skipped), \
+            and the pipelines stored in the state database when there is one (shown as db:NAME), \
             and prints every problem as FILE:LINE:COLUMN: error: MESSAGE. \
             Exit codes: 0 all manifests are valid; 1 at least one error; 64 bad usage.
             """
@@ -20,12 +21,25 @@ struct Validate: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output format: text, or json for CI (diagnostics with file, line and column).")
     var output: OutputFormat = .text
 
+    @Option(
+        help:
+            "A state database whose database pipelines are validated too (default: .orchestrator/state.db beside DIR, when it exists)."
+    )
+    var state: String?
+
     func run() throws {
         let manifests: ManifestSet
         do {
-            manifests = try ManifestDirectory.load(directory)
-        } catch {
+            let statePath = state ?? StateLocation.defaultPath(forPipelines: directory)
+            let store =
+                state != nil || FileManager.default.fileExists(atPath: statePath)
+                ? try SQLiteStateStore(path: statePath) : nil
+            manifests = try DesiredState.load(directory, database: store)
+        } catch let error as ManifestDirectory.LoadError {
             Terminal.err(error.description)
+            throw ExitCode.failure
+        } catch {
+            Terminal.err("error: cannot read the database pipelines: \(error)")
             throw ExitCode.failure
         }
         let diagnostics = manifests.diagnostics
