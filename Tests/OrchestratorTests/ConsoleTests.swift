@@ -207,6 +207,9 @@ struct ConsoleTests {
         let plan = try await workspace.run(["plan"])
         #expect(plan.stdout.contains("+ pipeline one (db:one)"), "\(plan.stdout)")
         let validated = try await workspace.run(["validate", "pipelines"])
-        #expect(validated.stdout.contains("1 pipeline valid"), "validate covers database pipelines: \(validated.stdout)")
+        #expect(
+            validated.stdout.contains("1 pipeline valid"),
+            "validate covers database pipelines: \(validated.stdout)"
+        )
     }
 }
