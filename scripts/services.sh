@@ -9,6 +9,8 @@
 #   ORCHESTRATOR_TEST_PODMAN_IMAGE an image built from Debian's busybox-static, in a podman (with runc)
 #                                  whose storage and configuration are in .build/test-services/podman:
 #   CONTAINERS_CONF, CONTAINERS_STORAGE_CONF  that podman's configuration files
+#   ORCHESTRATOR_TEST_CHROMIUM, ORCHESTRATOR_TEST_CHROMEDRIVER, ORCHESTRATOR_TEST_SELENIUM_PYTHON
+#                                  headless Chromium, its driver, and a Python with Selenium
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run_dir="$PWD/.build/test-services"
@@ -87,6 +89,22 @@ CONF
   fi
   containers
   promtool_check
+  browser
+}
+
+# A real browser for the console's pages: Debian chromium and chromium-driver (headless, no
+# server: chromedriver is started by each test on 127.0.0.1), driven by Selenium from PyPI.
+browser() {
+  if ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; } && [ "$(id -u)" = 0 ]; then
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 \
+      || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1; }; } || true
+  fi
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
+    echo "export ORCHESTRATOR_TEST_CHROMIUM=$(command -v chromium) ORCHESTRATOR_TEST_CHROMEDRIVER=$(command -v chromedriver)"
+    echo "export ORCHESTRATOR_TEST_SELENIUM_PYTHON=$(scripts/python-env.sh selenium)"
+  else
+    echo "services: chromium or chromium-driver is not installed; the console's pages are not tested in a browser" >&2
+  fi
 }
 
 # Prometheus's own checker of the /metrics exposition (Debian prometheus; only promtool is used,

@@ -32,9 +32,9 @@ public enum HealthServer {
         registry: PrometheusCollectorRegistry,
         ready: @escaping @Sendable () async -> Bool,
         logger: Logger,
-        routes: (Router<BasicRequestContext>) -> Void = { _ in }
+        routes: (Router<ServerContext>) -> Void = { _ in }
     ) -> some Service {
-        let router = Router()
+        let router = Router(context: ServerContext.self)
         routes(router)
         router.get("healthz") { _, _ in "ok\n" }
         router.get("readyz") { _, _ -> Response in

@@ -4,16 +4,19 @@ import Model
 /// stored in the state database, checked together as one set (a name declared by both is an
 /// error on both).
 public enum DesiredState {
-    /// Loads the folder, then the database pipelines when a store is given. A database that
+    /// Loads the folder, then the database pipelines when a store is given, and applies the
+    /// suspensions made from the console (to pipelines of either source). A database that
     /// cannot be read throws rather than returning the folder alone: its pipelines would look
     /// deleted.
     public static func load(_ folder: String, database: (any ConsoleStore)?) throws -> ManifestSet {
         let git = try ManifestDirectory.load(folder)
         guard let database else { return git }
         let stored = try database.storedPipelines()
-        return ManifestSet(
-            documents: git.documents + stored.flatMap { $0.documents() },
-            fileDiagnostics: git.fileDiagnostics
-        )
+        let suspended = try database.suspensions()
+        var documents = git.documents + stored.flatMap { $0.documents() }
+        for index in documents.indices where documents[index].name.map({ suspended[$0] != nil }) ?? false {
+            documents[index].pipeline?.spec.suspend = true
+        }
+        return ManifestSet(documents: documents, fileDiagnostics: git.fileDiagnostics)
     }
 }

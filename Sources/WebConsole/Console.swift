@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPServer
 import HTTPTypes
 import Hummingbird
 import HummingbirdBcrypt
@@ -20,18 +21,31 @@ public struct Console: Sendable {
     let uploadLimit: Int64
     /// Tells the daemon that database pipelines changed, so that it applies them at once.
     let pipelinesEdited: @Sendable () async -> Void
+    /// Tells the daemon that a pipeline's ledger changed (retry, forget), so that it looks again.
+    let ledgerChanged: @Sendable (String) async -> Void
     let live: LiveState
+    /// Peers whose identity header is believed (a reverse proxy that signs users in).
+    let trustedProxies: Set<String>
+    let identityHeader: HTTPField.Name?
 
     /// - Parameters:
     ///   - uploadLimit: the largest file accepted by an upload, in bytes.
     ///   - secureCookies: mark the session cookie `Secure` (served over TLS or behind a TLS proxy).
+    ///   - trustedProxies: IP addresses whose requests may name their user in `identityHeader`
+    ///     (a reverse proxy that authenticates); from anyone else the header is ignored.
     public init(
         store: Store,
         pipelinesFolder: String,
         uploadLimit: Int64,
         secureCookies: Bool,
-        pipelinesEdited: @escaping @Sendable () async -> Void
+        trustedProxies: [String] = [],
+        identityHeader: String = "X-Forwarded-User",
+        pipelinesEdited: @escaping @Sendable () async -> Void,
+        ledgerChanged: @escaping @Sendable (String) async -> Void
     ) throws {
+        self.ledgerChanged = ledgerChanged
+        self.trustedProxies = Set(trustedProxies)
+        self.identityHeader = HTTPField.Name(identityHeader)
         self.store = store
         catalog = PipelineCatalog(store: store, gitFolder: pipelinesFolder)
         let secret = try store.serverSecret("session-key") {
@@ -47,11 +61,12 @@ public struct Console: Sendable {
     }
 
     /// Adds the console's pages and API to `router`.
-    public func register(on router: Router<BasicRequestContext>) {
+    public func register(on router: Router<ServerContext>) {
         registerSession(on: router)
         registerPipelines(on: router)
         registerFiles(on: router)
         registerUpload(on: router)
+        registerControl(on: router)
         registerEvents(on: router)
         registerPages(on: router)
         router.get("api/v1/openapi.json") { _, _ in
@@ -73,10 +88,26 @@ public struct Console: Sendable {
 
     /// The caller, when signed in and allowed `permission`; state-changing methods also need
     /// the session's CSRF token. Throws 401, 403 with what was refused.
-    func caller(_ request: Request, may permission: Role.Permission, what: String) async throws -> Caller {
-        guard let token = request.cookies[Sessions.cookieName]?.value, let name = sessions.user(fromToken: token),
-            let account = try await Blocking.run({ [store] in try store.user(named: name) })
-        else { throw ConsoleError.unauthorized }
+    func caller(
+        _ request: Request,
+        _ context: ServerContext,
+        may permission: Role.Permission,
+        what: String
+    ) async throws -> Caller {
+        let token: String
+        let name: String
+        if let proxied = proxiedUser(request, context) {
+            // A static per-user token still defeats CSRF: another site cannot read it.
+            (token, name) = ("proxy:" + proxied, proxied)
+        } else if let cookie = request.cookies[Sessions.cookieName]?.value, let user = sessions.user(fromToken: cookie)
+        {
+            (token, name) = (cookie, user)
+        } else {
+            throw ConsoleError.unauthorized
+        }
+        guard let account = try await Blocking.run({ [store] in try store.user(named: name) }) else {
+            throw ConsoleError.unauthorized
+        }
         if request.method != .get && request.method != .head {
             guard let sent = request.headers[HTTPField.Name("X-CSRF-Token")!],
                 Sessions.constantTimeEqual(sent, sessions.csrf(for: token))
@@ -84,6 +115,14 @@ public struct Console: Sendable {
         }
         guard account.allows(permission) else { throw ConsoleError.forbidden(what) }
         return Caller(account: account, token: token)
+    }
+
+    /// The user named by the identity header, when the request comes from a trusted proxy.
+    private func proxiedUser(_ request: Request, _ context: ServerContext) -> String? {
+        guard let identityHeader, !trustedProxies.isEmpty, let peer = context.remoteAddress?.ipAddress,
+            trustedProxies.contains(peer), let user = request.headers[identityHeader], UserAccount.isValidName(user)
+        else { return nil }
+        return user
     }
 
     /// Runs store work off the cooperative pool (SQLite calls block).

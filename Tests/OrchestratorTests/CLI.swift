@@ -22,6 +22,23 @@ enum CLI {
         environment: [String: String] = [:],
         input: String? = nil
     ) async throws -> Result {
+        try await runProgram(
+            productsDirectory.appendingPathComponent("orchestrator").path,
+            arguments,
+            in: directory,
+            environment: environment,
+            input: input
+        )
+    }
+
+    /// Runs any program, as `run` runs the orchestrator.
+    static func runProgram(
+        _ program: String,
+        _ arguments: [String],
+        in directory: URL = repository,
+        environment: [String: String] = [:],
+        input: String? = nil
+    ) async throws -> Result {
         let process = Process()
         if let input {
             let pipe = Pipe()
@@ -30,7 +47,7 @@ enum CLI {
             try pipe.fileHandleForWriting.close()
         }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.executableURL = productsDirectory.appendingPathComponent("orchestrator")
+        process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
         process.currentDirectoryURL = directory
         let out = Pipe(), err = Pipe()

@@ -75,7 +75,7 @@ struct ConsoleTests {
             #expect(added.status == 0, "\(added.stderr)")
         }
         let daemon = try await DaemonProcess.start(workspace, arguments: ["--upload-limit", "1"])
-        let port = try #require(daemon.log.firstMatch(of: /"address":"\[IPv4\]127\.0\.0\.1\/127\.0\.0\.1:(\d+)"/)?.1)
+        let port = try await daemon.httpPort()
         var admin = Client(base: "http://127.0.0.1:\(port)")
 
         #expect(try await admin.call("GET", "/api/v1/pipelines").status == 401)
@@ -142,7 +142,7 @@ struct ConsoleTests {
         )
         #expect(big.status == 413, "\(big.text)")
         let left = try FileManager.default.contentsOfDirectory(atPath: workspace.path("data/in"))
-        #expect(left == ["Q1 été.csv"], "only the accepted upload is in the folder: \(left)")
+        #expect(left.sorted() == ["Q1 été.csv"], "only the accepted upload is in the folder: \(left)")
         #expect(
             try await admin.call(
                 "PUT",
@@ -151,6 +151,35 @@ struct ConsoleTests {
             ).status
                 == 409
         )
+
+        // Suspended from the console: Not ready, for every command; resumed.
+        #expect(try await admin.call("POST", "/api/v1/pipelines/sales/suspend").status == 204)
+        let suspended = try await admin.call("GET", "/api/v1/pipelines/sales")
+        #expect(
+            suspended.text.contains("\"reason\":\"Suspended\"") && suspended.text.contains("by ada"),
+            "\(suspended.text)"
+        )
+        #expect(try await admin.call("POST", "/api/v1/pipelines/sales/resume").status == 204)
+
+        // Users managed by an admin; a new password is checked.
+        let weak = try await admin.call(
+            "POST",
+            "/api/v1/users",
+            json: ["name": "upl", "role": "uploader", "password": "short"]
+        )
+        #expect(weak.status == 422)
+        let added = try await admin.call(
+            "POST",
+            "/api/v1/users",
+            json: ["name": "upl", "role": "uploader", "password": "password-upl", "grants": ["sales"]]
+        )
+        #expect(added.status == 201, "\(added.text)")
+        var uploader = Client(base: admin.base)
+        #expect(try await uploader.login("upl", "password-upl") == 200)
+        #expect(try await uploader.call("GET", "/api/v1/users").status == 403)
+        let granted = try await uploader.call("PUT", "/api/v1/pipelines/sales/upload/q2.csv", body: Data("x,y\n".utf8))
+        #expect(granted.status == 201, "an uploader uploads to its granted pipeline: \(granted.text)")
+        #expect(try await uploader.call("POST", "/api/v1/pipelines/sales/suspend").status == 403)
 
         // A viewer reads but cannot edit.
         var viewer = Client(base: admin.base)

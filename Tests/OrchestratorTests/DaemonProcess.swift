@@ -44,6 +44,13 @@ final class DaemonProcess {
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
+    /// The port the HTTP server bound (`--listen 127.0.0.1:0`), once it has logged it.
+    func httpPort() async throws -> String {
+        let pattern = /"address":"\[IPv4\]127\.0\.0\.1\/127\.0\.0\.1:(\d+)"/
+        try await waitUntil("the HTTP server listens") { log.firstMatch(of: pattern) != nil || !process.isRunning }
+        return String(try #require(log.firstMatch(of: pattern)?.1))
+    }
+
     /// Sends `signal` and waits for the daemon to exit; returns its exit status.
     @discardableResult
     func stop(_ signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async throws -> Int32 {

@@ -22,7 +22,7 @@ struct MetricsTests {
             """
         )
         let daemon = try await DaemonProcess.start(workspace)
-        let address = try #require(daemon.log.firstMatch(of: /"address":"\[IPv4\]127\.0\.0\.1\/127\.0\.0\.1:(\d+)"/)?.1)
+        let address = try await daemon.httpPort()
         let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(address)/metrics")!)
         #expect(try await daemon.stop() == 0)
         let scrape = String(decoding: data, as: UTF8.self)

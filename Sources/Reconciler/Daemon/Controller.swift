@@ -178,6 +178,13 @@ actor Controller {
         reloadInBackground()
     }
 
+    /// Looks at a pipeline's whole folder now: its ledger changed from outside (a retry made
+    /// due, a content forgotten), which no file event announces.
+    func lookAgain(_ name: String) {
+        scheduler.lookAtAll(name)
+        tick()
+    }
+
     /// Reads the manifests synchronously: at start only, before any job runs.
     private func reload(quietly: Bool = false) {
         apply(Result { try DesiredState.load(options.pipelines, database: console) }, quietly: quietly)

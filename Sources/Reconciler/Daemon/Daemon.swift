@@ -45,6 +45,12 @@ public final class Daemon: Service, Sendable {
         wake.signal()
     }
 
+    /// Looks at a pipeline's folder at once: its ledger was changed by the console (retry, forget).
+    public func lookAgain(_ pipeline: String) async {
+        await controller.lookAgain(pipeline)
+        wake.signal()
+    }
+
     public func run() async throws {
         try await controller.start()
         logger.info("running", metadata: ["pipelines": "\(options.pipelines)", "max-jobs": "\(options.maxJobs)"])

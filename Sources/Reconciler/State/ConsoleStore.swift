@@ -35,6 +35,12 @@ public protocol ConsoleStore: Sendable {
     /// polls it to apply changes made by another (the CLI) within a second.
     func pipelinesRevision() throws -> Int
 
+    /// Pipelines suspended from the console (by name, with who did it), of either source: their
+    /// effective spec has `suspend: true` for every command, until resumed.
+    func suspensions() throws -> [String: String]
+    /// Suspends or resumes; returns whether anything changed.
+    func setSuspended(_ name: String, _ suspended: Bool, author: String, at now: Date) throws -> Bool
+
     func users() throws -> [UserAccount]
     func user(named name: String) throws -> UserAccount?
     func saveUser(_ user: UserAccount) throws

@@ -18,6 +18,8 @@ extension SQLiteStateStore: ConsoleStore {
                         action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL);
                     CREATE TABLE server_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
                     CREATE INDEX ledger_last_seen ON ledger (pipeline, last_seen);
+                    CREATE TABLE suspensions (name TEXT PRIMARY KEY, author TEXT NOT NULL, at REAL NOT NULL);
+                    CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
                     """
             )
         }
@@ -97,12 +99,49 @@ extension SQLiteStateStore: ConsoleStore {
                 sql: "INSERT INTO stored_pipelines VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [name, stored.version, text, author, now.timeIntervalSince1970, deleted ? 1 : 0]
             )
+            try Self.bumpRevision(db)
             return stored
         }
     }
 
     public func pipelinesRevision() throws -> Int {
-        try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM stored_pipelines") ?? 0 }
+        try database.read { db in
+            try Int.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'pipelines'") ?? 0
+        }
+    }
+
+    private static func bumpRevision(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO counters VALUES ('pipelines', 1)
+                ON CONFLICT (name) DO UPDATE SET value = value + 1
+                """
+        )
+    }
+
+    public func suspensions() throws -> [String: String] {
+        try database.read { db in
+            Dictionary(
+                try Row.fetchAll(db, sql: "SELECT name, author FROM suspensions").map { ($0["name"], $0["author"]) },
+                uniquingKeysWith: { first, _ in first }
+            )
+        }
+    }
+
+    public func setSuspended(_ name: String, _ suspended: Bool, author: String, at now: Date) throws -> Bool {
+        try database.write { db in
+            if suspended {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO suspensions VALUES (?, ?, ?)",
+                    arguments: [name, author, now.timeIntervalSince1970]
+                )
+            } else {
+                try db.execute(sql: "DELETE FROM suspensions WHERE name = ?", arguments: [name])
+            }
+            let changed = db.changesCount == 1
+            if changed { try Self.bumpRevision(db) }
+            return changed
+        }
     }
 
     private static func storedPipeline(_ row: Row) -> StoredPipeline {

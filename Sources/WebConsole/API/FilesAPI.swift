@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 import Hummingbird
 import Model
 import Reconciler
@@ -42,9 +43,9 @@ extension Console {
         let runs: [RunSummary]
     }
 
-    func registerFiles(on router: Router<BasicRequestContext>) {
+    func registerFiles(on router: Router<ServerContext>) {
         router.get("api/v1/pipelines/:name/files") { request, context -> Response in
-            _ = try await caller(request, may: .read, what: "read")
+            _ = try await caller(request, context, may: .read, what: "read")
             let name = try context.parameters.require("name")
             let query = request.uri.queryParameters
             let page = max(1, query.get("page", as: Int.self) ?? 1)
@@ -63,7 +64,7 @@ extension Console {
             )
         }
         router.get("api/v1/pipelines/:name/files/:sha256") { request, context -> Response in
-            _ = try await caller(request, may: .read, what: "read")
+            _ = try await caller(request, context, may: .read, what: "read")
             let name = try context.parameters.require("name")
             let sha = try context.parameters.require("sha256")
             let detail = try await blocking { store -> FileDetail? in
@@ -78,23 +79,24 @@ extension Console {
             return JSON.response(detail)
         }
         router.post("api/v1/pipelines/:name/files/:sha256/retry") { request, context -> Response in
-            let caller = try await caller(request, may: .operate, what: "retry contents")
+            let caller = try await caller(request, context, may: .operate, what: "retry contents")
             let name = try context.parameters.require("name")
             let sha = try context.parameters.require("sha256")
             let count = try await blocking { try $0.retry(pipeline: name, sha256: sha, at: Date()) }
             guard count > 0 else { throw ConsoleError(.conflict, "content \(sha) is not failed or quarantined") }
             await audit(caller, .retry, "\(name)/\(sha)")
-            await pipelinesEdited()
+            await ledgerChanged(name)
             return Response(status: .noContent)
         }
         router.post("api/v1/pipelines/:name/files/:sha256/forget") { request, context -> Response in
-            let caller = try await caller(request, may: .operate, what: "forget contents")
+            let caller = try await caller(request, context, may: .operate, what: "forget contents")
             let name = try context.parameters.require("name")
             let sha = try context.parameters.require("sha256")
             guard try await blocking({ try $0.forget(pipeline: name, sha256: sha) }) else {
                 throw ConsoleError(.conflict, "content \(sha) is unknown or running")
             }
             await audit(caller, .forget, "\(name)/\(sha)")
+            await ledgerChanged(name)
             return Response(status: .noContent)
         }
     }

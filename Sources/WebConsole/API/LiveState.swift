@@ -20,6 +20,8 @@ struct PipelineSummary: Encodable, Equatable, Sendable {
     /// Contents waiting to run (pending, and failed ones due for a retry).
     var queued: Int
     var lastRun: RunSummary?
+    /// Suspended through the console (resume there), rather than by `spec.suspend`.
+    var suspendedFromConsole = false
 }
 
 struct RunSummary: Encodable, Equatable, Sendable {
@@ -65,11 +67,17 @@ struct LiveState: Sendable {
             try store.storedPipelines().map { ($0.name, $0.version) },
             uniquingKeysWith: { a, _ in a }
         )
+        let suspensions = try store.suspensions()
         var seen = Set<String>()
         var result: [PipelineSummary] = []
         for document in manifests.documents {
             guard let name = document.name, seen.insert(name).inserted else { continue }
-            result.append(try summary(name, document: document, applied: applied[name], version: versions[name]))
+            var summary = try summary(name, document: document, applied: applied[name], version: versions[name])
+            if let by = suspensions[name], summary.reason == "Suspended" {
+                summary.message = "suspended from the console by \(by)"
+            }
+            summary.suspendedFromConsole = suspensions[name] != nil
+            result.append(summary)
         }
         return result.sorted { $0.name < $1.name }
     }

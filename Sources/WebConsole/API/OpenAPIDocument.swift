@@ -31,6 +31,12 @@ enum OpenAPIDocument {
             "put", "/api/v1/pipelines/{name}/upload/{filename}", "Upload a file into the pipeline's folder (raw body)",
             true
         ),
+        ("post", "/api/v1/pipelines/{name}/suspend", "Suspend a pipeline of either source (operators)", false),
+        ("post", "/api/v1/pipelines/{name}/resume", "Resume a pipeline suspended from the console", false),
+        ("get", "/api/v1/users", "The console users and their roles (admins)", false),
+        ("post", "/api/v1/users", "Add a user: name, role, password, grants (admins)", true),
+        ("delete", "/api/v1/users/{user}", "Remove a user (admins)", false),
+        ("put", "/api/v1/users/{user}/password", "Set a password (one's own, or any for admins)", true),
         ("get", "/api/v1/events", "Server-Sent Events: `pipelines` with every summary when one changes", false),
     ]
 

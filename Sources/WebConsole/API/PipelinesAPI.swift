@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 import Hummingbird
 import Model
 import Reconciler
@@ -37,9 +38,9 @@ extension Console {
         let diff: String
     }
 
-    func registerPipelines(on router: Router<BasicRequestContext>) {
-        router.get("api/v1/pipelines") { request, _ -> Response in
-            _ = try await caller(request, may: .read, what: "read")
+    func registerPipelines(on router: Router<ServerContext>) {
+        router.get("api/v1/pipelines") { request, context -> Response in
+            _ = try await caller(request, context, may: .read, what: "read")
             var summaries = try await Blocking.run { [live] in try live.summaries() }
             if let label = request.uri.queryParameters.get("label"), !label.isEmpty {
                 let parts = label.split(separator: "=", maxSplits: 1).map(String.init)
@@ -50,17 +51,17 @@ extension Console {
             return JSON.response(summaries)
         }
         router.get("api/v1/pipelines/:name") { request, context -> Response in
-            _ = try await caller(request, may: .read, what: "read")
+            _ = try await caller(request, context, may: .read, what: "read")
             return JSON.response(try await detail(try context.parameters.require("name")))
         }
         router.post("api/v1/pipelines/:name/check") { request, context -> Response in
-            _ = try await caller(request, may: .read, what: "check a manifest")
+            _ = try await caller(request, context, may: .read, what: "check a manifest")
             let name = try context.parameters.require("name")
             let body = try await JSON.decode(ManifestBody.self, from: request)
             return JSON.response(try await check(body.text, name: name))
         }
         router.put("api/v1/pipelines/:name") { request, context -> Response in
-            let caller = try await caller(request, may: .editPipelines, what: "edit pipelines")
+            let caller = try await caller(request, context, may: .editPipelines, what: "edit pipelines")
             let name = try context.parameters.require("name")
             let body = try await JSON.decode(ManifestBody.self, from: request)
             let stored = try await changing {
@@ -69,14 +70,14 @@ extension Console {
             return JSON.response(try await detail(stored.name), status: body.basedOn == nil ? .created : .ok)
         }
         router.delete("api/v1/pipelines/:name") { request, context -> Response in
-            let caller = try await caller(request, may: .editPipelines, what: "delete pipelines")
+            let caller = try await caller(request, context, may: .editPipelines, what: "delete pipelines")
             let name = try context.parameters.require("name")
             let basedOn = request.uri.queryParameters.get("based_on", as: Int.self)
             _ = try await changing { try $0.delete(name: name, author: caller.account.name, basedOn: basedOn) }
             return Response(status: .noContent)
         }
         router.get("api/v1/pipelines/:name/history") { request, context -> Response in
-            _ = try await caller(request, may: .read, what: "read")
+            _ = try await caller(request, context, may: .read, what: "read")
             let name = try context.parameters.require("name")
             let history = try await changing(apply: false) { try $0.history(name) }
             return JSON.response(
@@ -93,14 +94,14 @@ extension Console {
             )
         }
         router.post("api/v1/pipelines/:name/rollback") { request, context -> Response in
-            let caller = try await caller(request, may: .editPipelines, what: "roll pipelines back")
+            let caller = try await caller(request, context, may: .editPipelines, what: "roll pipelines back")
             let name = try context.parameters.require("name")
             let body = try await JSON.decode(RollbackBody.self, from: request)
             _ = try await changing { try $0.rollback(name: name, to: body.version, author: caller.account.name) }
             return JSON.response(try await detail(name))
         }
         router.get("api/v1/pipelines/:name/runs") { request, context -> Response in
-            _ = try await caller(request, may: .read, what: "read")
+            _ = try await caller(request, context, may: .read, what: "read")
             let name = try context.parameters.require("name")
             let limit = min(500, max(1, request.uri.queryParameters.get("limit", as: Int.self) ?? 50))
             return JSON.response(try await blocking { try $0.runs(pipeline: name, limit: limit) }.map(RunSummary.init))

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 import Hummingbird
 import HummingbirdBcrypt
 import Model
@@ -17,8 +18,8 @@ extension Console {
         let csrfToken: String
     }
 
-    func registerSession(on router: Router<BasicRequestContext>) {
-        router.post("api/v1/login") { request, _ -> Response in
+    func registerSession(on router: Router<ServerContext>) {
+        router.post("api/v1/login") { request, context -> Response in
             let credentials = try await JSON.decode(Credentials.self, from: request)
             if let seconds = await throttle.wait(for: credentials.user) {
                 throw ConsoleError(
@@ -47,18 +48,18 @@ extension Console {
             response.setCookie(sessions.cookie(token))
             return response
         }
-        router.post("api/v1/logout") { request, _ -> Response in
-            let caller = try await caller(request, may: .read, what: "sign out")
+        router.post("api/v1/logout") { request, context -> Response in
+            let caller = try await caller(request, context, may: .read, what: "sign out")
             await audit(caller, .logout, "console")
             var response = Response(status: .noContent)
             response.setCookie(sessions.expiredCookie())
             return response
         }
-        router.get("api/v1/me") { request, _ -> Response in
-            JSON.response(me(try await caller(request, may: .read, what: "read")))
+        router.get("api/v1/me") { request, context -> Response in
+            JSON.response(me(try await caller(request, context, may: .read, what: "read")))
         }
-        router.get("api/v1/audit") { request, _ -> Response in
-            _ = try await caller(request, may: .read, what: "read the audit")
+        router.get("api/v1/audit") { request, context -> Response in
+            _ = try await caller(request, context, may: .read, what: "read the audit")
             let limit = min(1000, max(1, request.uri.queryParameters.get("limit", as: Int.self) ?? 200))
             return JSON.response(try await blocking { try $0.audit(limit: limit) })
         }

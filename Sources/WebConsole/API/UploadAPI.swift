@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPServer
 import Hummingbird
 import Model
 import Reconciler
@@ -16,10 +17,10 @@ extension Console {
     /// the pipeline's folder (which the pipeline's built-in excludes skip), fsynced, then renamed
     /// into place without replacing an existing file. The daemon then sees a complete file
     /// appear at once, as with any atomic drop.
-    func registerUpload(on router: Router<BasicRequestContext>) {
+    func registerUpload(on router: Router<ServerContext>) {
         router.put("api/v1/pipelines/:name/upload/:filename") { request, context -> Response in
             let name = try context.parameters.require("name")
-            let caller = try await caller(request, may: .upload(pipeline: name), what: "upload to \(name)")
+            let caller = try await caller(request, context, may: .upload(pipeline: name), what: "upload to \(name)")
             // The router hands the path segment over as sent: decoded here, then checked, so
             // that an encoded `/`, dot or control character is refused like a plain one.
             guard let filename = try context.parameters.require("filename").removingPercentEncoding else {

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 import HTTPTypes
 import Hummingbird
 import Model
@@ -11,6 +12,7 @@ extension Console {
         let all: [(String, String)] = [
             ("layout", Templates.layout), ("login", Templates.login), ("pipelines", Templates.pipelines),
             ("pipeline", Templates.pipeline), ("new", Templates.newPipeline), ("audit", Templates.audit),
+            ("users", Templates.users),
         ]
         for (name, text) in all {
             // The templates are constants of this file: a parse error is a bug caught by the tests.
@@ -20,31 +22,44 @@ extension Console {
     }()
 
     /// The server-rendered pages. Each needs a session; without one, the browser is sent to sign in.
-    func registerPages(on router: Router<BasicRequestContext>) {
+    func registerPages(on router: Router<ServerContext>) {
         router.get("login") { _, _ in html(Console.templates.render([String: String](), withTemplate: "login") ?? "") }
-        router.get("/") { request, _ -> Response in
-            try await page(request, title: "Pipelines", body: "pipelines", script: Templates.pipelinesScript)
+        router.get("/") { request, context -> Response in
+            try await page(request, context, title: "Pipelines", body: "pipelines", script: Templates.pipelinesScript)
         }
-        router.get("new") { request, _ -> Response in
-            try await page(request, title: "New pipeline", body: "new", script: Templates.newPipelineScript)
+        router.get("new") { request, context -> Response in
+            try await page(request, context, title: "New pipeline", body: "new", script: Templates.newPipelineScript)
         }
-        router.get("audit") { request, _ -> Response in
-            try await page(request, title: "Audit", body: "audit", script: Templates.auditScript)
+        router.get("users") { request, context -> Response in
+            try await page(request, context, title: "Users", body: "users", script: Templates.usersScript)
+        }
+        router.get("audit") { request, context -> Response in
+            try await page(request, context, title: "Audit", body: "audit", script: Templates.auditScript)
         }
         router.get("pipelines/:name") { request, context -> Response in
             let name = try context.parameters.require("name")
-            guard let signedIn = try await signedIn(request) else { return redirectToLogin() }
+            guard let signedIn = try await signedIn(request, context) else { return redirectToLogin() }
             let detail = try await self.detail(name)
-            let nameJSON = String(decoding: try JSONEncoder().encode(name), as: UTF8.self)
+            // What the page's script needs, as JSON in an attribute (decoded by the browser):
+            // no value is ever spliced into script text.
+            struct PageData: Encodable {
+                let name: String
+                let version: Int?
+                let `operator`: Bool
+                let admin: Bool
+            }
+            let data = PageData(
+                name: name,
+                version: detail.summary.version,
+                operator: signedIn.account.allows(.operate),
+                admin: signedIn.account.allows(.editPipelines)
+            )
             let values: [String: Any] = [
                 "name": name, "text": detail.text, "file": detail.summary.file, "editable": detail.editable,
-                "admin": signedIn.account.allows(.editPipelines),
-                "uploader": signedIn.account.allows(.upload(pipeline: name)),
-                "operator": signedIn.account.allows(.operate) ? "true" : "false",
-                "adminJS": signedIn.account.allows(.editPipelines) ? "true" : "false",
-                "version": detail.summary.version.map(String.init) ?? "null", "nameJSON": nameJSON,
+                "admin": data.admin, "uploader": signedIn.account.allows(.upload(pipeline: name)),
+                "pageJSON": String(decoding: try JSONEncoder().encode(data), as: UTF8.self),
             ]
-            let script = (try? MustacheTemplate(string: Templates.pipelineScript))?.render(values) ?? ""
+            let script = Templates.pipelineScript
             return render(
                 signedIn,
                 title: name,
@@ -54,14 +69,20 @@ extension Console {
         }
     }
 
-    private func signedIn(_ request: Request) async throws -> Caller? {
-        do { return try await caller(request, may: .read, what: "read") } catch let error as ConsoleError
+    private func signedIn(_ request: Request, _ context: ServerContext) async throws -> Caller? {
+        do { return try await caller(request, context, may: .read, what: "read") } catch let error as ConsoleError
             where error.status == .unauthorized
         { return nil }
     }
 
-    private func page(_ request: Request, title: String, body: String, script: String) async throws -> Response {
-        guard let signedIn = try await signedIn(request) else { return redirectToLogin() }
+    private func page(
+        _ request: Request,
+        _ context: ServerContext,
+        title: String,
+        body: String,
+        script: String
+    ) async throws -> Response {
+        guard let signedIn = try await signedIn(request, context) else { return redirectToLogin() }
         return render(
             signedIn,
             title: title,

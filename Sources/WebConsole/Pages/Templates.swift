@@ -13,7 +13,7 @@ enum Templates {
         .bad{color:#b00}.ok{color:#070}pre{background:#f6f6f6;padding:.6em;overflow:auto}
         textarea{width:100%;height:18em;font-family:monospace}.muted{color:#777}
         </style></head><body>
-        <header><a href="/">Pipelines</a>{{#admin}}<a href="/new">New pipeline</a>{{/admin}}<a href="/audit">Audit</a>
+        <header><a href="/">Pipelines</a>{{#admin}}<a href="/new">New pipeline</a><a href="/users">Users</a>{{/admin}}<a href="/audit">Audit</a>
         <span style="float:right">{{user}} ({{role}}) <a href="#" id="logout">sign out</a></span></header>
         <main>{{{body}}}</main>
         <script>
@@ -78,8 +78,9 @@ enum Templates {
         """
 
     static let pipeline = """
-        <h1>{{name}}</h1>
+        <h1 id="page" data-page="{{pageJSON}}">{{name}}</h1>
         <p id="status"></p>
+        <p id="controls"></p>
         {{#editable}}{{#admin}}<h2>Edit</h2>
         <textarea id="text">{{text}}</textarea>
         <p><button id="check">Check and preview the plan</button> <button id="save">Save</button>
@@ -101,8 +102,9 @@ enum Templates {
 
     static let pipelineScript = """
         <script>
-        const name = {{{nameJSON}}}; const path = '/pipelines/' + encodeURIComponent(name);
-        let version = {{version}}; let page = 1; const operator = {{operator}};
+        const data = JSON.parse(document.getElementById('page').dataset.page);
+        const name = data.name; const path = '/pipelines/' + encodeURIComponent(name);
+        let version = data.version; let page = 1; const operator = data.operator; const admin = data.admin;
         async function files() {
           const q = new URLSearchParams({page, size: 50, search: document.getElementById('search').value, state: document.getElementById('state').value});
           const r = await api('GET', path + '/files?' + q);
@@ -123,10 +125,17 @@ enum Templates {
           const h = document.getElementById('history'); if (!h) return;
           const r = await api('GET', path + '/history');
           h.innerHTML = r.reverse().map(v => `<p>version ${v.version}${v.deleted ? ' (deleted)' : ''} by ${esc(v.author)} at ${esc(v.saved_at)}
-            ${{{adminJS}} ? `<button class="rollback" data-version="${v.version}">Roll back to it</button>` : ''}</p><pre>${esc(v.diff)}</pre>`).join('');
+            ${admin ? `<button class="rollback" data-version="${v.version}">Roll back to it</button>` : ''}</p><pre>${esc(v.diff)}</pre>`).join('');
           document.querySelectorAll('.rollback').forEach(b => b.onclick = async () => { await api('POST', path + '/rollback', {version: +b.dataset.version}); location.reload(); });
         }
-        function status(p) { if (p) document.getElementById('status').innerHTML = `<span class="${p.ready ? 'ok' : 'bad'}">${p.ready ? 'Ready' : 'Not ready'}: ${esc(p.reason)}</span> ${esc(p.message)}`; }
+        function status(p) {
+          if (!p) return;
+          document.getElementById('status').innerHTML = `<span class="${p.ready ? 'ok' : 'bad'}">${p.ready ? 'Ready' : 'Not ready'}: ${esc(p.reason)}</span> ${esc(p.message)}`;
+          if (!operator) return;
+          const verb = p.suspended_from_console ? 'resume' : 'suspend';
+          document.getElementById('controls').innerHTML = `<button id="${verb}">${verb === 'resume' ? 'Resume' : 'Suspend'}</button>`;
+          document.getElementById(verb).onclick = async () => { await api('POST', path + '/' + verb); status((await api('GET', path)).summary); };
+        }
         function refresh() { files(); runs(); }
         api('GET', path).then(d => status(d.summary));
         refresh(); history();
@@ -197,6 +206,34 @@ enum Templates {
           try { await api('PUT', path(), {text: text()}); location = '/pipelines/' + encodeURIComponent(document.getElementById('name').value); }
           catch (e) { problems(e.data && e.data.diagnostics || [{line: 1, column: 1, message: e.message}]); }
         };
+        </script>
+        """
+
+    static let users = """
+        <h1>Users</h1>
+        <table><thead><tr><th>Name</th><th>Role</th><th>Grants</th><th></th></tr></thead><tbody id="users"></tbody></table>
+        <h2>Add a user</h2>
+        <p><input id="new-name" placeholder="name"> <select id="new-role"><option>viewer</option><option>uploader</option>
+        <option>operator</option><option>admin</option></select> <input id="new-grants" placeholder="pipelines, for uploaders">
+        <input id="new-password" type="password" placeholder="password (8+)"> <button id="add">Add</button> <span id="user-error" class="bad"></span></p>
+        """
+
+    static let usersScript = """
+        <script>
+        async function load() {
+          const r = await api('GET', '/users');
+          document.getElementById('users').innerHTML = r.map(u => `<tr><td>${esc(u.name)}</td><td>${esc(u.role)}</td><td>${esc(u.grants.join(', '))}</td>
+            <td><button class="remove" data-name="${esc(u.name)}">Remove</button></td></tr>`).join('');
+          document.querySelectorAll('.remove').forEach(b => b.onclick = async () => {
+            try { await api('DELETE', '/users/' + encodeURIComponent(b.dataset.name)); load(); } catch (e) { document.getElementById('user-error').textContent = e.message; } });
+        }
+        document.getElementById('add').onclick = async () => {
+          const grants = document.getElementById('new-grants').value.split(',').map(s => s.trim()).filter(s => s);
+          try { await api('POST', '/users', {name: document.getElementById('new-name').value, role: document.getElementById('new-role').value,
+            password: document.getElementById('new-password').value, grants}); document.getElementById('user-error').textContent = ''; load(); }
+          catch (e) { document.getElementById('user-error').textContent = e.message; }
+        };
+        load();
         </script>
         """
 

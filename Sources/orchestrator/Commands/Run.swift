@@ -60,6 +60,15 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Mark the console's session cookie Secure: set it when the console is reached over TLS (a TLS proxy).")
     var secureCookies = false
 
+    @Option(
+        help:
+            "An IP address of a reverse proxy whose identity header the console believes (repeat for several; none by default)."
+    )
+    var trustProxy: [String] = []
+
+    @Option(help: "The header in which a trusted proxy names the signed-in user (an existing console user).")
+    var identityHeader = "X-Forwarded-User"
+
     @Flag(help: "Let an empty pipelines folder delete every applied pipeline (refused otherwise, as a likely mistake).")
     var allowEmpty = false
 
@@ -131,7 +140,10 @@ struct Run: AsyncParsableCommand {
                 pipelinesFolder: state.pipelines,
                 uploadLimit: Int64(uploadLimit) << 20,
                 secureCookies: secureCookies,
-                pipelinesEdited: { await daemon.pipelinesEdited() }
+                trustedProxies: trustProxy,
+                identityHeader: identityHeader,
+                pipelinesEdited: { await daemon.pipelinesEdited() },
+                ledgerChanged: { await daemon.lookAgain($0) }
             )
             services.append(
                 .init(
