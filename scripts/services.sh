@@ -17,7 +17,7 @@ run_dir="$PWD/.build/test-services"
 
 start() {
   mkdir -p "$run_dir"
-  python=$(scripts/python-env.sh yaml jsonschema openpyxl osmem_server)
+  python=$(scripts/python-env.sh yaml jsonschema openpyxl osmem_server openapi_spec_validator)
   osmem=$("$python" -c 'import os, osmem_server; print(os.path.join(os.path.dirname(osmem_server.__file__), "bin", "osmem-server"))')
   chmod +x "$osmem" 2>/dev/null || true
   "$osmem" --addr 127.0.0.1:0 --no-stdin-watch > "$run_dir/osmem.log" 2>&1 &

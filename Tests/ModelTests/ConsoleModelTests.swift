@@ -73,3 +73,25 @@ struct ConsoleModelTests {
         )
     }
 }
+
+@Suite("Database pipelines hold no secret value")
+struct StoredSecretTests {
+    @Test func aLiteralSecretIsRefusedAtItsKey() {
+        let text = """
+            apiVersion: orchestrator/v1
+            kind: Pipeline
+            metadata: {name: a}
+            spec:
+              watch: {path: /srv/a}
+              run:
+                command: ["true"]
+                env:
+                  ES_PASSWORD: hunter22
+                  ES_TOKEN: {fromEnv: ES_TOKEN}
+
+            """
+        let errors = StoredPipeline.validate(text, name: "a").flatMap(\.diagnostics).filter { $0.severity == .error }
+        #expect(errors.count == 1)
+        #expect(errors.first?.description.hasPrefix("db:a:9:20: error: spec.run.env.ES_PASSWORD:") == true, "\(errors)")
+    }
+}

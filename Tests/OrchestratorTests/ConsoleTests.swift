@@ -242,3 +242,69 @@ struct ConsoleTests {
         )
     }
 }
+
+@Suite("Web console: other ways in")
+struct ConsoleAccessTests {
+    @Test func aCLIChangeReachesTheRunningDaemonAndOnlyATrustedProxyNamesTheUser() async throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        #expect(
+            try await workspace.run(["users", "add", "ada", "--role", "admin"], input: "password-ada\n").status == 0
+        )
+
+        let untrusting = try await DaemonProcess.start(workspace, arguments: ["--trust-proxy", "10.9.9.9"])
+        var anonymous = ConsoleTests.Client(base: "http://127.0.0.1:\(try await untrusting.httpPort())")
+        var request = URLRequest(url: URL(string: anonymous.base + "/api/v1/me")!)
+        request.setValue("ada", forHTTPHeaderField: "X-Forwarded-User")
+        let (_, ignored) = try await URLSession.shared.data(for: request)
+        #expect((ignored as! HTTPURLResponse).statusCode == 401, "the header is ignored from an untrusted peer")
+        #expect(try await untrusting.stop() == 0)
+
+        let daemon = try await DaemonProcess.start(workspace, arguments: ["--trust-proxy", "127.0.0.1"])
+        anonymous = ConsoleTests.Client(base: "http://127.0.0.1:\(try await daemon.httpPort())")
+        request = URLRequest(url: URL(string: anonymous.base + "/api/v1/me")!)
+        request.setValue("ada", forHTTPHeaderField: "X-Forwarded-User")
+        let (me, trusted) = try await URLSession.shared.data(for: request)
+        #expect(
+            (trusted as! HTTPURLResponse).statusCode == 200 && String(decoding: me, as: UTF8.self).contains("\"ada\"")
+        )
+        request.setValue("nobody", forHTTPHeaderField: "X-Forwarded-User")
+        let (_, unknown) = try await URLSession.shared.data(for: request)
+        #expect((unknown as! HTTPURLResponse).statusCode == 401, "a proxy can only name an existing user")
+
+        // Another process writes the database: the daemon applies it without a restart.
+        try workspace.write(
+            "new/feed.yaml",
+            ConsoleTests.manifest("feed", path: workspace.path("data/in")).replacingOccurrences(
+                of: "sales",
+                with: "feed"
+            )
+        )
+        #expect(try await workspace.run(["pipelines", "import", "new/feed.yaml"]).status == 0)
+        try await waitUntil("the daemon applies the imported pipeline") {
+            daemon.log.contains("\"manifest\":\"db:feed\"") && daemon.log.contains("pipeline created")
+        }
+        try workspace.write("data/in/a.csv", "a\n1\n")
+        try await waitUntil("the imported pipeline processes a file") { daemon.log.contains("\"path\":\"a.csv\"") }
+
+        var admin = ConsoleTests.Client(base: anonymous.base)
+        #expect(try await admin.login("ada", "password-ada") == 200)
+        let document = try await admin.call("GET", "/api/v1/openapi.json")
+        #expect(document.status == 200)
+        if let python = ProcessInfo.processInfo.environment["ORCHESTRATOR_TEST_PYTHON"] {
+            try workspace.write("out/openapi.json", document.text)
+            let check = try await CLI.runProgram(
+                python,
+                ["-m", "openapi_spec_validator", workspace.path("out/openapi.json")]
+            )
+            #expect(check.status == 0, "the OpenAPI document is valid: \(check.stdout)\(check.stderr)")
+        }
+        let missing = try await admin.call("GET", "/api/v1/pipelines/nope")
+        #expect(missing.status == 404 && missing.text.contains("no pipeline nope"))
+        let broken = try await admin.call("PUT", "/api/v1/pipelines/feed2", json: ["text": "spec: [unclosed"])
+        #expect(broken.status == 422 && broken.text.contains("did not find expected"), "\(broken.text)")
+        let notJSON = try await admin.call("PUT", "/api/v1/pipelines/feed2", body: Data("{".utf8))
+        #expect(notJSON.status == 400)
+        #expect(try await daemon.stop() == 0)
+    }
+}

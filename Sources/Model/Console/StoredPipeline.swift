@@ -76,6 +76,17 @@ public struct StoredPipeline: Sendable, Hashable, Codable {
                 (["spec", "watch", "path"], pipeline.spec.watch.path),
                 (["spec", "run", "workingDir"], pipeline.spec.run.workingDir),
             ]
+            // A secret's value never enters the database (nor its history): it comes from the
+            // orchestrator's environment, through `fromEnv`.
+            for entry in pipeline.spec.run.env.entries where Environment.looksSensitive(entry.name) {
+                guard case .value(let template) = entry.value, template.references.isEmpty else { continue }
+                let mark = ["spec", "run", "env", entry.name].reduce(root) { node, key in node?[key] }?.mark
+                documents[0].reject(
+                    at: mark ?? documents[0].nameMark ?? .start,
+                    "spec.run.env.\(entry.name): a database pipeline may not hold a secret's value; "
+                        + "use {fromEnv: VARIABLE} and set it in the orchestrator's environment"
+                )
+            }
             for (field, value) in paths where value.map({ !$0.hasPrefix("/") }) ?? false {
                 let mark = field.reduce(root) { node, key in node?[key] }?.mark
                 documents[0].reject(

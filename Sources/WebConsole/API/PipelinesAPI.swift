@@ -136,7 +136,10 @@ extension Console {
             if summary.source == .database {
                 text = try catalog.store.storedPipelines().first { $0.name == name }?.text ?? ""
             } else {
-                text = (try? String(contentsOfFile: summary.file, encoding: .utf8)) ?? ""
+                // A git manifest may write a secret literally (with a warning): it is masked here.
+                let file = (try? String(contentsOfFile: summary.file, encoding: .utf8)) ?? ""
+                let specs = manifests.documents.filter { $0.file == summary.file }.compactMap(\.pipeline)
+                text = Redactor(specs: specs).redact(file)
             }
             return Detail(summary: summary, text: text, editable: summary.source == .database, diagnostics: diagnostics)
         }
