@@ -555,13 +555,15 @@ struct LegacyConfigParser {
                 } else {
                     text += "\\" + String(escaped) + digits
                 }
-            case "0"..."7":
+            // ASCII digits only: "1" followed by a combining mark is one Character that sorts
+            // between "0" and "7" yet is no octal digit.
+            case let octal where octal.isASCII && ("0"..."7").contains(octal):
                 var digits = String(escaped)
-                while digits.count < 3, let digit = current, ("0"..."7").contains(digit) {
+                while digits.count < 3, let digit = current, digit.isASCII, ("0"..."7").contains(digit) {
                     digits.append(digit)
                     advance()
                 }
-                text.unicodeScalars.append(Unicode.Scalar(UInt8(UInt32(digits, radix: 8)! & 0xFF)))
+                text.unicodeScalars.append(Unicode.Scalar(UInt8((UInt32(digits, radix: 8) ?? 0) & 0xFF)))
             default:
                 text += "\\'\"?".contains(escaped) ? String(escaped) : "\\" + String(escaped)
             }
