@@ -129,6 +129,12 @@ struct ConsoleTests {
             if state != "succeeded" { try await Task.sleep(for: .milliseconds(50)) }
         }
         #expect(state == "succeeded")
+        for query in ["search=q1%20%C3%A9", "search=\(sha.prefix(8))", "state=succeeded", "search=zzz&state=failed"] {
+            let page = try await admin.call("GET", "/api/v1/pipelines/sales/files?\(query)")
+            let total = (page.json as? [String: Any])?["total"] as? Int
+            #expect(total == (query.contains("zzz") ? 0 : 1), "\(query): \(page.text)")
+        }
+        #expect(try await admin.call("GET", "/api/v1/pipelines/sales/files?state=bogus").status == 400)
 
         // Hostile or oversized uploads: refused, nothing written.
         for name in [".hidden.csv", "a%01b.csv", "notes.txt", "..%2Fescape.csv", "%2E%2E%2Fx.csv"] {

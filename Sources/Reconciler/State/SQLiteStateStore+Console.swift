@@ -17,7 +17,7 @@ extension SQLiteStateStore: ConsoleStore {
                         id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, user TEXT NOT NULL,
                         action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL);
                     CREATE TABLE server_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-                    CREATE INDEX ledger_last_seen ON ledger (pipeline, last_seen);
+                    CREATE INDEX ledger_last_seen ON ledger (pipeline, last_seen, sha256);
                     CREATE TABLE suspensions (name TEXT PRIMARY KEY, author TEXT NOT NULL, at REAL NOT NULL);
                     CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
                     """
@@ -202,37 +202,53 @@ extension SQLiteStateStore: ConsoleStore {
         offset: Int,
         limit: Int
     ) throws -> LedgerPage {
-        var conditions = ["l.pipeline = ?"]
-        var arguments: StatementArguments = [pipeline]
-        if let state {
-            conditions.append("l.state = ?")
-            _ = arguments.append(contentsOf: [state.rawValue])
+        // Rows are chosen on indexes, then fetched: a deep page skips index entries, not table
+        // rows. A search reads the names once (never once per content) and, when it looks like
+        // a hash prefix, is also a range on the primary key.
+        let searched = search.flatMap { $0.isEmpty ? nil : $0 }
+        let hexPrefix = searched.map { $0.lowercased() }.flatMap {
+            $0.count >= 4 && $0.allSatisfy { $0.isASCII && $0.isHexDigit } ? $0 : nil
         }
-        if let search, !search.isEmpty {
-            let escaped = search.replacingOccurrences(of: "\\", with: "\\\\")
-                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+        var conditions = ["pipeline = ?"]
+        if state != nil { conditions.append("state = ?") }
+        if searched != nil {
             conditions.append(
-                """
-                (l.sha256 LIKE ? ESCAPE '\\' OR l.path LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM content_names n
-                 WHERE n.pipeline = l.pipeline AND n.sha256 = l.sha256 AND n.path LIKE ? ESCAPE '\\'))
-                """
+                "(sha256 IN (SELECT value FROM json_each(?))"
+                    + (hexPrefix != nil ? " OR (sha256 >= ? AND sha256 < ?))" : ")")
             )
-            _ = arguments.append(contentsOf: [escaped.lowercased() + "%", "%" + escaped + "%", "%" + escaped + "%"])
         }
         let filter = conditions.joined(separator: " AND ")
         return try database.read { db in
+            var values: [(any DatabaseValueConvertible)?] = [pipeline]
+            if let state { values.append(state.rawValue) }
+            if let searched {
+                let pattern =
+                    "%"
+                    + searched.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                    .replacingOccurrences(of: "_", with: "\\_") + "%"
+                let named = try String.fetchAll(
+                    db,
+                    sql: "SELECT DISTINCT sha256 FROM content_names WHERE pipeline = ? AND path LIKE ? ESCAPE '\\'",
+                    arguments: [pipeline, pattern]
+                )
+                values.append(String(decoding: try JSONEncoder().encode(named), as: UTF8.self))
+                if let hexPrefix { values += [hexPrefix, hexPrefix + "g"] }
+            }
             let total =
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger l WHERE \(filter)", arguments: arguments) ?? 0
-            var pageArguments = arguments
-            _ = pageArguments.append(contentsOf: [limit, offset])
-            let columns = SQLiteStateStore.ledgerColumns.split(separator: ",").map {
-                "l." + $0.trimmingCharacters(in: .whitespaces)
-            }.joined(separator: ", ")
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM ledger WHERE \(filter)",
+                    arguments: StatementArguments(values)
+                )
+                ?? 0
             let entries = try Row.fetchAll(
                 db,
-                sql:
-                    "SELECT \(columns) FROM ledger l WHERE \(filter) ORDER BY l.last_seen DESC, l.sha256 LIMIT ? OFFSET ?",
-                arguments: pageArguments
+                sql: """
+                    SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE rowid IN (
+                      SELECT rowid FROM ledger WHERE \(filter) ORDER BY last_seen DESC, sha256 DESC LIMIT ? OFFSET ?)
+                    ORDER BY last_seen DESC, sha256 DESC
+                    """,
+                arguments: StatementArguments(values + [limit, offset])
             ).map(SQLiteStateStore.entry)
             return LedgerPage(total: total, entries: entries)
         }
