@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -12,6 +13,14 @@ import FoundationNetworking
 struct ConsoleTests {
     /// A signed-in (or not) client of one daemon.
     struct Client {
+        /// No shared cookie jar: each client sends its own session cookie and nothing else.
+        static let session: URLSession = {
+            let configuration = URLSessionConfiguration.ephemeral
+            configuration.httpCookieStorage = nil
+            configuration.httpShouldSetCookies = false
+            return URLSession(configuration: configuration)
+        }()
+
         let base: String
         var cookie: String?
         var csrf: String?
@@ -33,7 +42,7 @@ struct ConsoleTests {
             } else if let body {
                 request.httpBody = body
             }
-            let (data, response) = try await URLSession.shared.data(for: request)
+            let (data, response) = try await Client.session.data(for: request)
             let text = String(decoding: data, as: UTF8.self)
             return ((response as! HTTPURLResponse).statusCode, try? JSONSerialization.jsonObject(with: data), text)
         }
@@ -43,7 +52,7 @@ struct ConsoleTests {
             request.httpMethod = "POST"
             request.httpBody = try JSONSerialization.data(withJSONObject: ["user": user, "password": password])
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            let (data, response) = try await URLSession.shared.data(for: request)
+            let (data, response) = try await Client.session.data(for: request)
             let http = response as! HTTPURLResponse
             if http.statusCode == 200 {
                 let setCookie = try #require(http.value(forHTTPHeaderField: "Set-Cookie"))
@@ -262,7 +271,7 @@ struct ConsoleAccessTests {
         var anonymous = ConsoleTests.Client(base: "http://127.0.0.1:\(try await untrusting.httpPort())")
         var request = URLRequest(url: URL(string: anonymous.base + "/api/v1/me")!)
         request.setValue("ada", forHTTPHeaderField: "X-Forwarded-User")
-        let (_, ignored) = try await URLSession.shared.data(for: request)
+        let (_, ignored) = try await ConsoleTests.Client.session.data(for: request)
         #expect((ignored as! HTTPURLResponse).statusCode == 401, "the header is ignored from an untrusted peer")
         #expect(try await untrusting.stop() == 0)
 
@@ -270,12 +279,12 @@ struct ConsoleAccessTests {
         anonymous = ConsoleTests.Client(base: "http://127.0.0.1:\(try await daemon.httpPort())")
         request = URLRequest(url: URL(string: anonymous.base + "/api/v1/me")!)
         request.setValue("ada", forHTTPHeaderField: "X-Forwarded-User")
-        let (me, trusted) = try await URLSession.shared.data(for: request)
+        let (me, trusted) = try await ConsoleTests.Client.session.data(for: request)
         #expect(
             (trusted as! HTTPURLResponse).statusCode == 200 && String(decoding: me, as: UTF8.self).contains("\"ada\"")
         )
         request.setValue("nobody", forHTTPHeaderField: "X-Forwarded-User")
-        let (_, unknown) = try await URLSession.shared.data(for: request)
+        let (_, unknown) = try await ConsoleTests.Client.session.data(for: request)
         #expect((unknown as! HTTPURLResponse).statusCode == 401, "a proxy can only name an existing user")
 
         // Another process writes the database: the daemon applies it without a restart.
@@ -311,6 +320,117 @@ struct ConsoleAccessTests {
         #expect(broken.status == 422 && broken.text.contains("did not find expected"), "\(broken.text)")
         let notJSON = try await admin.call("PUT", "/api/v1/pipelines/feed2", body: Data("{".utf8))
         #expect(notJSON.status == 400)
+        #expect(try await daemon.stop() == 0)
+    }
+}
+
+@Suite("Web console: every endpoint")
+struct ConsoleEndpointTests {
+    /// Sends a request by hand on a socket (a body announced as 2 GiB and never sent; an event
+    /// stream read as it comes), and reads until `until` has arrived, or 10 s.
+    static func raw(port: String, request: String, until: String = "\r\n") throws -> String {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port)!).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { return "cannot connect" }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = request.withCString { send(socket, $0, strlen($0), 0) }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !String(decoding: received, as: UTF8.self).contains(until) {
+            let count = recv(socket, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            received += buffer.prefix(count)
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    @Test func historyRollbackDeleteRunsForgetUsersEventsAndA2GiBUpload() async throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        #expect(
+            try await workspace.run(["users", "add", "ada", "--role", "admin"], input: "password-ada\n").status == 0
+        )
+        let daemon = try await DaemonProcess.start(workspace, arguments: ["--upload-limit", "1"])
+        let port = try await daemon.httpPort()
+        var admin = ConsoleTests.Client(base: "http://127.0.0.1:\(port)")
+        #expect(try await admin.login("ada", "password-ada") == 200)
+        let folder = workspace.path("data/in")
+        let first = ConsoleTests.manifest("feed", path: folder)
+        let second = first.replacingOccurrences(of: "settle: 0s", with: "settle: 1s")
+        #expect(try await admin.call("PUT", "/api/v1/pipelines/feed", json: ["text": first]).status == 201)
+        #expect(
+            try await admin.call("PUT", "/api/v1/pipelines/feed", json: ["text": second, "based_on": 1]).status == 200
+        )
+        let history = try await admin.call("GET", "/api/v1/pipelines/feed/history")
+        let versions = history.json as? [[String: Any]] ?? []
+        #expect(versions.count == 2 && (versions.last?["diff"] as? String)?.contains("+  watch: {path:") == true)
+        #expect(
+            try await admin.call("POST", "/api/v1/pipelines/feed/rollback", json: ["version": 1]).text.contains(
+                "\"version\":3"
+            )
+        )
+        #expect(try await admin.call("POST", "/api/v1/pipelines/feed/rollback", json: ["version": 9]).status == 404)
+
+        // A 2 GiB upload announced by Content-Length: refused before a byte is read.
+        let reply = try Self.raw(
+            port: port,
+            request: "PUT /api/v1/pipelines/feed/upload/huge.csv HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Cookie: \(admin.cookie!)\r\nX-CSRF-Token: \(admin.csrf!)\r\nContent-Length: 2147483648\r\n\r\nabc"
+        )
+        #expect(reply.hasPrefix("HTTP/1.1 413"), "\(reply)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+
+        // A run, seen in the runs; its content forgotten.
+        try workspace.write("data/in/a.csv", "a\n1\n")
+        try await waitUntil("the file is processed") { daemon.log.contains("\"path\":\"a.csv\"") }
+        let runs = try await admin.call("GET", "/api/v1/pipelines/feed/runs").json as? [[String: Any]] ?? []
+        #expect(runs.first?["outcome"] as? String == "succeeded" && runs.first?["exit_code"] as? Int == 0)
+        let sha = try #require(runs.first?["sha256"] as? String)
+        #expect(try await admin.call("POST", "/api/v1/pipelines/feed/files/\(sha)/forget").status == 204)
+        #expect(try await admin.call("POST", "/api/v1/pipelines/feed/files/\(sha)/retry").status != 204)
+
+        // Users and passwords.
+        #expect(
+            try await admin.call(
+                "POST",
+                "/api/v1/users",
+                json: ["name": "ops", "role": "operator", "password": "password-ops"]
+            ).status == 201
+        )
+        #expect(try await admin.call("GET", "/api/v1/users").text.contains("\"ops\""))
+        #expect(
+            try await admin.call("PUT", "/api/v1/users/ops/password", json: ["password": "password-new"]).status == 204
+        )
+        var ops = ConsoleTests.Client(base: admin.base)
+        #expect(try await ops.login("ops", "password-ops") == 401)
+        #expect(try await ops.login("ops", "password-new") == 200)
+        #expect(try await ops.call("DELETE", "/api/v1/pipelines/feed?based_on=3").status == 403)
+        let selfRemoval = try await admin.call("DELETE", "/api/v1/users/ada")
+        #expect(selfRemoval.status == 409, "an admin cannot remove itself: \(selfRemoval.text)")
+        #expect(try await admin.call("DELETE", "/api/v1/users/ops").status == 204)
+        #expect(try await ops.call("GET", "/api/v1/me").status == 401, "a removed user's session ends at once")
+
+        // Live events, then a deletion and a sign-out.
+        let stream = try Self.raw(
+            port: port,
+            request: "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: \(admin.cookie!)\r\n\r\n",
+            until: "\"name\":\"feed\""
+        )
+        #expect(stream.contains("text/event-stream") && stream.contains("event: pipelines\ndata: ["), "\(stream)")
+        #expect(try await admin.call("DELETE", "/api/v1/pipelines/feed?based_on=1").status == 409, "stale version")
+        #expect(try await admin.call("DELETE", "/api/v1/pipelines/feed?based_on=3").status == 204)
+        #expect(try await admin.call("GET", "/api/v1/pipelines/feed").status == 404)
+        #expect(try await admin.call("POST", "/api/v1/logout").status == 204)
         #expect(try await daemon.stop() == 0)
     }
 }
