@@ -119,6 +119,8 @@ public struct PlanJSON: Encodable {
         var symbol: String
         var pipeline: String
         var manifest: String?
+        /// Where the manifest lives: `git` or `database`.
+        var source: String?
         var path: String?
         /// The exact bytes of a path that is not UTF-8, base64; `path` then shows them as `\xe9`.
         var path_bytes: String?
@@ -163,6 +165,7 @@ public struct PlanJSON: Encodable {
                         symbol: pipeline.change.symbol,
                         pipeline: pipeline.name,
                         manifest: pipeline.file,
+                        source: pipeline.file.map { ManifestSource(file: $0).rawValue },
                         fields: fields
                     )
                 )
