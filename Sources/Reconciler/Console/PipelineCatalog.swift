@@ -114,13 +114,31 @@ public struct PipelineCatalog: Sendable {
         return stored
     }
 
+    /// One version in a pipeline's history, as `pipelines history` and the API show it.
+    public struct Version: Sendable, Encodable {
+        public let version: Int
+        public let author: String
+        public let savedAt: Date
+        public let deleted: Bool
+        public let text: String
+        /// The unified diff from the version before (from nothing, for the first).
+        public let diff: String
+    }
+
     /// The versions of `name`, oldest first, each with the unified diff from the one before.
-    public func history(_ name: String) throws(CatalogError) -> [(version: StoredPipeline, diff: String)] {
+    public func history(_ name: String) throws(CatalogError) -> [Version] {
         let versions = try storing { try store.pipelineHistory(name) }
         guard !versions.isEmpty else { throw .store(.noSuchPipeline(name)) }
-        return versions.enumerated().map { index, version in
+        return versions.enumerated().map { index, stored in
             let previous = index == 0 ? "" : versions[index - 1].text
-            return (version, LineDiff.unified(from: previous, to: version.text))
+            return Version(
+                version: stored.version,
+                author: stored.author,
+                savedAt: stored.savedAt,
+                deleted: stored.deleted,
+                text: stored.text,
+                diff: LineDiff.unified(from: previous, to: stored.text)
+            )
         }
     }
 

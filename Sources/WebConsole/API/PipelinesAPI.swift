@@ -15,8 +15,8 @@ extension Console {
 
     struct Detail: Encodable {
         let summary: PipelineSummary
-        /// The manifest text: the stored version (database) or the file (git). Secrets appear
-        /// only as `fromEnv` references, as manifests never hold their values.
+        /// The manifest text: the stored version (database, which holds no secret value) or the
+        /// file (git, with literal secret values masked).
         let text: String
         let editable: Bool
         let diagnostics: [Diagnostic]
@@ -27,15 +27,6 @@ extension Console {
         let diagnostics: [Diagnostic]
         /// What `plan` would print for this change: field diffs and the files it would process.
         let plan: String
-    }
-
-    struct Version: Encodable {
-        let version: Int
-        let author: String
-        let savedAt: Date
-        let deleted: Bool
-        let text: String
-        let diff: String
     }
 
     func registerPipelines(on router: Router<ServerContext>) {
@@ -79,19 +70,7 @@ extension Console {
         router.get("api/v1/pipelines/:name/history") { request, context -> Response in
             _ = try await caller(request, context, may: .read, what: "read")
             let name = try context.parameters.require("name")
-            let history = try await changing(apply: false) { try $0.history(name) }
-            return JSON.response(
-                history.map {
-                    Version(
-                        version: $0.version.version,
-                        author: $0.version.author,
-                        savedAt: $0.version.savedAt,
-                        deleted: $0.version.deleted,
-                        text: $0.version.text,
-                        diff: $0.diff
-                    )
-                }
-            )
+            return JSON.response(try await changing(apply: false) { try $0.history(name) })
         }
         router.post("api/v1/pipelines/:name/rollback") { request, context -> Response in
             let caller = try await caller(request, context, may: .editPipelines, what: "roll pipelines back")

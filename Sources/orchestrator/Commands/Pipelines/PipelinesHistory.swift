@@ -18,38 +18,19 @@ struct PipelinesHistory: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output format: text or json.")
     var output: OutputFormat = .text
 
-    struct Row: Encodable {
-        var version: Int
-        var author: String
-        var savedAt: Date
-        var deleted: Bool
-        var diff: String
-    }
-
     func run() throws {
-        let history: [(version: StoredPipeline, diff: String)]
         let catalog = try state.catalog()
+        let history: [PipelineCatalog.Version]
         do { history = try catalog.history(name) } catch { throw fail(error) }
         switch output {
-        case .json:
-            try Terminal.json(
-                history.map {
-                    Row(
-                        version: $0.version.version,
-                        author: $0.version.author,
-                        savedAt: $0.version.savedAt,
-                        deleted: $0.version.deleted,
-                        diff: $0.diff
-                    )
-                }
-            )
+        case .json: try Terminal.json(history)
         case .text:
-            for (version, diff) in history {
+            for version in history {
                 let what = version.deleted ? " (deleted)" : ""
                 Terminal.out(
                     "version \(version.version)\(what) by \(version.author.terminalSafe) at \(version.savedAt.ISO8601Format())"
                 )
-                if !diff.isEmpty { Terminal.out(diff.terminalSafe, terminator: "") }
+                if !version.diff.isEmpty { Terminal.out(version.diff.terminalSafe, terminator: "") }
             }
         }
     }

@@ -20,7 +20,7 @@ struct PipelinesShow: ParsableCommand {
 
     func run() throws {
         let catalog = try state.catalog()
-        let history: [(version: StoredPipeline, diff: String)]
+        let history: [PipelineCatalog.Version]
         do { history = try catalog.history(name) } catch {
             if let file = catalog.gitFile(declaring: name) {
                 Terminal.out("# pipeline \(name) is managed by git: \(file)")
@@ -28,7 +28,7 @@ struct PipelinesShow: ParsableCommand {
             }
             throw fail(error)
         }
-        guard let chosen = (version.map { v in history.first { $0.version.version == v } } ?? history.last)?.version
+        guard let chosen = version.map({ wanted in history.first { $0.version == wanted } }) ?? history.last
         else { throw fail(.store(.noSuchVersion(name: name, version: version ?? 0))) }
         if chosen.deleted {
             Terminal.err(
