@@ -1,0 +1,234 @@
+import Foundation
+import Model
+import Reconciler
+import Testing
+
+/// The contract every state store keeps, whatever holds it: the same tests run against each
+/// kind of store (SQLite today; a shared PostgreSQL store is to join this list).
+@Suite("State store contract")
+struct StateStoreContractTests {
+    enum Kind: String, CaseIterable, CustomTestStringConvertible {
+        case sqlite
+        var testDescription: String { rawValue }
+    }
+
+    typealias Store = any StateStore & ConsoleStore
+
+    /// A new, empty store of `kind`, and how to dispose of it.
+    static func make(_ kind: Kind) throws -> (store: Store, remove: () -> Void) {
+        switch kind {
+        case .sqlite:
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("contract-\(UUID().uuidString)")
+            return (
+                try SQLiteStateStore(path: folder.path + "/state.db"),
+                { try? FileManager.default.removeItem(at: folder) }
+            )
+        }
+    }
+
+    static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+    /// A distinct hash per `n`, distinct from its first 8 characters.
+    static func sha(_ n: Int) -> String { String(format: "%08x", n) + String(repeating: "e", count: 56) }
+
+    static func pipeline(_ name: String, command: String = "true") -> Pipeline {
+        let text = """
+            apiVersion: orchestrator/v1
+            kind: Pipeline
+            metadata: {name: \(name)}
+            spec:
+              watch: {path: /srv/\(name)}
+              run: {command: ["\(command)"]}
+
+            """
+        return ManifestDocument.parse(text, file: "x.yaml")[0].pipeline!
+    }
+
+    static func run(_ id: String, sha: String, at time: Date) -> RunRecord {
+        RunRecord(id: id, pipeline: "p", sha256: sha, path: "a.csv", startedAt: time, logFile: "/dev/null")
+    }
+
+    @Test(arguments: Kind.allCases) func appliedSpecsCountGenerations(_ kind: Kind) throws {
+        let (store, remove) = try Self.make(kind)
+        defer { remove() }
+        #expect(try store.recordApplied(Self.pipeline("p"), file: "p.yaml", at: Self.t0).generation == 1)
+        #expect(try store.recordApplied(Self.pipeline("p"), file: "p.yaml", at: Self.t0).generation == 1, "same spec")
+        #expect(
+            try store.recordApplied(Self.pipeline("p", command: "false"), file: "p.yaml", at: Self.t0).generation == 2
+        )
+        #expect(try store.appliedSpecs().map(\.name) == ["p"])
+        try store.removeApplied("p")
+        #expect(try store.appliedSpecs().isEmpty)
+    }
+
+    @Test(arguments: Kind.allCases) func aContentIsClaimedOnceAndCompletedByItsOwnerOnly(_ kind: Kind) throws {
+        let (store, remove) = try Self.make(kind)
+        defer { remove() }
+        let sha = Self.sha(1)
+        try store.recordSeen(pipeline: "p", contents: [SeenContent(sha256: sha, path: "a.csv")], at: Self.t0)
+        try store.recordSeen(pipeline: "p", contents: [SeenContent(sha256: sha, path: "b.csv")], at: Self.t0 + 60)
+        #expect(try store.ledger(pipeline: "p")[sha]?.path == "b.csv", "a known content's path is refreshed")
+        for (path, time) in [("a.csv", Self.t0), ("b.csv", Self.t0 + 60)] {
+            try store.saveObservations([Self.observation(path, sha: sha, at: time)], removing: [], pipeline: "p")
+        }
+        #expect(try store.names(pipeline: "p", sha256: sha) == ["a.csv", "b.csv"], "every name, from the stat cache")
+        #expect(
+            try store.claim(
+                pipeline: "p",
+                sha256: sha,
+                owner: "one",
+                run: Self.run("r1", sha: sha, at: Self.t0),
+                at: Self.t0
+            ) != nil
+        )
+        #expect(try store.claim(pipeline: "p", sha256: sha, owner: "two", run: nil, at: Self.t0) == nil, "held")
+        #expect(try store.claims().map(\.owner) == ["one"])
+        let policy = RetryPolicy(retries: 1, backoff: .seconds(10))
+        let actions: (onSuccess: FileAction, onFailure: FileAction) = (.delete, .keep)
+        #expect(
+            try store.complete(
+                pipeline: "p",
+                sha256: sha,
+                owner: "two",
+                run: nil,
+                outcome: .succeeded,
+                policy: policy,
+                fileActions: actions,
+                jitter: 0,
+                at: Self.t0
+            ) == nil,
+            "only the owner records the outcome"
+        )
+        let done = try store.complete(
+            pipeline: "p",
+            sha256: sha,
+            owner: "one",
+            run: ("r1", "ok"),
+            outcome: .succeeded,
+            policy: policy,
+            fileActions: actions,
+            jitter: 0,
+            at: Self.t0 + 1
+        )
+        #expect(done?.state == .succeeded)
+        #expect(try store.pendingFileActions(pipeline: "p").map(\.path) == ["a.csv"], "owed, on the path the run had")
+        try store.finishFileAction(pipeline: "p", path: "a.csv", fileLeft: true)
+        #expect(try store.pendingFileActions(pipeline: nil).isEmpty)
+        #expect(try store.runs(pipeline: "p", limit: 5).first?.outcome == .succeeded)
+        #expect(try store.claim(pipeline: "p", sha256: sha, owner: "two", run: nil, at: Self.t0 + 2) == nil, "done")
+    }
+
+    @Test(arguments: Kind.allCases) func failuresRetryThenQuarantineAndCanBeRetriedOrForgotten(_ kind: Kind) throws {
+        let (store, remove) = try Self.make(kind)
+        defer { remove() }
+        let sha = Self.sha(2)
+        let policy = RetryPolicy(retries: 1, backoff: .seconds(10))
+        try store.recordSeen(pipeline: "p", contents: [SeenContent(sha256: sha, path: "a.csv")], at: Self.t0)
+        for attempt in 0..<2 {
+            let now = Self.t0 + Double(attempt) * 100
+            #expect(
+                try store.claim(pipeline: "p", sha256: sha, owner: "o", run: nil, at: now) != nil,
+                "attempt \(attempt)"
+            )
+            try store.complete(
+                pipeline: "p",
+                sha256: sha,
+                owner: "o",
+                run: nil,
+                outcome: .exited(code: 3),
+                policy: policy,
+                fileActions: (.keep, .keep),
+                jitter: 0,
+                at: now
+            )
+        }
+        #expect(try store.ledger(pipeline: "p")[sha]?.state == .quarantined)
+        #expect(try store.retry(pipeline: "p", sha256: sha, at: Self.t0 + 500) == 1)
+        #expect(try store.claim(pipeline: "p", sha256: sha, owner: "o", run: nil, at: Self.t0 + 500) != nil)
+        try store.complete(
+            pipeline: "p",
+            sha256: sha,
+            owner: "o",
+            run: nil,
+            outcome: .exited(code: 3),
+            policy: policy,
+            fileActions: (.keep, .keep),
+            jitter: 0,
+            at: Self.t0 + 501
+        )
+        #expect(try store.forget(pipeline: "p", sha256: sha))
+        #expect(try store.ledger(pipeline: "p", sha256s: [sha]).isEmpty)
+    }
+
+    static func observation(_ path: String, sha: String, at time: Date) -> Observation {
+        Observation(
+            pipeline: "p",
+            path: path,
+            device: 1,
+            inode: 2,
+            size: 3,
+            mtimeNs: 4,
+            ctimeNs: 5,
+            sha256: sha,
+            observedAt: time
+        )
+    }
+
+    @Test(arguments: Kind.allCases) func observationsAreReadByKey(_ kind: Kind) throws {
+        let (store, remove) = try Self.make(kind)
+        defer { remove() }
+        try store.saveObservations(
+            [Self.observation("a.csv", sha: Self.sha(3), at: Self.t0)],
+            removing: [],
+            pipeline: "p"
+        )
+        #expect(try store.observation(pipeline: "p", path: "a.csv")?.sha256 == Self.sha(3))
+        #expect(try store.observations(pipeline: "p").count == 1)
+        try store.saveObservations([], removing: ["a.csv"], pipeline: "p")
+        #expect(try store.observation(pipeline: "p", path: "a.csv") == nil)
+    }
+
+    @Test(arguments: Kind.allCases) func databasePipelinesKeepEveryVersion(_ kind: Kind) throws {
+        let (store, remove) = try Self.make(kind)
+        defer { remove() }
+        let revision = try store.pipelinesRevision()
+        #expect(try store.savePipeline(name: "a", text: "v1", author: "x", basedOn: nil, at: Self.t0).version == 1)
+        #expect(throws: ConsoleStoreError.versionConflict(name: "a", current: 1, basedOn: nil)) {
+            try store.savePipeline(name: "a", text: "again", author: "y", basedOn: nil, at: Self.t0)
+        }
+        #expect(try store.savePipeline(name: "a", text: "v2", author: "y", basedOn: 1, at: Self.t0).version == 2)
+        #expect(try store.deletePipeline(name: "a", author: "z", basedOn: 2, at: Self.t0).deleted)
+        #expect(try store.storedPipelines().isEmpty)
+        #expect(try store.pipelineHistory("a").map(\.version) == [1, 2, 3])
+        #expect(try store.savePipeline(name: "a", text: "back", author: "x", basedOn: nil, at: Self.t0).version == 4)
+        #expect(try store.pipelinesRevision() > revision)
+        #expect(try store.setSuspended("a", true, author: "ops", at: Self.t0))
+        #expect(try store.suspensions() == ["a": "ops"])
+        #expect(try !store.setSuspended("a", true, author: "ops", at: Self.t0), "already suspended")
+    }
+
+    @Test(arguments: Kind.allCases) func usersAuditAndLedgerPages(_ kind: Kind) throws {
+        let (store, remove) = try Self.make(kind)
+        defer { remove() }
+        try store.saveUser(UserAccount(name: "u", role: .uploader, passwordHash: "h", grants: ["p"]))
+        #expect(try store.user(named: "u")?.grants == ["p"])
+        #expect(try store.removeUser("u") && store.users().isEmpty)
+        try store.appendAudit(AuditEvent(at: Self.t0, user: "a", action: .login, target: "console"))
+        try store.appendAudit(AuditEvent(at: Self.t0, user: "a", action: .upload, target: "p/x.csv"))
+        #expect(try store.audit(limit: 10).map(\.action) == [.upload, .login], "newest first")
+        let contents = (0..<30).map { SeenContent(sha256: Self.sha(100 + $0), path: "f\($0).csv") }
+        try store.recordSeen(pipeline: "p", contents: contents, at: Self.t0)
+        try store.saveObservations(
+            contents.map { Self.observation($0.path, sha: $0.sha256, at: Self.t0) },
+            removing: [],
+            pipeline: "p"
+        )
+        let page = try store.ledgerPage(pipeline: "p", search: nil, state: nil, offset: 20, limit: 20)
+        #expect(page.total == 30 && page.entries.count == 10)
+        #expect(try store.ledgerPage(pipeline: "p", search: "f1", state: nil, offset: 0, limit: 50).total == 11)
+        let prefix = String(Self.sha(105).prefix(8))
+        #expect(try store.ledgerPage(pipeline: "p", search: prefix, state: .pending, offset: 0, limit: 5).total == 1)
+        #expect(try store.ledgerCounts(pipeline: "p")[.pending] == 30)
+        let secret = try store.serverSecret("k") { "first" }
+        #expect(try store.serverSecret("k") { "second" } == secret)
+    }
+}
