@@ -120,6 +120,21 @@ try:
     wait_text("#follow", lambda t: t == "succeeded", "the uploaded file reaches succeeded without a reload")
     shot()
 
+    step = "hostile-name"
+    driver.refresh()
+    hostile = os.path.join(artifacts, "<img src=x onerror=\"window.pwned=1\">.csv")
+    with open(hostile, "w") as f:
+        f.write("a,b\n3,4\n")
+    wait.until(lambda d: d.find_element(By.ID, "upload"))
+    driver.find_element(By.ID, "upload").send_keys(hostile)
+    wait_text("#follow", lambda t: t == "succeeded", "a file named like HTML is processed")
+    wait.until(
+        lambda d: any(cells and cells[0] == os.path.basename(hostile) for cells in table_rows("#files")),
+        message="the HTML-like name is shown as text",
+    )
+    assert driver.execute_script("return window.pwned === undefined"), "no markup from a file name ran"
+    shot()
+
     step = "upload-fails-and-retry"
     driver.refresh()
     bad = os.path.join(artifacts, "q2.csv")
