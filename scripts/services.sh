@@ -9,6 +9,7 @@
 #   ORCHESTRATOR_TEST_PODMAN_IMAGE an image built from Debian's busybox-static, in a podman (with runc)
 #                                  whose storage and configuration are in .build/test-services/podman:
 #   CONTAINERS_CONF, CONTAINERS_STORAGE_CONF  that podman's configuration files
+#   ORCHESTRATOR_TEST_POSTGRES_URL, ORCHESTRATOR_TEST_PGPASSWORD  a PostgreSQL 15 cluster (initdb, pg_ctl)
 #   ORCHESTRATOR_TEST_CHROMIUM, ORCHESTRATOR_TEST_CHROMEDRIVER, ORCHESTRATOR_TEST_SELENIUM_PYTHON
 #                                  headless Chromium, its driver, and a Python with Selenium
 set -euo pipefail
@@ -90,6 +91,36 @@ CONF
   containers
   promtool_check
   browser
+  postgres
+}
+
+# PostgreSQL 15 from Debian, a cluster of its own in .build/test-services/postgres (initdb, then
+# pg_ctl), listening on 127.0.0.1 only, on a free port, with a password (scram-sha-256).
+postgres() {
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null 2>&1 \
+      || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null 2>&1; }; } || true
+  fi
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  [ -n "$bin" ] || { echo "services: PostgreSQL is not installed; the PostgreSQL store is not tested" >&2; return; }
+  local dir="$run_dir/postgres" as=()
+  rm -rf "$dir" && mkdir -p "$dir"
+  # initdb refuses to run as root: the cluster then belongs to Debian's postgres user.
+  if [ "$(id -u)" = 0 ]; then chown postgres "$dir"; as=(runuser -u postgres --); fi
+  local port password=orchestrator-test-pw
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  echo "$password" > "$dir/password" && chmod 644 "$dir/password"
+  if "${as[@]}" "$bin/initdb" -D "$dir/data" -U orchestrator --pwfile="$dir/password" --auth=scram-sha-256 >"$dir/initdb.log" 2>&1 \
+    && "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off" start >"$dir/start.log" 2>&1 \
+    && PGPASSWORD=$password "$bin/createdb" -h 127.0.0.1 -p "$port" -U orchestrator orchestrator_test >"$dir/createdb.log" 2>&1; then
+    echo "$bin" > "$run_dir/postgres.bin"
+    echo "export ORCHESTRATOR_TEST_POSTGRES_URL=postgres://orchestrator@127.0.0.1:$port/orchestrator_test?sslmode=disable"
+    echo "export ORCHESTRATOR_TEST_PGPASSWORD=$password"
+  else
+    echo "services: PostgreSQL did not start: $(cat "$dir"/*.log 2>/dev/null | tail -5)" >&2
+  fi
 }
 
 # A real browser for the console's pages: Debian chromium and chromium-driver (headless, no
@@ -153,6 +184,12 @@ containers() {
 stop() {
   if [ -f "$run_dir/podman/storage.conf" ] && command -v podman >/dev/null; then
     CONTAINERS_CONF="$run_dir/podman/containers.conf" CONTAINERS_STORAGE_CONF="$run_dir/podman/storage.conf" podman rm -af >/dev/null 2>&1 || true
+  fi
+  if [ -f "$run_dir/postgres.bin" ]; then
+    local as=()
+    [ "$(id -u)" = 0 ] && as=(runuser -u postgres --)
+    "${as[@]}" "$(cat "$run_dir/postgres.bin")/pg_ctl" -D "$run_dir/postgres/data" -m fast -w stop >/dev/null 2>&1 || true
+    rm -f "$run_dir/postgres.bin"
   fi
   [ -f "$run_dir/nginx.pid" ] && kill "$(cat "$run_dir/nginx.pid")" 2>/dev/null || true
   [ -f "$run_dir/osmem.pid" ] && kill "$(cat "$run_dir/osmem.pid")" 2>/dev/null || true

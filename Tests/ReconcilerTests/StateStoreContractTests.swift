@@ -3,14 +3,21 @@ import Model
 import Reconciler
 import Testing
 
-/// The contract every state store keeps, whatever holds it: the same tests run against each
-/// kind of store (SQLite today; a shared PostgreSQL store is to join this list).
+/// The contract every state store keeps, whatever holds it: the same tests run against the
+/// embedded SQLite store and the shared PostgreSQL one (the server started by
+/// `scripts/services.sh`; each test in a schema of its own).
 @Suite("State store contract")
 struct StateStoreContractTests {
     enum Kind: String, CaseIterable, CustomTestStringConvertible {
         case sqlite
+        case postgres
         var testDescription: String { rawValue }
     }
+
+    static let environment = ProcessInfo.processInfo.environment
+    /// The kinds this machine can test: PostgreSQL when scripts/services.sh started it (always in CI).
+    static let kinds: [Kind] =
+        environment["ORCHESTRATOR_TEST_POSTGRES_URL"] != nil || environment["CI"] == "true" ? Kind.allCases : [.sqlite]
 
     typealias Store = any StateStore & ConsoleStore
 
@@ -23,6 +30,14 @@ struct StateStoreContractTests {
                 try SQLiteStateStore(path: folder.path + "/state.db"),
                 { try? FileManager.default.removeItem(at: folder) }
             )
+        case .postgres:
+            let url = try #require(environment["ORCHESTRATOR_TEST_POSTGRES_URL"], "scripts/services.sh starts PostgreSQL")
+            let store = try PostgresStateStore(
+                info: try PostgresConnectionInfo(url: url),
+                password: environment["ORCHESTRATOR_TEST_PGPASSWORD"],
+                schema: "contract_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            )
+            return (store, { try? store.dropSchema() })
         }
     }
 
@@ -47,7 +62,7 @@ struct StateStoreContractTests {
         RunRecord(id: id, pipeline: "p", sha256: sha, path: "a.csv", startedAt: time, logFile: "/dev/null")
     }
 
-    @Test(arguments: Kind.allCases) func appliedSpecsCountGenerations(_ kind: Kind) throws {
+    @Test(arguments: kinds) func appliedSpecsCountGenerations(_ kind: Kind) throws {
         let (store, remove) = try Self.make(kind)
         defer { remove() }
         #expect(try store.recordApplied(Self.pipeline("p"), file: "p.yaml", at: Self.t0).generation == 1)
@@ -60,7 +75,7 @@ struct StateStoreContractTests {
         #expect(try store.appliedSpecs().isEmpty)
     }
 
-    @Test(arguments: Kind.allCases) func aContentIsClaimedOnceAndCompletedByItsOwnerOnly(_ kind: Kind) throws {
+    @Test(arguments: kinds) func aContentIsClaimedOnceAndCompletedByItsOwnerOnly(_ kind: Kind) throws {
         let (store, remove) = try Self.make(kind)
         defer { remove() }
         let sha = Self.sha(1)
@@ -117,7 +132,7 @@ struct StateStoreContractTests {
         #expect(try store.claim(pipeline: "p", sha256: sha, owner: "two", run: nil, at: Self.t0 + 2) == nil, "done")
     }
 
-    @Test(arguments: Kind.allCases) func failuresRetryThenQuarantineAndCanBeRetriedOrForgotten(_ kind: Kind) throws {
+    @Test(arguments: kinds) func failuresRetryThenQuarantineAndCanBeRetriedOrForgotten(_ kind: Kind) throws {
         let (store, remove) = try Self.make(kind)
         defer { remove() }
         let sha = Self.sha(2)
@@ -173,7 +188,7 @@ struct StateStoreContractTests {
         )
     }
 
-    @Test(arguments: Kind.allCases) func observationsAreReadByKey(_ kind: Kind) throws {
+    @Test(arguments: kinds) func observationsAreReadByKey(_ kind: Kind) throws {
         let (store, remove) = try Self.make(kind)
         defer { remove() }
         try store.saveObservations(
@@ -187,7 +202,7 @@ struct StateStoreContractTests {
         #expect(try store.observation(pipeline: "p", path: "a.csv") == nil)
     }
 
-    @Test(arguments: Kind.allCases) func databasePipelinesKeepEveryVersion(_ kind: Kind) throws {
+    @Test(arguments: kinds) func databasePipelinesKeepEveryVersion(_ kind: Kind) throws {
         let (store, remove) = try Self.make(kind)
         defer { remove() }
         let revision = try store.pipelinesRevision()
@@ -206,7 +221,7 @@ struct StateStoreContractTests {
         #expect(try !store.setSuspended("a", true, author: "ops", at: Self.t0), "already suspended")
     }
 
-    @Test(arguments: Kind.allCases) func usersAuditAndLedgerPages(_ kind: Kind) throws {
+    @Test(arguments: kinds) func usersAuditAndLedgerPages(_ kind: Kind) throws {
         let (store, remove) = try Self.make(kind)
         defer { remove() }
         try store.saveUser(UserAccount(name: "u", role: .uploader, passwordHash: "h", grants: ["p"]))

@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+
+/// The shared state store: the same contract as the embedded SQLite one (see
+/// `StateStoreContractTests`), in PostgreSQL, for several orchestrators on several hosts.
+///
+/// The store's API is synchronous, as SQLite's is; each call waits for its query on a
+/// connection driven by an event loop of the store's own. Callers are never on that loop: the
+/// daemon's controller and blocking work run on threads of their own. Calls are serialized on
+/// the one connection, so a transaction (`BEGIN` … `COMMIT`) is never interleaved with another
+/// call; a lost connection is opened again at the next call.
+public final class PostgresStateStore: @unchecked Sendable {
+    let info: PostgresConnectionInfo
+    private let password: String?
+    /// The schema the tables live in (`public` unless given): tests give each store its own.
+    let schema: String?
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private let lock = NSLock()
+    private var connection: PostgresConnection?
+    private let logger = Logger(label: "orchestrator.postgres")
+
+    /// Connects and migrates. Migrations run under an advisory lock, so that replicas starting
+    /// together migrate once.
+    public init(info: PostgresConnectionInfo, password: String?, schema: String? = nil) throws {
+        self.info = info
+        self.password = password
+        self.schema = schema
+        try withSession { session in try PostgresMigrations.migrate(session) }
+    }
+
+    deinit {
+        _ = try? connection?.close().wait()
+        try? group.syncShutdownGracefully()
+    }
+
+    /// One caller's exclusive use of the connection.
+    struct Session {
+        let connection: PostgresConnection
+        let logger: Logger
+
+        @discardableResult
+        func query(_ query: PostgresQuery) throws -> [PostgresRow] {
+            Array(try connection.query(query, logger: logger).wait().rows)
+        }
+
+        /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+        func transaction<T>(_ body: () throws -> T) throws -> T {
+            try query("BEGIN")
+            do {
+                let value = try body()
+                try query("COMMIT")
+                return value
+            } catch {
+                _ = try? query("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    func withSession<T>(_ body: (Session) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        let connection = try openConnection()
+        do {
+            return try body(Session(connection: connection, logger: logger))
+        } catch {
+            if connection.isClosed { self.connection = nil }
+            throw error
+        }
+    }
+
+    func transaction<T>(_ body: (Session) throws -> T) throws -> T {
+        try withSession { session in try session.transaction { try body(session) } }
+    }
+
+    private func openConnection() throws -> PostgresConnection {
+        if let connection, !connection.isClosed { return connection }
+        let tls: PostgresConnection.Configuration.TLS =
+            info.requireTLS
+            ? .require(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable
+        let configuration = PostgresConnection.Configuration(
+            host: info.host,
+            port: info.port,
+            username: info.user,
+            password: password,
+            database: info.database,
+            tls: tls
+        )
+        let opened = try PostgresConnection.connect(
+            on: group.next(),
+            configuration: configuration,
+            id: 1,
+            logger: logger
+        ).wait()
+        if let schema {
+            let session = Session(connection: opened, logger: logger)
+            try session.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(Self.identifier(schema))"))
+            try session.query(PostgresQuery(unsafeSQL: "SET search_path TO \(Self.identifier(schema))"))
+        }
+        connection = opened
+        return opened
+    }
+
+    /// Drops the store's schema and everything in it (tests clean up after themselves).
+    public func dropSchema() throws {
+        guard let schema else { return }
+        try withSession { try $0.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(Self.identifier(schema)) CASCADE")) }
+    }
+
+    /// A quoted SQL identifier.
+    static func identifier(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+}
+
+extension PostgresRandomAccessRow {
+    func string(_ name: String) throws -> String { try self[name].decode(String.self) }
+    func optionalString(_ name: String) throws -> String? { try self[name].decode(String?.self) }
+    func int(_ name: String) throws -> Int { try self[name].decode(Int.self) }
+    func optionalInt(_ name: String) throws -> Int? { try self[name].decode(Int?.self) }
+    func date(_ name: String) throws -> Date { Date(timeIntervalSince1970: try self[name].decode(Double.self)) }
+    func optionalDate(_ name: String) throws -> Date? {
+        try self[name].decode(Double?.self).map(Date.init(timeIntervalSince1970:))
+    }
+}
