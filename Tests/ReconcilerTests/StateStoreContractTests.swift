@@ -31,7 +31,10 @@ struct StateStoreContractTests {
                 { try? FileManager.default.removeItem(at: folder) }
             )
         case .postgres:
-            let url = try #require(environment["ORCHESTRATOR_TEST_POSTGRES_URL"], "scripts/services.sh starts PostgreSQL")
+            let url = try #require(
+                environment["ORCHESTRATOR_TEST_POSTGRES_URL"],
+                "scripts/services.sh starts PostgreSQL"
+            )
             let store = try PostgresStateStore(
                 info: try PostgresConnectionInfo(url: url),
                 password: environment["ORCHESTRATOR_TEST_PGPASSWORD"],

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import Model
-import NIOPosix
 
 /// The daemon's shell: performs what the `Scheduler` decides (looks at folders, starts runs)
 /// with inotify, the store and the executor, and turns what happens (kernel events, manifests
@@ -33,13 +32,12 @@ actor Controller {
     private var revisionCheckAt = Date.distantPast
     private var console: (any ConsoleStore)? { store as? any ConsoleStore }
 
-    /// The controller's work — folder walks, hashing, SQLite reads and writes — is blocking
-    /// system calls, which cannot be made async: the actor runs on a thread of its own (a
-    /// one-thread event loop as its executor), so that it never holds a thread of the
-    /// cooperative pool, which runs the runs' tasks and the HTTP server.
-    private static let thread = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    private let loop = Controller.thread.next()
-    nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
+    /// The controller's work — folder walks, hashing, store reads and writes — is blocking
+    /// system calls, which cannot be made async: the actor runs on a thread of its own, so that
+    /// it never holds a thread of the cooperative pool (which runs the runs' tasks and the HTTP
+    /// server) nor an event loop (a PostgreSQL store waits on its connection's loop).
+    private static let thread = ThreadExecutor(name: "controller")
+    nonisolated var unownedExecutor: UnownedSerialExecutor { Controller.thread.asUnownedSerialExecutor() }
     /// Set once the backlog found at start has been planned: `/readyz` turns ready.
     private(set) var isReady = false
 

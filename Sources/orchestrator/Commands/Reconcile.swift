@@ -39,7 +39,7 @@ struct Reconcile: AsyncParsableCommand {
         let store = try state.openStore()
         let manifests = try state.loadManifests(database: store)
         let executor = Executor(
-            logDirectory: PathResolution.directory(of: Observer.absolute(state.statePath)) + "/logs",
+            logDirectory: state.localDirectory + "/logs",
             grace: .seconds(killGrace)
         )
         var applier = Applier(store: store, executor: executor)

@@ -105,7 +105,7 @@ struct Run: AsyncParsableCommand {
         }
         let store = try state.openStore()
         let executor = Executor(
-            logDirectory: PathResolution.directory(of: Observer.absolute(state.statePath)) + "/logs",
+            logDirectory: state.localDirectory + "/logs",
             grace: .seconds(killGrace),
             shim: Executor.installedShim()
         )

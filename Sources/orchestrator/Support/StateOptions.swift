@@ -7,7 +7,14 @@ struct StateOptions: ParsableArguments {
     @Option(name: .long, help: "The folder of pipeline manifests.")
     var pipelines = "pipelines"
 
-    @Option(name: .long, help: "The state database (default: .orchestrator/state.db beside the pipelines folder).")
+    @Option(
+        name: .long,
+        help: """
+            The state: a SQLite file (default: .orchestrator/state.db beside the pipelines folder), or a shared \
+            PostgreSQL database, postgres://USER@HOST:PORT/DB?sslmode=require|disable (the password from \
+            PGPASSWORD, or the file PGPASSFILE_ORCHESTRATOR names; never in the URL).
+            """
+    )
     var state: String?
 
     @Flag(
@@ -18,15 +25,35 @@ struct StateOptions: ParsableArguments {
 
     var statePath: String { state ?? StateLocation.defaultPath(forPipelines: pipelines) }
 
-    /// Opens the state store, or exits with a clear message.
-    func openStore() throws -> SQLiteStateStore {
+    /// The folder for what stays on this host (run logs): beside the SQLite file, or beside the
+    /// pipelines folder when the state is shared in PostgreSQL.
+    var localDirectory: String {
+        let file =
+            PostgresConnectionInfo.isPostgres(statePath)
+            ? StateLocation.defaultPath(forPipelines: pipelines) : statePath
+        return PathResolution.directory(of: Observer.absolute(file))
+    }
+
+    /// Opens the state store, SQLite or PostgreSQL, or exits with a clear message.
+    func openStore() throws -> any StateStore & ConsoleStore {
         do {
+            if PostgresConnectionInfo.isPostgres(statePath) {
+                return try PostgresStateStore(
+                    info: try PostgresConnectionInfo(url: statePath),
+                    password: PostgresConnectionInfo.password()
+                )
+            }
             return try SQLiteStateStore(path: statePath, initialize: initState)
         } catch let error as StateStoreError {
             Terminal.err("\(statePath): error: \(error)")
             throw ExitCode.failure
+        } catch let error as PostgresConnectionInfo.URLError {
+            Terminal.err("error: \(error)")
+            throw ExitCode(64)
         } catch {
-            Terminal.err("\(statePath): error: cannot open the state database: \(error)")
+            Terminal.err(
+                "\(statePath.terminalSafe): error: cannot open the state database: \(String(reflecting: error))"
+            )
             throw ExitCode.failure
         }
     }

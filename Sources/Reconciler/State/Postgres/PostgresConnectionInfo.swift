@@ -1,6 +1,7 @@
 import Foundation
 
-/// Where a PostgreSQL state lives: `postgres://USER@HOST:PORT/DB?sslmode=disable|require`. The
+/// Where a PostgreSQL state lives: `postgres://USER@HOST:PORT/DB?sslmode=disable|require`, with
+/// `&schema=NAME` to keep several installations in one database (default: `public`). The
 /// password never comes from the URL (it would show in `ps` and shell histories): it is read
 /// from `PGPASSWORD`, or from the file named by `PGPASSFILE_ORCHESTRATOR`.
 public struct PostgresConnectionInfo: Sendable, Equatable {
@@ -9,6 +10,8 @@ public struct PostgresConnectionInfo: Sendable, Equatable {
     public var port: Int
     public var database: String
     public var requireTLS: Bool
+    /// The schema of the tables, when not the default one.
+    public var schema: String?
 
     /// Why a state URL was refused.
     public enum URLError: Error, Equatable, CustomStringConvertible {
@@ -47,6 +50,7 @@ public struct PostgresConnectionInfo: Sendable, Equatable {
         self.port = url.port ?? 5432
         self.database = database
         requireTLS = mode == "require"
+        schema = url.queryItems?.first { $0.name == "schema" }?.value.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The password from the environment (`PGPASSWORD`) or the file it names.

@@ -79,7 +79,9 @@ enum PostgresMigrations {
     static func migrate(_ session: PostgresStateStore.Session) throws {
         try session.query("SELECT pg_advisory_lock(\(lockKey))")
         defer { _ = try? session.query("SELECT pg_advisory_unlock(\(lockKey))") }
-        try session.query("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")
+        try session.query(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
+        )
         let done = Set(try session.query("SELECT name FROM schema_migrations").map { try $0.decode(String.self) })
         for migration in all where !done.contains(migration.name) {
             try session.transaction {

@@ -23,7 +23,13 @@ extension PostgresStateStore: ConsoleStore {
         }
     }
 
-    public func savePipeline(name: String, text: String, author: String, basedOn: Int?, at now: Date) throws
+    public func savePipeline(
+        name: String,
+        text: String,
+        author: String,
+        basedOn: Int?,
+        at now: Date
+    ) throws
         -> StoredPipeline
     {
         try append(name: name, text: text, author: author, deleted: false, basedOn: basedOn, at: now)
@@ -170,7 +176,13 @@ extension PostgresStateStore: ConsoleStore {
 
     // MARK: Ledger pages
 
-    public func ledgerPage(pipeline: String, search: String?, state: LedgerState?, offset: Int, limit: Int) throws
+    public func ledgerPage(
+        pipeline: String,
+        search: String?,
+        state: LedgerState?,
+        offset: Int,
+        limit: Int
+    ) throws
         -> LedgerPage
     {
         let searched = search.flatMap { $0.isEmpty ? nil : $0 }
@@ -178,7 +190,8 @@ extension PostgresStateStore: ConsoleStore {
             $0.count >= 4 && $0.allSatisfy { $0.isASCII && $0.isHexDigit } ? $0 : nil
         }
         let pattern = searched.map {
-            "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            "%"
+                + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                 .replacingOccurrences(of: "_", with: "\\_") + "%"
         }
         let stateName = state?.rawValue
@@ -189,7 +202,8 @@ extension PostgresStateStore: ConsoleStore {
                 OR (\(hexPrefix)::TEXT IS NOT NULL AND sha256 LIKE \(hexPrefix.map { $0 + "%" })))
             """
         return try withSession { session in
-            let total = try session.query(Self.appending("SELECT COUNT(*) FROM ledger WHERE ", filter, "")).first?
+            let total =
+                try session.query(Self.appending("SELECT COUNT(*) FROM ledger WHERE ", filter, "")).first?
                 .decode(Int.self) ?? 0
             let entries = try session.query(
                 Self.appending(

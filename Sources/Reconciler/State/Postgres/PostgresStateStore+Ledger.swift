@@ -128,7 +128,8 @@ extension PostgresStateStore: StateStore {
         let keys = Array(sha256s)
         return try withSession { session in
             var result: [String: LedgerEntry] = [:]
-            for row in try session.query("SELECT * FROM ledger WHERE pipeline = \(pipeline) AND sha256 = ANY(\(keys))") {
+            for row in try session.query("SELECT * FROM ledger WHERE pipeline = \(pipeline) AND sha256 = ANY(\(keys))")
+            {
                 let entry = try Self.entry(row)
                 result[entry.sha256] = entry
             }
@@ -152,7 +153,13 @@ extension PostgresStateStore: StateStore {
         }
     }
 
-    public func claim(pipeline: String, sha256: String, owner: String, run: RunRecord?, at now: Date) throws
+    public func claim(
+        pipeline: String,
+        sha256: String,
+        owner: String,
+        run: RunRecord?,
+        at now: Date
+    ) throws
         -> LedgerEntry?
     {
         try transaction { session in
@@ -279,7 +286,9 @@ extension PostgresStateStore: StateStore {
             let removed = try session.query(
                 "DELETE FROM ledger WHERE pipeline = \(pipeline) AND sha256 = \(sha256) AND state != 'running' RETURNING sha256"
             )
-            try session.query("UPDATE observations SET sha256 = NULL WHERE pipeline = \(pipeline) AND sha256 = \(sha256)")
+            try session.query(
+                "UPDATE observations SET sha256 = NULL WHERE pipeline = \(pipeline) AND sha256 = \(sha256)"
+            )
             return removed.count == 1
         }
     }
@@ -330,7 +339,9 @@ extension PostgresStateStore: StateStore {
     public func finishFileAction(pipeline: String, path: String, fileLeft: Bool) throws {
         try transaction { session in
             try session.query("DELETE FROM file_actions WHERE pipeline = \(pipeline) AND path = \(path)")
-            if fileLeft { try session.query("DELETE FROM observations WHERE pipeline = \(pipeline) AND path = \(path)") }
+            if fileLeft {
+                try session.query("DELETE FROM observations WHERE pipeline = \(pipeline) AND path = \(path)")
+            }
         }
     }
 

@@ -28,7 +28,7 @@ public final class PostgresStateStore: @unchecked Sendable {
     public init(info: PostgresConnectionInfo, password: String?, schema: String? = nil) throws {
         self.info = info
         self.password = password
-        self.schema = schema
+        self.schema = schema ?? info.schema
         try withSession { session in try PostgresMigrations.migrate(session) }
     }
 
@@ -61,6 +61,7 @@ public final class PostgresStateStore: @unchecked Sendable {
         }
     }
 
+    @discardableResult
     func withSession<T>(_ body: (Session) throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
@@ -73,6 +74,7 @@ public final class PostgresStateStore: @unchecked Sendable {
         }
     }
 
+    @discardableResult
     func transaction<T>(_ body: (Session) throws -> T) throws -> T {
         try withSession { session in try session.transaction { try body(session) } }
     }
@@ -103,6 +105,15 @@ public final class PostgresStateStore: @unchecked Sendable {
         }
         connection = opened
         return opened
+    }
+
+    /// The migrations applied, in order: what a replica found or did at start.
+    public func appliedMigrations() throws -> [String] {
+        try withSession { session in
+            try session.query("SELECT name FROM schema_migrations ORDER BY applied_at, name").map {
+                try $0.decode(String.self)
+            }
+        }
     }
 
     /// Drops the store's schema and everything in it (tests clean up after themselves).

@@ -1,0 +1,49 @@
+import Foundation
+import Reconciler
+import Testing
+
+/// The commands with their state in PostgreSQL (the server scripts/services.sh starts): two
+/// processes starting together migrate once; reconcile and the daemon share one ledger.
+@Suite("State in PostgreSQL")
+struct PostgresStateTests {
+    static let environment = ProcessInfo.processInfo.environment
+    static let url = environment["ORCHESTRATOR_TEST_POSTGRES_URL"]
+
+    /// The test server's URL with a schema of its own, and the environment with its password.
+    static func state() throws -> (url: String, environment: [String: String], schema: String) {
+        let base = try #require(url, "scripts/services.sh starts PostgreSQL")
+        let schema = "cli_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        return (base + "&schema=" + schema, ["PGPASSWORD": environment["ORCHESTRATOR_TEST_PGPASSWORD"] ?? ""], schema)
+    }
+
+    @Test(.enabled(if: url != nil || environment["CI"] == "true", "needs scripts/services.sh (PostgreSQL)"))
+    func replicasStartingTogetherMigrateOnceAndShareTheLedger() async throws {
+        let (state, env, _) = try Self.state()
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        try workspace.manifest("pg", "  watch: {path: ../data/in, settle: 0s}\n  run: {command: [\"true\"]}\n")
+        for index in 1...3 { try workspace.write("data/in/f\(index).csv", "row,\(index)\n") }
+
+        async let first = workspace.run(["plan", "--state", state], environment: env)
+        async let second = workspace.run(["plan", "--state", state], environment: env)
+        let (a, b) = try await (first, second)
+        #expect(a.status == 0 && b.status == 0, "\(a.stderr)\(b.stderr)")
+        let store = try PostgresStateStore(info: try PostgresConnectionInfo(url: state), password: env["PGPASSWORD"])
+        defer { try? store.dropSchema() }
+        #expect(try store.appliedMigrations().count == 3, "each migration once")
+
+        let reconciled = try await workspace.run(["reconcile", "--state", state], environment: env)
+        #expect(reconciled.status == 0 && reconciled.stdout.contains("3 succeeded"), "\(reconciled.stderr)")
+
+        // A daemon on the same database: the known contents are not run again, a new one is.
+        try workspace.write("data/in/new.csv", "row,new\n")
+        let daemon = try await DaemonProcess.start(workspace, arguments: ["--state", state], environment: env)
+        try await waitUntil("the daemon processes the new file") { daemon.log.contains("\"path\":\"new.csv\"") }
+        #expect(try await daemon.stop() == 0)
+        #expect(try store.ledger(pipeline: "pg").values.filter { $0.state == .succeeded }.count == 4)
+        #expect(try store.runs(pipeline: "pg", limit: 10).count == 4, "each content ran once")
+
+        let refused = try await workspace.run(["plan", "--state", "postgres://u:secret@127.0.0.1/db"])
+        #expect(refused.status == 64 && refused.stderr.contains("PGPASSWORD"))
+    }
+}
