@@ -14,6 +14,7 @@ struct Orchestrator: AsyncParsableCommand {
         subcommands: [
             Validate.self, Convert.self, PlanCommand.self, Reconcile.self, Run.self, Status.self, LedgerCommand.self,
             RetryCommand.self, ForgetCommand.self, PipelinesCommand.self, UsersCommand.self,
+            StateCommand.self,
         ]
     )
 }

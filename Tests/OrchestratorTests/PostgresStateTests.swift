@@ -47,3 +47,32 @@ struct PostgresStateTests {
         #expect(refused.status == 64 && refused.stderr.contains("PGPASSWORD"))
     }
 }
+
+extension PostgresStateTests {
+    @Test(.enabled(if: url != nil || environment["CI"] == "true", "needs scripts/services.sh (PostgreSQL)"))
+    func aSQLiteStateMovesToPostgreSQLWithoutReprocessing() async throws {
+        let (state, env, _) = try Self.state()
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        try workspace.manifest("pg", "  watch: {path: ../data/in, settle: 0s}\n  run: {command: [\"true\"]}\n")
+        for index in 1...5 { try workspace.write("data/in/f\(index).csv", "row,\(index)\n") }
+        #expect(try await workspace.run(["reconcile"]).status == 0)
+        #expect(
+            try await workspace.run(["users", "add", "ada", "--role", "admin"], input: "password-ada\n").status == 0
+        )
+
+        let sqlite = "sqlite:" + workspace.path(".orchestrator/state.db")
+        let copied = try await workspace.run(["state", "copy", "--from", sqlite, "--to", state], environment: env)
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(copied.stdout.contains("ledger: 5 rows in the source, 5 in the target"), "\(copied.stdout)")
+        let again = try await workspace.run(["state", "copy", "--from", sqlite, "--to", state], environment: env)
+        #expect(again.status == 0 && again.stdout.contains("ledger: 5 rows in the source, 5 in the target"))
+
+        let store = try PostgresStateStore(info: try PostgresConnectionInfo(url: state), password: env["PGPASSWORD"])
+        defer { try? store.dropSchema() }
+        let plan = try await workspace.run(["plan", "--state", state, "--detailed-exitcode"], environment: env)
+        #expect(plan.status == 0, "nothing to do after the copy: \(plan.stdout)")
+        #expect(try store.user(named: "ada")?.role == .admin)
+        #expect(try store.appliedSpecs().map(\.name) == ["pg"])
+    }
+}
