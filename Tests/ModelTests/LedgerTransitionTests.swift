@@ -10,6 +10,31 @@ struct LedgerTransitionTests {
 
     private func new() -> LedgerEntry { .seen(pipeline: "p", sha256: "abc", path: "a.csv", at: start) }
 
+    @Test func anExpiredLeaseIsTakenOverAndTheOldOwnerCannotRecord() throws {
+        let held = try #require(new().claimed(by: "one", at: start, lease: 60))
+        #expect(held.leaseUntil == start.addingTimeInterval(60) && held.attempts == 1)
+        #expect(held.claimed(by: "two", at: start.addingTimeInterval(59)) == nil, "the lease holds")
+        let renewed = try #require(held.renewed(by: "one", until: start.addingTimeInterval(120)))
+        #expect(renewed.claimed(by: "two", at: start.addingTimeInterval(90)) == nil, "a renewed lease holds longer")
+        #expect(held.renewed(by: "two", until: start) == nil, "only the owner renews")
+        let taken = try #require(held.claimed(by: "two", at: start.addingTimeInterval(61), lease: 60))
+        #expect(taken.owner == "two" && taken.attempts == 1, "the lost attempt is not counted")
+        #expect(taken.renewed(by: "one", until: start.addingTimeInterval(200)) == nil)
+        #expect(
+            taken.completed(by: "one", outcome: .succeeded, policy: policy, jitter: 0, at: start.addingTimeInterval(62))
+                == nil,
+            "the old owner's outcome is not recorded"
+        )
+        let done = try #require(
+            taken.completed(by: "two", outcome: .succeeded, policy: policy, jitter: 0, at: start.addingTimeInterval(62))
+        )
+        #expect(done.state == .succeeded && done.leaseUntil == nil)
+        #expect(
+            new().claimed(by: "one", at: start)?.claimed(by: "two", at: start.addingTimeInterval(1e6)) == nil,
+            "a claim without a lease never lapses"
+        )
+    }
+
     @Test func aContentRunsOnceToSuccess() throws {
         let claimed = try #require(new().claimed(by: "me", at: start))
         #expect(claimed.state == .running && claimed.owner == "me" && claimed.attempts == 1)

@@ -1,4 +1,6 @@
 import Foundation
+import Glibc
+import Model
 import Reconciler
 import Testing
 
@@ -30,7 +32,12 @@ struct PostgresStateTests {
         #expect(a.status == 0 && b.status == 0, "\(a.stderr)\(b.stderr)")
         let store = try PostgresStateStore(info: try PostgresConnectionInfo(url: state), password: env["PGPASSWORD"])
         defer { try? store.dropSchema() }
-        #expect(try store.appliedMigrations().count == 3, "each migration once")
+        #expect(
+            try store.appliedMigrations() == [
+                "v1", "v2: pending file actions", "v3: database pipelines, users, audit", "v4: leases",
+            ],
+            "each migration once"
+        )
 
         let reconciled = try await workspace.run(["reconcile", "--state", state], environment: env)
         #expect(reconciled.status == 0 && reconciled.stdout.contains("3 succeeded"), "\(reconciled.stderr)")
@@ -74,5 +81,55 @@ extension PostgresStateTests {
         #expect(plan.status == 0, "nothing to do after the copy: \(plan.stdout)")
         #expect(try store.user(named: "ada")?.role == .admin)
         #expect(try store.appliedSpecs().map(\.name) == ["pg"])
+    }
+}
+
+extension PostgresStateTests {
+    /// A replica frozen past its lease: another takes the content over and runs it; the frozen
+    /// one, continued, finds its claim lost, kills its run and records nothing.
+    @Test(.enabled(if: url != nil || environment["CI"] == "true", "needs scripts/services.sh (PostgreSQL)"))
+    func aFrozenReplicaLosesItsClaimToAnother() async throws {
+        let (state, env, _) = try Self.state()
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let marker = workspace.path("out/slow")
+        let calls = workspace.path("out/calls")
+        try workspace.write("out/slow", "")
+        try workspace.manifest(
+            "pg",
+            """
+              watch: {path: ../data/in, settle: 0s}
+              run: {command: ["/bin/sh", "-c", "if [ -e \\"$0\\" ]; then echo >> \\"$2.started\\"; sleep 30; fi; echo \\"$1\\" >> \\"$2\\"", "\(marker)", "${file}", "\(calls)"]}
+
+            """
+        )
+        let store = try PostgresStateStore(info: try PostgresConnectionInfo(url: state), password: env["PGPASSWORD"])
+        defer { try? store.dropSchema() }
+        let frozen = try await DaemonProcess.start(
+            workspace,
+            arguments: ["--state", state, "--lease", "2"],
+            environment: env
+        )
+        try workspace.write("data/in/a.csv", "row\n")
+        try await waitUntil("the first replica's command is sleeping") { workspace.exists("out/calls.started") }
+        kill(frozen.process.processIdentifier, SIGSTOP)
+        try FileManager.default.removeItem(atPath: marker)
+        try await waitUntil("its lease expires", timeout: .seconds(10)) {
+            (try? store.claims().first?.leaseExpired(at: Date())) == true
+        }
+
+        let other = try await workspace.run(["reconcile", "--state", state, "--lease", "2"], environment: env)
+        #expect(other.status == 0 && other.stdout.contains("1 succeeded"), "\(other.stdout)\(other.stderr)")
+
+        kill(frozen.process.processIdentifier, SIGCONT)
+        try await waitUntil("the continued replica records its lost run as interrupted") {
+            (try? store.runs(pipeline: "pg", limit: 5).contains { $0.outcome == .interrupted }) == true
+        }
+        #expect(try await frozen.stop() == 0)
+        let entry = try #require(try store.ledger(pipeline: "pg").values.first)
+        #expect(entry.state == .succeeded && entry.attempts == 1, "one success; the lost attempt not counted")
+        #expect(workspace.lines("out/calls").count == 1, "the command completed once")
+        let outcomes = try store.runs(pipeline: "pg", limit: 5).compactMap(\.outcome)
+        #expect(outcomes.filter { $0 == .succeeded }.count == 1 && outcomes.contains(.interrupted), "\(outcomes)")
     }
 }

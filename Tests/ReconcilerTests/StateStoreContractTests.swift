@@ -135,6 +135,48 @@ struct StateStoreContractTests {
         #expect(try store.claim(pipeline: "p", sha256: sha, owner: "two", run: nil, at: Self.t0 + 2) == nil, "done")
     }
 
+    @Test(arguments: kinds) func anExpiredLeaseIsTakenOver(_ kind: Kind) throws {
+        let (store, remove) = try Self.make(kind)
+        defer { remove() }
+        let sha = Self.sha(4)
+        try store.recordSeen(pipeline: "p", contents: [SeenContent(sha256: sha, path: "a.csv")], at: Self.t0)
+        #expect(try store.claim(pipeline: "p", sha256: sha, owner: "one", run: nil, lease: 60, at: Self.t0) != nil)
+        #expect(try store.claim(pipeline: "p", sha256: sha, owner: "two", run: nil, lease: 60, at: Self.t0 + 30) == nil)
+        #expect(try store.renewLease(pipeline: "p", sha256: sha, owner: "one", until: Self.t0 + 120))
+        #expect(try store.claim(pipeline: "p", sha256: sha, owner: "two", run: nil, lease: 60, at: Self.t0 + 90) == nil)
+        #expect(
+            try store.claim(pipeline: "p", sha256: sha, owner: "two", run: nil, lease: 60, at: Self.t0 + 121) != nil
+        )
+        #expect(try !store.renewLease(pipeline: "p", sha256: sha, owner: "one", until: Self.t0 + 200), "lost")
+        let policy = RetryPolicy(retries: 0, backoff: .seconds(1))
+        #expect(
+            try store.complete(
+                pipeline: "p",
+                sha256: sha,
+                owner: "one",
+                run: nil,
+                outcome: .succeeded,
+                policy: policy,
+                fileActions: (.keep, .keep),
+                jitter: 0,
+                at: Self.t0 + 122
+            ) == nil
+        )
+        let done = try store.complete(
+            pipeline: "p",
+            sha256: sha,
+            owner: "two",
+            run: nil,
+            outcome: .succeeded,
+            policy: policy,
+            fileActions: (.keep, .keep),
+            jitter: 0,
+            at: Self.t0 + 123
+        )
+        #expect(done?.state == .succeeded && done?.attempts == 1 && done?.leaseUntil == nil)
+        #expect(try store.ledger(pipeline: "p")[sha]?.leaseUntil == nil)
+    }
+
     @Test(arguments: kinds) func failuresRetryThenQuarantineAndCanBeRetriedOrForgotten(_ kind: Kind) throws {
         let (store, remove) = try Self.make(kind)
         defer { remove() }

@@ -213,6 +213,16 @@ public enum Planner {
         switch entry.state {
         case .pending:
             return FileChange(action: fresh, path: file.path, sha256: sha)
+        case .running where entry.leaseExpired(at: now):
+            // Its owner stopped renewing the claim (it died, froze, or lost the database).
+            return FileChange(
+                action: .retry,
+                path: file.path,
+                sha256: sha,
+                attempts: entry.attempts,
+                lastError: "the lease of \(entry.owner ?? "its owner") expired",
+                isDue: true
+            )
         case .running:
             return FileChange(action: .running, path: file.path, sha256: sha, attempts: entry.attempts)
         case .succeeded:

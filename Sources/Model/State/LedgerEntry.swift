@@ -38,6 +38,10 @@ public struct LedgerEntry: Sendable, Hashable, Codable {
     public var succeededPath: String?
     /// The process that claimed it, while `running`.
     public var owner: String?
+    /// Until when the owner's claim holds unless renewed (its heartbeat). A claim whose lease
+    /// has expired may be taken over by another orchestrator: its owner died, froze or lost the
+    /// database. `nil` for a claim without a lease.
+    public var leaseUntil: Date?
 
     public init(
         pipeline: String,
@@ -53,7 +57,8 @@ public struct LedgerEntry: Sendable, Hashable, Codable {
         lastError: String? = nil,
         succeededAt: Date? = nil,
         succeededPath: String? = nil,
-        owner: String? = nil
+        owner: String? = nil,
+        leaseUntil: Date? = nil
     ) {
         self.pipeline = pipeline
         self.sha256 = sha256
@@ -69,6 +74,7 @@ public struct LedgerEntry: Sendable, Hashable, Codable {
         self.succeededAt = succeededAt
         self.succeededPath = succeededPath
         self.owner = owner
+        self.leaseUntil = leaseUntil
     }
 }
 

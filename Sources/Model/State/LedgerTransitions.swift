@@ -30,19 +30,36 @@ extension LedgerEntry {
         path != self.path || now.timeIntervalSince(lastSeen) >= LedgerEntry.lastSeenResolution
     }
 
-    /// Whether a run may claim the content at `now`: new, or failed and due.
+    /// Whether a run may claim the content at `now`: new, failed and due, or claimed under a
+    /// lease that has expired.
     public func isClaimable(at now: Date) -> Bool {
-        state == .pending || (state == .failed && (nextAttemptAt.map { $0 <= now } ?? true))
+        state == .pending || (state == .failed && (nextAttemptAt.map { $0 <= now } ?? true)) || leaseExpired(at: now)
     }
 
-    /// Claimed by `owner`, or `nil` when not claimable: one more attempt, no due time.
-    public func claimed(by owner: String, at now: Date) -> LedgerEntry? {
+    /// Whether the content is claimed under a lease that has expired at `now`.
+    public func leaseExpired(at now: Date) -> Bool {
+        state == .running && (leaseUntil.map { $0 <= now } ?? false)
+    }
+
+    /// The claim of `owner` kept until `until`, or `nil` when `owner` no longer holds it.
+    public func renewed(by owner: String, until: Date) -> LedgerEntry? {
+        guard state == .running, self.owner == owner else { return nil }
+        var entry = self
+        entry.leaseUntil = until
+        return entry
+    }
+
+    /// Claimed by `owner`, or `nil` when not claimable: one more attempt, no due time, and a
+    /// lease of `lease` seconds when given. Taking over an expired claim does not count another
+    /// attempt: the one that was lost was not the command's fault.
+    public func claimed(by owner: String, at now: Date, lease: TimeInterval? = nil) -> LedgerEntry? {
         guard isClaimable(at: now) else { return nil }
         var entry = self
+        if state != .running { entry.attempts += 1 }
         entry.state = .running
         entry.owner = owner
-        entry.attempts += 1
         entry.nextAttemptAt = nil
+        entry.leaseUntil = lease.map { now.addingTimeInterval($0) }
         return entry
     }
 
@@ -61,6 +78,7 @@ extension LedgerEntry {
         guard state == .running, self.owner == owner else { return nil }
         var entry = self
         entry.owner = nil
+        entry.leaseUntil = nil
         entry.lastExitCode = nil
         entry.lastSignal = nil
         switch outcome {

@@ -27,7 +27,7 @@ public final class Daemon: Service, Sendable {
         controller = Controller(
             options: options,
             store: store,
-            applier: Applier(store: store, executor: executor),
+            applier: Applier(store: store, executor: executor, lease: options.lease),
             inotify: inotify,
             wake: wake,
             logger: logger

@@ -16,6 +16,8 @@ public struct DaemonOptions: Sendable {
     public var fallbackPoll: Duration
     /// Lets an empty pipelines folder delete every applied pipeline.
     public var allowEmpty: Bool
+    /// How long a claim holds without renewal (see `Applier.defaultLease`).
+    public var lease: TimeInterval
 
     public init(
         pipelines: String,
@@ -24,8 +26,10 @@ public struct DaemonOptions: Sendable {
         rescanInterval: Duration = .seconds(300),
         openWriterBound: Duration = .seconds(3600),
         fallbackPoll: Duration = .seconds(10),
-        allowEmpty: Bool = false
+        allowEmpty: Bool = false,
+        lease: TimeInterval = Applier.defaultLease
     ) {
+        self.lease = lease
         self.pipelines = pipelines
         self.maxJobs = maxJobs
         self.drain = drain

@@ -8,13 +8,18 @@ public struct Applier: Sendable {
     public let store: any StateStore
     public let executor: Executor
     public let owner: Owner
+    /// How long a claim holds without renewal.
+    public let lease: TimeInterval
     /// Called as each run is committed, for a progress display.
     public var onFinished: (@Sendable (Finished) -> Void)?
 
-    public init(store: any StateStore, executor: Executor, owner: Owner = .current) {
+    /// - Parameter lease: how long a claim holds without renewal (see `defaultLease`).
+    public init(store: any StateStore, executor: Executor, owner: Owner = .current, lease: TimeInterval = defaultLease)
+    {
         self.store = store
         self.executor = executor
         self.owner = owner
+        self.lease = lease
     }
 
     /// One finished run, for the report.
@@ -173,6 +178,58 @@ public struct Applier: Sendable {
         }
     }
 
+    /// How long a claim holds without renewal, unless told otherwise. A run renews its claim
+    /// every third of it; an orchestrator that dies, freezes or loses the database stops
+    /// renewing, and after this long another one may take the content over.
+    public static let defaultLease: TimeInterval = 60
+
+    /// Runs `body` while renewing the lease of the content's claim. When the claim is lost (the
+    /// lease expired and another orchestrator took the content), `body` is cancelled (its
+    /// process group is killed) and the result says so. A renewal that fails (the database is
+    /// unreachable) is tried again at the next beat: the run goes on meanwhile.
+    private func holdingLease(
+        pipeline: String,
+        sha256: String,
+        _ body: @escaping @Sendable () async -> Executor.Result
+    ) async -> (Executor.Result, lost: Bool) {
+        enum Event: Sendable {
+            case finished(Executor.Result)
+            case lost
+        }
+        let store = self.store
+        let owner = self.owner.description
+        let lease = self.lease
+        return await withTaskGroup(of: Event?.self) { group in
+            group.addTask { .finished(await body()) }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(lease / 3))
+                    if Task.isCancelled { return nil }
+                    let until = Date().addingTimeInterval(lease)
+                    if (try? store.renewLease(pipeline: pipeline, sha256: sha256, owner: owner, until: until)) == false
+                    {
+                        return .lost
+                    }
+                }
+                return nil
+            }
+            var lost = false
+            while let event = await group.next() {
+                switch event {
+                case .finished(let result):
+                    group.cancelAll()
+                    return (result, lost)
+                case .lost:
+                    lost = true
+                    group.cancelAll()
+                case nil:
+                    continue
+                }
+            }
+            return (Executor.Result(outcome: .interrupted, logFile: "", logTail: ""), true)
+        }
+    }
+
     /// Claims, runs and commits one content, then performs its file action: the unit of work of
     /// both `reconcile` and the daemon.
     public func process(_ file: FileChange, of pipeline: Pipeline, manifestFile: String) async -> Report {
@@ -200,6 +257,7 @@ public struct Applier: Sendable {
                     sha256: file.sha256,
                     owner: owner.description,
                     run: record,
+                    lease: lease,
                     at: Date()
                 ) != nil
             else {
@@ -209,8 +267,18 @@ public struct Applier: Sendable {
             let store = self.store
             let observed = try store.observation(pipeline: pipeline.name, path: file.path)
             let started = ContinuousClock.now
-            var result = await executor.run(request) { group in try? store.setProcessGroup(runID: runID, group) }
+            let executor = self.executor
+            let (ran, leaseLost) = await holdingLease(pipeline: pipeline.name, sha256: file.sha256) {
+                await executor.run(request) { group in try? store.setProcessGroup(runID: runID, group) }
+            }
+            var result = ran
             let duration = ContinuousClock.now - started
+            if leaseLost {
+                // Another orchestrator holds the content now: its outcome is not ours to record.
+                try? store.finishRun(id: runID, outcome: .interrupted, endedAt: Date(), logTail: result.logTail)
+                report.lostClaims += 1
+                return report
+            }
             if Applier.changed(file, of: pipeline, manifestFile: manifestFile, since: observed) {
                 result.outcome = .changedDuringRun
             }

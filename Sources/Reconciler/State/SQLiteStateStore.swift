@@ -77,6 +77,9 @@ public final class SQLiteStateStore: StateStore {
             )
         }
         registerConsoleMigration(&migrator)
+        migrator.registerMigration("v4: leases") { db in
+            try db.execute(sql: "ALTER TABLE ledger ADD COLUMN lease_until REAL")
+        }
         return migrator
     }
 
@@ -260,6 +263,7 @@ public final class SQLiteStateStore: StateStore {
         sha256: String,
         owner: String,
         run: RunRecord?,
+        lease: TimeInterval?,
         at now: Date
     ) throws -> LedgerEntry? {
         try database.write { db in
@@ -271,13 +275,14 @@ public final class SQLiteStateStore: StateStore {
                     ),
                     arguments: [pipeline, sha256]
                 ),
-                let entry = try SQLiteStateStore.entry(row).claimed(by: owner, at: now)
+                let entry = try SQLiteStateStore.entry(row).claimed(by: owner, at: now, lease: lease)
             else { return nil }
             try db.cachedStatement(
                 sql: """
-                    UPDATE ledger SET state = 'running', owner = ?, attempts = ?, next_attempt_at = NULL WHERE pipeline = ? AND sha256 = ?
+                    UPDATE ledger SET state = 'running', owner = ?, attempts = ?, next_attempt_at = NULL, lease_until = ?
+                    WHERE pipeline = ? AND sha256 = ?
                     """
-            ).execute(arguments: [owner, entry.attempts, pipeline, sha256])
+            ).execute(arguments: [owner, entry.attempts, entry.leaseUntil?.timeIntervalSince1970, pipeline, sha256])
             if let run {
                 try db.cachedStatement(
                     sql: """
@@ -386,7 +391,7 @@ public final class SQLiteStateStore: StateStore {
         try db.cachedStatement(
             sql: """
                 UPDATE ledger SET state = ?, owner = NULL, attempts = ?, next_attempt_at = ?, last_exit_code = ?, last_signal = ?, last_error = ?,
-                    succeeded_at = ?, succeeded_path = ?
+                    succeeded_at = ?, succeeded_path = ?, lease_until = NULL
                 WHERE pipeline = ? AND sha256 = ? AND state = 'running' AND owner = ?
                 """
         ).execute(arguments: [
@@ -395,6 +400,17 @@ public final class SQLiteStateStore: StateStore {
             entry.succeededAt?.timeIntervalSince1970, entry.succeededPath, pipeline, sha256, owner,
         ])
         return entry
+    }
+
+    public func renewLease(pipeline: String, sha256: String, owner: String, until: Date) throws -> Bool {
+        try database.write { db in
+            try db.execute(
+                sql:
+                    "UPDATE ledger SET lease_until = ? WHERE pipeline = ? AND sha256 = ? AND state = 'running' AND owner = ?",
+                arguments: [until.timeIntervalSince1970, pipeline, sha256, owner]
+            )
+            return db.changesCount == 1
+        }
     }
 
     public func claims() throws -> [LedgerEntry] {
@@ -558,7 +574,7 @@ public final class SQLiteStateStore: StateStore {
     /// The ledger's columns in the order `entry` reads them.
     static let ledgerColumns = """
         pipeline, sha256, state, attempts, first_seen, last_seen, path, next_attempt_at, last_exit_code, last_signal, last_error, \
-        succeeded_at, succeeded_path, owner
+        succeeded_at, succeeded_path, owner, lease_until
         """
 
     /// A ledger row. A state this version does not know (written by a newer one, or by hand) is
@@ -582,7 +598,8 @@ public final class SQLiteStateStore: StateStore {
             lastError: row[10],
             succeededAt: (row[11] as Double?).map(Date.init(timeIntervalSince1970:)),
             succeededPath: row[12],
-            owner: row[13]
+            owner: row[13],
+            leaseUntil: (row[14] as Double?).map(Date.init(timeIntervalSince1970:))
         )
     }
 

@@ -50,7 +50,20 @@ public protocol StateStore: Sendable {
     /// Claims a content for `run`: `pending`, or `failed` and due, becomes `running`, and the run
     /// is recorded in the same transaction. Returns `nil` when another process holds the content
     /// or it is no longer claimable.
-    func claim(pipeline: String, sha256: String, owner: String, run: RunRecord?, at now: Date) throws -> LedgerEntry?
+    /// With a `lease` (seconds), the claim lapses unless renewed (`renewLease`): another
+    /// orchestrator may then take it over. A content whose lease has expired is claimable.
+    func claim(
+        pipeline: String,
+        sha256: String,
+        owner: String,
+        run: RunRecord?,
+        lease: TimeInterval?,
+        at now: Date
+    )
+        throws -> LedgerEntry?
+    /// Extends `owner`'s claim of a content to `until`; `false` when `owner` no longer holds it
+    /// (its lease expired and another orchestrator took the content over).
+    func renewLease(pipeline: String, sha256: String, owner: String, until: Date) throws -> Bool
     /// Records how a claimed run ended (and ends its run row); only the owner of the claim can.
     /// When the new state owes a file action (`onSuccess` once succeeded, `onFailure` once
     /// quarantined), it is recorded as pending in the same transaction, committed with a full
@@ -91,4 +104,19 @@ public protocol StateStore: Sendable {
     func runs(pipeline: String, limit: Int) throws -> [RunRecord]
     /// Runs without an end whose owner is not alive: left by an orchestrator that died.
     func unfinishedRuns() throws -> [(run: RunRecord, owner: String)]
+}
+
+extension StateStore {
+    /// A claim without a lease: it holds until its owner records the outcome or is found dead.
+    public func claim(
+        pipeline: String,
+        sha256: String,
+        owner: String,
+        run: RunRecord?,
+        at now: Date
+    ) throws
+        -> LedgerEntry?
+    {
+        try claim(pipeline: pipeline, sha256: sha256, owner: owner, run: run, lease: nil, at: now)
+    }
 }

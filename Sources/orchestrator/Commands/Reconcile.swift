@@ -29,6 +29,9 @@ struct Reconcile: AsyncParsableCommand {
     @Option(help: "Seconds a timed-out run may take to exit after SIGTERM before SIGKILL (as run --kill-grace).")
     var killGrace: Int = 10
 
+    @Option(help: "Seconds a claim holds without renewal (as run --lease).")
+    var lease = 60
+
     func run() async throws {
         if dryRun {
             let (state, planOptions) = (state, planOptions)
@@ -42,7 +45,7 @@ struct Reconcile: AsyncParsableCommand {
             logDirectory: state.localDirectory + "/logs",
             grace: .seconds(killGrace)
         )
-        var applier = Applier(store: store, executor: executor)
+        var applier = Applier(store: store, executor: executor, lease: TimeInterval(lease))
         let recovered = try await applier.recover(now: Date())
         if recovered > 0 {
             Terminal.err(

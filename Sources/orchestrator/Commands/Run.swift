@@ -54,6 +54,12 @@ struct Run: AsyncParsableCommand {
     )
     var listen = "127.0.0.1:9090"
 
+    @Option(
+        help:
+            "Seconds a claim holds without renewal: a run renews it every third of it; when a replica dies or freezes, another takes its contents over after this long."
+    )
+    var lease = 60
+
     @Option(help: "The largest file the console accepts for upload, in MiB.")
     var uploadLimit = 1024
 
@@ -121,7 +127,8 @@ struct Run: AsyncParsableCommand {
             rescanInterval: .seconds(rescanInterval),
             openWriterBound: .seconds(openWriterBound),
             fallbackPoll: .seconds(fallbackPoll),
-            allowEmpty: allowEmpty
+            allowEmpty: allowEmpty,
+            lease: TimeInterval(lease)
         )
         let daemon: Daemon
         do {

@@ -74,6 +74,7 @@ enum PostgresMigrations {
                 "CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
             ]
         ),
+        ("v4: leases", ["ALTER TABLE ledger ADD COLUMN lease_until DOUBLE PRECISION"]),
     ]
 
     static func migrate(_ session: PostgresStateStore.Session) throws {

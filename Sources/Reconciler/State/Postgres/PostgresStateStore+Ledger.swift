@@ -158,21 +158,22 @@ extension PostgresStateStore: StateStore {
         sha256: String,
         owner: String,
         run: RunRecord?,
+        lease: TimeInterval?,
         at now: Date
-    ) throws
-        -> LedgerEntry?
-    {
+    ) throws -> LedgerEntry? {
         try transaction { session in
             // The row lock serializes claims across processes: read, decide (`claimed`), write.
             guard
                 let row = try session.query(
                     "SELECT * FROM ledger WHERE pipeline = \(pipeline) AND sha256 = \(sha256) FOR UPDATE"
                 ).first,
-                let entry = try Self.entry(row).claimed(by: owner, at: now)
+                let entry = try Self.entry(row).claimed(by: owner, at: now, lease: lease)
             else { return nil }
+            let leaseUntil = entry.leaseUntil?.timeIntervalSince1970
             try session.query(
                 """
-                UPDATE ledger SET state = 'running', owner = \(owner), attempts = \(entry.attempts), next_attempt_at = NULL
+                UPDATE ledger SET state = 'running', owner = \(owner), attempts = \(entry.attempts), next_attempt_at = NULL,
+                    lease_until = \(leaseUntil)
                 WHERE pipeline = \(pipeline) AND sha256 = \(sha256)
                 """
             )
@@ -223,7 +224,8 @@ extension PostgresStateStore: StateStore {
                 UPDATE ledger SET state = \(entry.state.rawValue), owner = NULL, attempts = \(entry.attempts),
                     next_attempt_at = \(entry.nextAttemptAt?.timeIntervalSince1970), last_exit_code = \(entry.lastExitCode),
                     last_signal = \(entry.lastSignal), last_error = \(entry.lastError),
-                    succeeded_at = \(entry.succeededAt?.timeIntervalSince1970), succeeded_path = \(entry.succeededPath)
+                    succeeded_at = \(entry.succeededAt?.timeIntervalSince1970), succeeded_path = \(entry.succeededPath),
+                    lease_until = NULL
                 WHERE pipeline = \(pipeline) AND sha256 = \(sha256)
                 """
             )
@@ -248,6 +250,19 @@ extension PostgresStateStore: StateStore {
                 )
             }
             return entry
+        }
+    }
+
+    public func renewLease(pipeline: String, sha256: String, owner: String, until: Date) throws -> Bool {
+        let time = until.timeIntervalSince1970
+        return try withSession { session in
+            try session.query(
+                """
+                UPDATE ledger SET lease_until = \(time)
+                WHERE pipeline = \(pipeline) AND sha256 = \(sha256) AND state = 'running' AND owner = \(owner)
+                RETURNING sha256
+                """
+            ).count == 1
         }
     }
 
@@ -409,7 +424,8 @@ extension PostgresStateStore: StateStore {
             lastError: try r.optionalString("last_error"),
             succeededAt: try r.optionalDate("succeeded_at"),
             succeededPath: try r.optionalString("succeeded_path"),
-            owner: try r.optionalString("owner")
+            owner: try r.optionalString("owner"),
+            leaseUntil: try r.optionalDate("lease_until")
         )
     }
 
