@@ -10,6 +10,7 @@
 #                                  whose storage and configuration are in .build/test-services/podman:
 #   CONTAINERS_CONF, CONTAINERS_STORAGE_CONF  that podman's configuration files
 #   ORCHESTRATOR_TEST_POSTGRES_URL, ORCHESTRATOR_TEST_PGPASSWORD  a PostgreSQL 15 cluster (initdb, pg_ctl)
+#   ORCHESTRATOR_TEST_POSTGRES_SQL  `sql STATEMENT` runs one statement on it as its superuser
 #   ORCHESTRATOR_TEST_CHROMIUM, ORCHESTRATOR_TEST_CHROMEDRIVER, ORCHESTRATOR_TEST_SELENIUM_PYTHON
 #                                  headless Chromium, its driver, and a Python with Selenium
 set -euo pipefail
@@ -116,6 +117,11 @@ postgres() {
       -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off" start >"$dir/start.log" 2>&1 \
     && PGPASSWORD=$password "$bin/createdb" -h 127.0.0.1 -p "$port" -U orchestrator orchestrator_test >"$dir/createdb.log" 2>&1; then
     echo "$bin" > "$run_dir/postgres.bin"
+    # One SQL statement as the cluster's superuser: for tests that cut a database off and back.
+    printf '#!/bin/sh\nPGPASSWORD=%s exec %s/psql -X -q -h 127.0.0.1 -p %s -U orchestrator -d orchestrator_test -v ON_ERROR_STOP=1 -c "$1" </dev/null\n' \
+      "$password" "$bin" "$port" > "$dir/sql"
+    chmod +x "$dir/sql"
+    echo "export ORCHESTRATOR_TEST_POSTGRES_SQL=$dir/sql"
     echo "export ORCHESTRATOR_TEST_POSTGRES_URL=postgres://orchestrator@127.0.0.1:$port/orchestrator_test?sslmode=disable"
     echo "export ORCHESTRATOR_TEST_PGPASSWORD=$password"
   else

@@ -133,3 +133,83 @@ extension PostgresStateTests {
         #expect(outcomes.filter { $0 == .succeeded }.count == 1 && outcomes.contains(.interrupted), "\(outcomes)")
     }
 }
+
+extension PostgresStateTests {
+    static let sql = environment["ORCHESTRATOR_TEST_POSTGRES_SQL"]
+
+    /// The database cut off for a while under a running daemon (its connections ended, new ones
+    /// refused): `/readyz` says so, runs go on, outcomes are recorded once it is back, and
+    /// nothing runs twice. A database of its own, so that other tests never see the outage.
+    @Test(.enabled(if: sql != nil || environment["CI"] == "true", "needs scripts/services.sh (PostgreSQL)"))
+    func aDatabaseOutageLosesNothingAndRunsNothingTwice() async throws {
+        let sql = try #require(Self.sql)
+        let base = try #require(Self.url)
+        let name = "outage_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        #expect(Self.spawnAndWait(sql, "CREATE DATABASE \(name)") == 0)
+        defer { _ = Self.spawnAndWait(sql, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+        let state = base.replacingOccurrences(of: "/orchestrator_test?", with: "/\(name)?")
+        let env = ["PGPASSWORD": Self.environment["ORCHESTRATOR_TEST_PGPASSWORD"] ?? ""]
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let calls = workspace.path("out/calls")
+        try workspace.manifest(
+            "pg",
+            """
+              watch: {path: ../data/in, settle: 0s}
+              run: {command: ["/bin/sh", "-c", "sleep 1; echo \\"$0\\" >> \\"$1\\"", "${file}", "\(calls)"], concurrency: 2}
+
+            """
+        )
+        let daemon = try await DaemonProcess.start(workspace, arguments: ["--state", state], environment: env)
+        let port = try await daemon.httpPort()
+        for index in 1...6 { try workspace.write("data/in/f\(index).csv", "row,\(index)\n") }
+        try await waitUntil("runs have started") {
+            daemon.log.contains("\"progress\"") || workspace.exists("out/calls")
+        }
+
+        #expect(Self.spawnAndWait(sql, "ALTER DATABASE \(name) ALLOW_CONNECTIONS false") == 0)
+        #expect(
+            Self.spawnAndWait(sql, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)'")
+                == 0
+        )
+        // Connections are allowed again whatever happens meanwhile, so that the test can end.
+        do {
+            try await waitUntil("/readyz says not ready") { Self.status(port: port, path: "/readyz") == 503 }
+            try await Task.sleep(for: .seconds(2))
+        } catch {}
+        #expect(Self.spawnAndWait(sql, "ALTER DATABASE \(name) ALLOW_CONNECTIONS true") == 0)
+
+        let store = try PostgresStateStore(info: try PostgresConnectionInfo(url: state), password: env["PGPASSWORD"])
+        try await waitUntil("every file succeeds", timeout: .seconds(60)) {
+            (try? store.ledger(pipeline: "pg").values.filter { $0.state == .succeeded }.count) == 6
+        }
+        try await waitUntil("/readyz is ready again") { Self.status(port: port, path: "/readyz") == 200 }
+        #expect(try await daemon.stop() == 0)
+        let lines = workspace.lines("out/calls")
+        #expect(lines.count == 6 && Set(lines).count == 6, "each file ran once: \(lines)")
+        #expect(daemon.log.contains("the state database is unreachable"), "the loss is logged")
+    }
+
+    /// Runs `program argument` and waits for it with waitpid: Foundation's Process was seen to
+    /// miss the end of a child that ran `runuser` (a zombie it never reaped, a wait without end).
+    static func spawnAndWait(_ program: String, _ argument: String) -> Int32 {
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(program), strdup(argument), nil]
+        defer { argv.forEach { free($0) } }
+        guard posix_spawn(&pid, program, nil, nil, argv, environ) == 0 else { return -1 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        return status
+    }
+
+    /// An HTTP status by hand (no shared client state between tests).
+    static func status(port: String, path: String) -> Int {
+        guard
+            let reply = try? ConsoleEndpointTests.raw(
+                port: port,
+                request: "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            )
+        else { return 0 }
+        return Int(reply.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+}

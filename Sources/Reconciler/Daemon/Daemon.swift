@@ -13,6 +13,7 @@ import UnixSignals
 /// are killed and left retryable.
 public final class Daemon: Service, Sendable {
     private let controller: Controller
+    private let store: any StateStore
     private let inotify: Inotify
     private let wake: Wake
     private let options: DaemonOptions
@@ -21,6 +22,7 @@ public final class Daemon: Service, Sendable {
 
     public init(options: DaemonOptions, store: any StateStore, executor: Executor, logger: Logger) throws {
         inotify = try Inotify()
+        self.store = store
         wake = Wake()
         self.options = options
         self.logger = logger
@@ -36,7 +38,7 @@ public final class Daemon: Service, Sendable {
 
     /// Whether the daemon has planned its start-up backlog (for `/readyz`).
     public var isReady: Bool {
-        get async { await controller.isReady && !stopping.isSet }
+        get async { await controller.isReady && !stopping.isSet && store.isAvailable }
     }
 
     /// Applies a change to the database pipelines at once (the console made it).

@@ -230,6 +230,21 @@ public struct Applier: Sendable {
         }
     }
 
+    /// Runs `body` until it succeeds, waiting 0.5 s, then twice as long up to 10 s, between
+    /// tries, for a lease's worth of time: an outcome is worth keeping through a database restart
+    /// (recorded late rather than run again). The last error is thrown when time is up.
+    private func persistently<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        let deadline = ContinuousClock.now + .seconds(lease)
+        var delay = Duration.milliseconds(500)
+        while true {
+            do { return try body() } catch {
+                guard ContinuousClock.now + delay < deadline, !Task.isCancelled else { throw error }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(10))
+            }
+        }
+    }
+
     /// Claims, runs and commits one content, then performs its file action: the unit of work of
     /// both `reconcile` and the daemon.
     public func process(_ file: FileChange, of pipeline: Pipeline, manifestFile: String) async -> Report {
@@ -282,17 +297,21 @@ public struct Applier: Sendable {
             if Applier.changed(file, of: pipeline, manifestFile: manifestFile, since: observed) {
                 result.outcome = .changedDuringRun
             }
-            let entry = try store.complete(
-                pipeline: pipeline.name,
-                sha256: file.sha256,
-                owner: owner.description,
-                run: (runID, result.logTail),
-                outcome: result.outcome,
-                policy: RetryPolicy(pipeline.spec.run),
-                fileActions: (pipeline.spec.onSuccess, pipeline.spec.onFailure),
-                jitter: Double.random(in: 0..<1),
-                at: Date()
-            )
+            let outcome = result.outcome
+            let logTail = result.logTail
+            let entry = try await persistently {
+                try store.complete(
+                    pipeline: pipeline.name,
+                    sha256: file.sha256,
+                    owner: owner.description,
+                    run: (runID, logTail),
+                    outcome: outcome,
+                    policy: RetryPolicy(pipeline.spec.run),
+                    fileActions: (pipeline.spec.onSuccess, pipeline.spec.onFailure),
+                    jitter: Double.random(in: 0..<1),
+                    at: Date()
+                )
+            }
             // The outcome is in the ledger: the shim's record of it is no longer needed.
             if executor.shim != nil {
                 try? FileManager.default.removeItem(atPath: executor.statusFile(pipeline: pipeline.name, runID: runID))

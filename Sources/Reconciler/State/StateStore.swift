@@ -26,6 +26,9 @@ public enum StateStoreError: Error, Equatable, CustomStringConvertible {
 /// Every state change of the ledger is a conditional update: a claim succeeds only for a content
 /// that is still claimable, so two processes never run the same content at once.
 public protocol StateStore: Sendable {
+    /// Whether the store answered its last call (a server store can be unreachable for a while;
+    /// an embedded one always answers). `/readyz` says not ready meanwhile.
+    var isAvailable: Bool { get }
     // MARK: Applied specs
     func appliedSpecs() throws -> [AppliedSpec]
     /// Records `pipeline` as applied; the generation increases when the spec differs.
@@ -107,6 +110,8 @@ public protocol StateStore: Sendable {
 }
 
 extension StateStore {
+    public var isAvailable: Bool { true }
+
     /// A claim without a lease: it holds until its owner records the outcome or is found dead.
     public func claim(
         pipeline: String,

@@ -21,6 +21,13 @@ public final class PostgresStateStore: @unchecked Sendable {
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let lock = NSLock()
     private var connection: PostgresConnection?
+    /// When to try connecting again after a failure: attempts back
+    /// off from 0.5 s to 10 s while it is down, so that a daemon's looks do not hammer it.
+    private var retryAt = Date.distantPast
+    private var retryDelay: TimeInterval = 0.5
+    /// Read by `/readyz` without waiting for a call under way: a lock of its own.
+    private let availability = NSLock()
+    private var available = true
     private let logger = Logger(label: "orchestrator.postgres")
 
     /// Connects and migrates. Migrations run under an advisory lock, so that replicas starting
@@ -65,13 +72,49 @@ public final class PostgresStateStore: @unchecked Sendable {
     func withSession<T>(_ body: (Session) throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
-        let connection = try openConnection()
-        do {
-            return try body(Session(connection: connection, logger: logger))
+        let connection: PostgresConnection
+        do { connection = try openConnection() } catch let error as Unreachable {
+            // Not tried: the last attempt failed a moment ago; the backoff stands.
+            throw error
         } catch {
-            if connection.isClosed { self.connection = nil }
+            noteFailure()
             throw error
         }
+        do {
+            let value = try body(Session(connection: connection, logger: logger))
+            noteSuccess()
+            return value
+        } catch {
+            // A refusal by the server (a constraint, a bad query) is an answer; anything else
+            // from the driver means the connection is gone: open a new one next time.
+            let answered = (error as? PSQLError).map { $0.code == .server } ?? true
+            if connection.isClosed || !answered {
+                _ = connection.close() as EventLoopFuture<Void>
+                self.connection = nil
+                noteFailure()
+            }
+            throw error
+        }
+    }
+
+    /// Whether the server answered the last call.
+    public var isAvailable: Bool { availability.withLock { available } }
+
+    private func noteFailure() {
+        if availability.withLock({ available }) {
+            logger.error("the state database is unreachable; retrying", metadata: ["host": "\(info.host)"])
+        }
+        availability.withLock { available = false }
+        retryAt = Date().addingTimeInterval(retryDelay)
+        retryDelay = min(retryDelay * 2, 10)
+    }
+
+    private func noteSuccess() {
+        if !availability.withLock({ available }) {
+            logger.notice("the state database answers again", metadata: ["host": "\(info.host)"])
+        }
+        availability.withLock { available = true }
+        retryDelay = 0.5
     }
 
     @discardableResult
@@ -79,8 +122,14 @@ public final class PostgresStateStore: @unchecked Sendable {
         try withSession { session in try session.transaction { try body(session) } }
     }
 
+    /// Why a call failed without trying: the server did not answer a moment ago.
+    public struct Unreachable: Error, CustomStringConvertible {
+        public var description: String { "the state database is unreachable (retrying)" }
+    }
+
     private func openConnection() throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
+        guard Date() >= retryAt else { throw Unreachable() }
         let tls: PostgresConnection.Configuration.TLS =
             info.requireTLS
             ? .require(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable
