@@ -77,3 +77,34 @@ public struct LedgerPage: Sendable {
         self.entries = entries
     }
 }
+
+extension StoredPipeline {
+    /// The version that a change makes after `latest` (the newest stored version's number and
+    /// whether it is a deletion; `nil` for a new name), or the refusal: a change must be based
+    /// on the current version (a create, `basedOn` nil, may follow a deletion), and only a live
+    /// pipeline can be deleted. Every store appends what this returns.
+    static func next(
+        name: String,
+        text: String,
+        author: String,
+        deleted: Bool,
+        basedOn: Int?,
+        latest: (version: Int, deleted: Bool)?,
+        at now: Date
+    ) throws(ConsoleStoreError) -> StoredPipeline {
+        let version = latest?.version ?? 0
+        let live = latest.map { !$0.deleted } ?? false
+        if deleted && !live { throw .noSuchPipeline(name) }
+        if basedOn != (live ? version : nil) {
+            throw .versionConflict(name: name, current: version, basedOn: basedOn)
+        }
+        return StoredPipeline(
+            name: name,
+            version: version + 1,
+            text: text,
+            author: author,
+            savedAt: now,
+            deleted: deleted
+        )
+    }
+}

@@ -79,21 +79,14 @@ extension SQLiteStateStore: ConsoleStore {
                 sql: "SELECT version, deleted FROM stored_pipelines WHERE name = ? ORDER BY version DESC LIMIT 1",
                 arguments: [name]
             )
-            let version: Int = latest?["version"] ?? 0
-            let live = latest.map { ($0["deleted"] as Int) == 0 } ?? false
-            if deleted && !live { throw ConsoleStoreError.noSuchPipeline(name) }
-            // A create (basedOn nil) may follow a deletion; anything else must name the current version.
-            let current = live ? version : nil
-            if basedOn != current {
-                throw ConsoleStoreError.versionConflict(name: name, current: version, basedOn: basedOn)
-            }
-            let stored = StoredPipeline(
+            let stored = try StoredPipeline.next(
                 name: name,
-                version: version + 1,
                 text: text,
                 author: author,
-                savedAt: now,
-                deleted: deleted
+                deleted: deleted,
+                basedOn: basedOn,
+                latest: latest.map { (version: $0["version"], deleted: ($0["deleted"] as Int) != 0) },
+                at: now
             )
             try db.execute(
                 sql: "INSERT INTO stored_pipelines VALUES (?, ?, ?, ?, ?, ?)",

@@ -53,19 +53,16 @@ extension PostgresStateStore: ConsoleStore {
             let latest = try session.query(
                 "SELECT version, deleted FROM stored_pipelines WHERE name = \(name) ORDER BY version DESC LIMIT 1"
             ).first.map { $0.makeRandomAccess() }
-            let version = try latest?.int("version") ?? 0
-            let live = try latest.map { try !$0["deleted"].decode(Bool.self) } ?? false
-            if deleted && !live { throw ConsoleStoreError.noSuchPipeline(name) }
-            if basedOn != (live ? version : nil) {
-                throw ConsoleStoreError.versionConflict(name: name, current: version, basedOn: basedOn)
-            }
-            let stored = StoredPipeline(
+            let stored = try StoredPipeline.next(
                 name: name,
-                version: version + 1,
                 text: text,
                 author: author,
-                savedAt: now,
-                deleted: deleted
+                deleted: deleted,
+                basedOn: basedOn,
+                latest: try latest.map {
+                    (version: try $0.int("version"), deleted: try $0["deleted"].decode(Bool.self))
+                },
+                at: now
             )
             try session.query(
                 """
