@@ -17,7 +17,7 @@ struct PipelineSummary: Encodable, Equatable, Sendable {
     var reason: String
     var message: String
     var counts: [String: Int]
-    /// Contents waiting to run (pending, and failed ones due for a retry).
+    /// Contents waiting for their first run (pending).
     var queued: Int
     var lastRun: RunSummary?
     /// Suspended through the console (resume there), rather than by `spec.suspend`.
