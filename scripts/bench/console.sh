@@ -31,7 +31,7 @@ for i in range(count):
                    now + 3600 if failed else None, 3 if failed else 0, None, "exited with code 3" if failed else None,
                    None if failed else now - count + i, None if failed else path, None))
     names.append(("sales", sha, path, now - count + i))
-db.executemany("INSERT INTO ledger VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", ledger)
+db.executemany("INSERT INTO ledger (pipeline, sha256, state, attempts, first_seen, last_seen, path, next_attempt_at, last_exit_code, last_signal, last_error, succeeded_at, succeeded_path, owner) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", ledger)
 db.executemany("INSERT INTO content_names VALUES (?,?,?,?)", names)
 db.commit()
 PY
