@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import Model
 
 /// The desired state from both of its sources: the manifests folder (git) and the pipelines
@@ -14,9 +16,16 @@ public enum DesiredState {
         let stored = try database.storedPipelines()
         let suspended = try database.suspensions()
         var documents = git.documents + stored.flatMap { $0.documents() }
+        var sources = git.sources
+        for pipeline in stored { sources[pipeline.label] = SHA256.hash(data: Data(pipeline.text.utf8)).hex }
         for index in documents.indices where documents[index].name.map({ suspended[$0] != nil }) ?? false {
             documents[index].pipeline?.spec.suspend = true
         }
-        return ManifestSet(documents: documents, fileDiagnostics: git.fileDiagnostics)
+        return ManifestSet(
+            documents: documents,
+            fileDiagnostics: git.fileDiagnostics,
+            sources: sources,
+            suspended: Set(suspended.keys)
+        )
     }
 }

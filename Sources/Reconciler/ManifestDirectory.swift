@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Model
 
@@ -25,20 +26,39 @@ public enum ManifestDirectory {
     }
 
     /// Loads every manifest in `path`, in a stable order. Files that cannot be read become diagnostics, not thrown errors.
-    public static func load(_ path: String) throws(LoadError) -> ManifestSet {
+    ///
+    /// With `folder`, the files are named as if they stood there: `diff OLD NEW` reads the old
+    /// manifests as if in the new folder, so that a relative `watch.path` compares by what it says.
+    public static func load(_ path: String, as folder: String? = nil) throws(LoadError) -> ManifestSet {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .notFound(path) }
         guard isDirectory.boolValue else { throw .notADirectory(path) }
+        let files = manifestFiles(in: path).map { file in
+            (name: ManifestSet.fileName(file), content: BoundedFile.read(file, limit: ManifestDocument.maxFileSize))
+        }
+        return parse(files, in: folder ?? path)
+    }
+
+    /// Parses manifest files read from anywhere (the folder, a git revision), named as in `folder`.
+    static func parse(
+        _ files: [(name: String, content: Result<Data, BoundedFile.Problem>)],
+        in folder: String
+    )
+        -> ManifestSet
+    {
         var documents: [ManifestDocument] = []
         var fileDiagnostics: [Diagnostic] = []
-        for file in manifestFiles(in: path) {
+        var sources: [String: String] = [:]
+        for (name, content) in files {
+            let file = folder.hasSuffix("/") ? folder + name : folder + "/" + name
             let data: Data
-            switch BoundedFile.read(file, limit: ManifestDocument.maxFileSize) {
+            switch content {
             case .success(let bytes): data = bytes
             case .failure(let problem):
                 fileDiagnostics.append(Diagnostic(.error, file: file, at: .start, Self.explain(problem)))
                 continue
             }
+            sources[name] = SHA256.hash(data: data).hex
             guard let text = String(validating: data, as: UTF8.self) else {
                 fileDiagnostics.append(Diagnostic(.error, file: file, at: .start, "the file is not valid UTF-8"))
                 continue
@@ -49,7 +69,7 @@ public enum ManifestDirectory {
             }
             documents += parsed
         }
-        return ManifestSet(documents: documents, fileDiagnostics: fileDiagnostics)
+        return ManifestSet(documents: documents, fileDiagnostics: fileDiagnostics, sources: sources)
     }
 
     private static func explain(_ problem: BoundedFile.Problem) -> String {
@@ -69,7 +89,7 @@ public enum ManifestDirectory {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         return
             names
-            .filter { !$0.hasPrefix(".") && ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) }
+            .filter(isManifestName)
             .sorted()
             .map { path.hasSuffix("/") ? path + $0 : path + "/" + $0 }
             .filter { file in
@@ -77,5 +97,10 @@ public enum ManifestDirectory {
                 return !FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory)
                     || !isDirectory.boolValue
             }
+    }
+
+    /// Whether a file name in a pipelines folder names a manifest: `*.yaml` and `*.yml`, not hidden.
+    static func isManifestName(_ name: String) -> Bool {
+        !name.hasPrefix(".") && (name.hasSuffix(".yaml") || name.hasSuffix(".yml"))
     }
 }

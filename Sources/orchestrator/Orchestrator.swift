@@ -12,7 +12,8 @@ struct Orchestrator: AsyncParsableCommand {
             """,
         version: "0.6.0",
         subcommands: [
-            Validate.self, Convert.self, PlanCommand.self, Reconcile.self, Run.self, Status.self, LedgerCommand.self,
+            Validate.self, Convert.self, PlanCommand.self, Show.self, DiffCommand.self, Reconcile.self, Run.self,
+            Status.self, LedgerCommand.self,
             RetryCommand.self, ForgetCommand.self, PipelinesCommand.self, UsersCommand.self,
             StateCommand.self,
         ]

@@ -43,7 +43,7 @@ struct RawFileNameTests {
         #expect(plan.stdout.contains("    + r\\x82sum\\x82.csv  sha256:"), "\(plan.stdout)")
         #expect(plan.stdout.contains("    + r\\xe9sum\\xe9.csv  sha256:"))
         #expect(plan.stdout.contains("2 files to process"))
-        let json = try await workspace.run(["plan", "-o", "json"])
+        let json = try await workspace.run(["plan", "--output", "json"])
         #expect(json.stdout.contains("\"path\" : \"r\\\\xe9sum\\\\xe9.csv\""), "\(json.stdout)")
         #expect(json.stdout.contains("\"path_bytes\" : \"\(Data(resume1252).base64EncodedString())\""))
 

@@ -6,11 +6,21 @@ public struct ManifestSet: Sendable {
     public private(set) var documents: [ManifestDocument]
     /// Problems about files rather than documents, such as a file with no manifest in it.
     public private(set) var fileDiagnostics: [Diagnostic]
+    /// SHA-256 of each source's text as it was read, by file name within the folder or by the
+    /// database label (`db:NAME`): what a saved plan's basis records of the desired state.
+    public private(set) var sources: [String: String]
+    /// The pipelines suspended from the console (their documents already say `suspend: true`).
+    public private(set) var suspended: Set<String>
 
     /// Checks `documents` together: pipeline names must be unique.
     /// A name declared both in git and in the database makes both documents invalid: neither
     /// source wins silently, and the last applied spec keeps running until one is removed.
-    public init(documents: [ManifestDocument], fileDiagnostics: [Diagnostic] = []) {
+    public init(
+        documents: [ManifestDocument],
+        fileDiagnostics: [Diagnostic] = [],
+        sources: [String: String] = [:],
+        suspended: Set<String> = []
+    ) {
         var firstByName: [String: Int] = [:]
         var checked = documents
         for index in checked.indices {
@@ -33,6 +43,8 @@ public struct ManifestSet: Sendable {
         }
         self.documents = checked
         self.fileDiagnostics = fileDiagnostics
+        self.sources = sources
+        self.suspended = suspended
         brokenFiles = Dictionary(
             grouping: (fileDiagnostics + checked.flatMap(\.diagnostics)).filter { $0.severity == .error },
             by: { ManifestSet.fileName($0.file) }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// What a reconcile would change, as a value: `plan` prints it, `reconcile` executes it.
-public struct Plan: Sendable, Hashable {
+/// Codable for planfiles (`SavedPlan`).
+public struct Plan: Sendable, Hashable, Codable {
     public var pipelines: [PipelinePlan]
     /// Manifest errors and warnings, with their locations.
     public var diagnostics: [Diagnostic]
@@ -21,7 +22,10 @@ public struct Plan: Sendable, Hashable {
 }
 
 /// The plan of one pipeline: its own change, and what happens to its files.
-public struct PipelinePlan: Sendable, Hashable {
+///
+/// Saved in planfiles without `effective` (a spec can hold secret values) and `seen`: both are
+/// recomputed when a plan is applied, and `show` renders neither.
+public struct PipelinePlan: Sendable, Hashable, Codable {
     public var name: String
     /// The manifest file, when the pipeline has one.
     public var file: String?
@@ -37,6 +41,10 @@ public struct PipelinePlan: Sendable, Hashable {
     /// What applying records as seen in the ledger: new contents, and known ones whose path
     /// changed or whose last-seen time is stale (see `LedgerEntry.needsRecording`).
     public var seen: [SeenContent] = []
+
+    enum CodingKeys: String, CodingKey {
+        case name, file, change, files, notes, fileActions
+    }
 
     public init(
         name: String,
@@ -107,7 +115,7 @@ public struct FieldChange: Sendable, Hashable, Codable {
 }
 
 /// What happens to one file's content.
-public struct FileChange: Sendable, Hashable {
+public struct FileChange: Sendable, Hashable, Codable {
     public var action: PlanAction
     /// Path relative to `watch.path`.
     public var path: String

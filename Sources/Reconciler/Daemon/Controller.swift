@@ -17,7 +17,11 @@ actor Controller {
     private var scheduler: Scheduler
     private var pipelines: [String: (pipeline: Pipeline, file: String)] = [:]
     private var watches = WatchTable()
+    /// The pipelines folder (its target, when it is a symlink) and the folder that holds it:
+    /// git-sync and Capistrano-style releases publish a revision by swapping a symlink, which only
+    /// the holding folder sees.
     private var manifestWatch: Int32?
+    private var manifestParentWatch: Int32?
     /// Pipelines polled because inotify had no watch left for them.
     private var fallbackPolled: Set<String> = []
     private var unwatched: Set<String> = []
@@ -69,18 +73,7 @@ actor Controller {
         if recovered > 0 {
             logger.warning("recovered runs left by an orchestrator that stopped", metadata: ["count": "\(recovered)"])
         }
-        do {
-            manifestWatch = try inotify.add(
-                options.pipelines,
-                mask: InotifyMask.closeWrite | InotifyMask.movedTo | InotifyMask.movedFrom
-                    | InotifyMask.delete | InotifyMask.create | InotifyMask.deleteSelf | InotifyMask.moveSelf
-            )
-        } catch {
-            logger.warning(
-                "cannot watch the pipelines folder; it is re-read on SIGHUP and at each rescan",
-                metadata: ["error": "\(error)"]
-            )
-        }
+        watchManifests(warn: true)
         reload()
         tick()
         isReady = true
@@ -183,6 +176,46 @@ actor Controller {
         tick()
     }
 
+    /// The pipelines folder as given, without a trailing slash: a symlink is then the link itself.
+    private var manifestFolder: (path: String, parent: String, name: String) {
+        var path = options.pipelines
+        while path.count > 1, path.hasSuffix("/") { path.removeLast() }
+        return (path, PathResolution.directory(of: path), ManifestSet.fileName(path))
+    }
+
+    /// Watches the pipelines folder where it resolves now, and the folder that holds it. Called
+    /// at start, when the holding folder reports a change of the folder's name (a swapped link,
+    /// a recreated folder) and after each read, so that a watch lost to a recreated folder comes
+    /// back by the next rescan at the latest.
+    private func watchManifests(warn: Bool = false) {
+        let folder = manifestFolder
+        if manifestParentWatch == nil {
+            // The same mask as a pipeline's folder: one folder watched for both keeps one mask.
+            manifestParentWatch = try? inotify.add(folder.parent, mask: InotifyMask.folder)
+        }
+        let previous = manifestWatch
+        do {
+            manifestWatch = try inotify.add(
+                folder.path,
+                mask: InotifyMask.closeWrite | InotifyMask.movedTo | InotifyMask.movedFrom
+                    | InotifyMask.delete | InotifyMask.create | InotifyMask.deleteSelf | InotifyMask.moveSelf
+            )
+        } catch {
+            manifestWatch = nil
+            if warn {
+                logger.warning(
+                    "cannot watch the pipelines folder; it is re-read on SIGHUP and at each rescan",
+                    metadata: ["error": "\(error)"]
+                )
+            }
+        }
+        if let previous, previous != manifestWatch, previous != manifestParentWatch,
+            watches.owners(of: previous).isEmpty
+        {
+            inotify.remove(previous)
+        }
+    }
+
     /// Reads the manifests synchronously: at start only, before any job runs.
     private func reload(quietly: Bool = false) {
         apply(Result { try DesiredState.load(options.pipelines, database: console) }, quietly: quietly)
@@ -206,6 +239,7 @@ actor Controller {
 
     private func finishReading(_ loaded: Result<ManifestSet, any Error>, quietly: Bool) {
         reading = false
+        if manifestWatch == nil { watchManifests() }
         apply(loaded, quietly: quietly)
         if let again = readAgain {
             readAgain = nil
@@ -304,7 +338,7 @@ actor Controller {
 
     /// Starts, restarts with a new spec, or stops one pipeline's watching.
     private func replace(_ name: String, with new: (pipeline: Pipeline, file: String)?) {
-        for watch in watches.release(name) { inotify.remove(watch) }
+        release(name)
         fallbackPolled.remove(name)
         unwatched.remove(name)
         pipelines[name] = new
@@ -352,7 +386,7 @@ actor Controller {
                 metadata: ["pipeline": "\(name)", "every": "\(options.fallbackPoll)"]
             )
             DaemonMetrics.watchFallbacks.increment()
-            for watch in watches.release(name) { inotify.remove(watch) }
+            release(name)
             fallbackPolled.insert(name)
             scheduler.pipelinesChanged(slots, replaced: [])
         } catch {
@@ -362,6 +396,13 @@ actor Controller {
             )
             unwatched.insert(name)
             scheduler.retryLook(name, at: Date().addingTimeInterval(2))
+        }
+    }
+
+    /// Removes a pipeline's watches, except those the manifests' watches share.
+    private func release(_ name: String) {
+        for watch in watches.release(name) where watch != manifestWatch && watch != manifestParentWatch {
+            inotify.remove(watch)
         }
     }
 
@@ -390,6 +431,14 @@ actor Controller {
                 DaemonMetrics.overflows.increment()
                 scheduler.overflow()
                 continue
+            }
+            if event.watch == manifestParentWatch, event.has(InotifyMask.ignored) {
+                manifestParentWatch = nil
+            } else if event.watch == manifestParentWatch, event.name == manifestFolder.name {
+                // The folder's name now points elsewhere: watch the new target at once, so that
+                // nothing written there from now on is missed, and read it as one change set.
+                watchManifests()
+                reloadAt = now.addingTimeInterval(0.2)
             }
             if event.watch == manifestWatch {
                 if event.has(InotifyMask.ignored) || event.has(InotifyMask.deleteSelf)

@@ -36,10 +36,16 @@ enum ContentHasher {
         guard let after = FileStat.of(descriptor: descriptor), after == before, FileStat.of(path) == before else {
             return .changed
         }
-        let digest = hasher.finalize().map { byte in
+        return .hashed(hasher.finalize().hex, after)
+    }
+}
+
+extension SHA256.Digest {
+    /// The digest in lower-case hexadecimal, as the ledger keys contents.
+    var hex: String {
+        map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined()
-        return .hashed(digest, after)
     }
 }

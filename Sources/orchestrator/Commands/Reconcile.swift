@@ -12,7 +12,10 @@ struct Reconcile: AsyncParsableCommand {
             is killed and their contents run again (execution is at-least-once; an idempotent \
             command makes it exactly-once in effect). onSuccess runs after a success, onFailure \
             once a content is quarantined, and only after the ledger has recorded the outcome. \
-            Running it twice in a row, the second run does nothing. \
+            Running it twice in a row, the second run does nothing. With a PLANFILE (from plan -o), \
+            the pipeline changes applied are exactly the saved plan's, and it is refused ("stale plan") \
+            when a manifest, a console suspension or the applied state changed since; files that \
+            arrived meanwhile are processed by the applied specs as always. \
             Exit codes: 0 every run succeeded (or, with --dry-run, as plan); 1 a run failed, \
             invalid manifests, a refused plan or another error; 2 changes pending (--dry-run \
             with --detailed-exitcode); 64 bad usage. On a terminal, a progress line on standard \
@@ -22,6 +25,12 @@ struct Reconcile: AsyncParsableCommand {
 
     @OptionGroup var state: StateOptions
     @OptionGroup var planOptions: PlanOptions
+
+    @Argument(
+        help: "A planfile written by orchestrator plan -o, applied only while what it was planned from holds.",
+        completion: .file()
+    )
+    var planfile: String?
 
     @Flag(help: "Print the plan and change nothing (the same as orchestrator plan).")
     var dryRun = false
@@ -33,30 +42,39 @@ struct Reconcile: AsyncParsableCommand {
     var lease = 60
 
     func run() async throws {
-        if dryRun {
-            let (state, planOptions) = (state, planOptions)
-            let plan = try await Blocking.run { try makePlan(state, planOptions) }
-            try planOptions.print(plan)
-            throw planOptions.exitCode(for: plan)
-        }
+        let saved = try planfile.map(SavedPlan.read)
+        let allowEmpty = saved?.allowEmpty ?? planOptions.allowEmpty
         let store = try state.openStore()
         let manifests = try state.loadManifests(database: store)
-        let executor = Executor(
-            logDirectory: state.localDirectory + "/logs",
-            grace: .seconds(killGrace)
-        )
-        var applier = Applier(store: store, executor: executor, lease: TimeInterval(lease))
-        let recovered = try await applier.recover(now: Date())
-        if recovered > 0 {
-            Terminal.err(
-                "Recovered \(recovered) run\(recovered == 1 ? "" : "s") left by an orchestrator that stopped; they run again."
+        if let saved {
+            try refuseIfStale(
+                saved.basis.staleness(
+                    against: PlanBasis(
+                        state: state.identity,
+                        manifests: manifests,
+                        applied: try store.appliedSpecs()
+                    )
+                )
             )
         }
-        let allowEmpty = planOptions.allowEmpty
+        var applier: Applier?
+        if !dryRun {
+            let executor = Executor(logDirectory: state.localDirectory + "/logs", grace: .seconds(killGrace))
+            let made = Applier(store: store, executor: executor, lease: TimeInterval(lease))
+            let recovered = try await made.recover(now: Date())
+            applier = made
+            if recovered > 0 {
+                Terminal.err(
+                    "Recovered \(recovered) run\(recovered == 1 ? "" : "s") left by an orchestrator that stopped; they run again."
+                )
+            }
+        }
         let plan = try await Blocking.run {
             try StateSnapshot(manifests: manifests, store: store, now: Date(), allowEmpty: allowEmpty).plan
         }
-        try planOptions.print(plan)
+        if let saved { try refuseIfStale(saved.differences(from: plan)) }
+        try planOptions.output.print(plan)
+        guard var applier else { throw planOptions.output.exitCode(for: plan) }
         if let refusal = plan.refusal {
             Terminal.err("Error: \(refusal)")
             throw ExitCode.failure
@@ -77,5 +95,11 @@ struct Reconcile: AsyncParsableCommand {
             "Reconciled: \(report.succeeded) succeeded, \(report.failed) failed\(quarantined > 0 ? " (\(quarantined) quarantined)" : "")."
         )
         if !report.allSucceeded || plan.diagnostics.hasErrors { throw ExitCode.failure }
+    }
+
+    private func refuseIfStale(_ reasons: [String]) throws {
+        guard !reasons.isEmpty else { return }
+        Terminal.err("error: stale plan: \(reasons.joined(separator: "; ").terminalSafe); plan again")
+        throw ExitCode.failure
     }
 }

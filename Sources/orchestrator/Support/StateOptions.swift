@@ -71,35 +71,10 @@ struct StateOptions: ParsableArguments {
             throw ExitCode.failure
         }
     }
-}
 
-/// The options of the commands that print a plan.
-struct PlanOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: "Output format: text for people, json for CI (no secret values in either).")
-    var output: OutputFormat = .text
-
-    @Flag(help: "Exit 0 when there is nothing to do, 2 when changes are pending, 1 on error.")
-    var detailedExitcode = false
-
-    @Flag(help: "Allow a plan that deletes every applied pipeline because no manifest is left.")
-    var allowEmpty = false
-
-    @Flag(help: "List the files skipped because their content already succeeded.")
-    var showSkipped = false
-
-    /// Prints `plan` in the chosen format.
-    func print(_ plan: Plan) throws {
-        switch output {
-        case .text:
-            Terminal.report(plan.diagnostics.filter { $0.severity == .warning })
-            Terminal.out(PlanText.render(plan, showSkipped: showSkipped), terminator: "")
-        case .json: Terminal.out(try PlanJSON(plan).encoded())
-        }
-    }
-
-    /// The exit code of a command that only planned.
-    func exitCode(for plan: Plan) -> ExitCode {
-        if plan.refusal != nil || plan.diagnostics.hasErrors { return .failure }
-        return detailedExitcode && plan.hasChanges ? ExitCode(2) : .success
+    /// What identifies the state in a saved plan: the SQLite file's absolute path, or the
+    /// PostgreSQL URL (which never holds a password).
+    var identity: String {
+        PostgresConnectionInfo.isPostgres(statePath) ? statePath : Observer.absolute(statePath)
     }
 }
