@@ -27,7 +27,8 @@ public enum GitManifests {
         let tree = "\(commit):\(prefix)"
         guard (try? git(folder, ["cat-file", "-e", tree])) != nil else { return ManifestSet(documents: []) }
         var files: [(name: String, content: Result<Data, BoundedFile.Problem>)] = []
-        for entry in try git(folder, ["ls-tree", "-z", tree]).split(separator: 0) {
+        // --full-tree: from inside the folder, ls-tree would also filter the tree by that folder.
+        for entry in try git(folder, ["ls-tree", "-z", "--full-tree", tree]).split(separator: 0) {
             // "<mode> <type> <object>\t<name>"
             guard let tab = entry.firstIndex(of: UInt8(ascii: "\t")) else { continue }
             let fields = entry[..<tab].split(separator: UInt8(ascii: " ")).map { String(decoding: $0, as: UTF8.self) }

@@ -37,6 +37,7 @@ struct OwedFileActionTests {
         #expect(plan.stdout.contains("1 failed attempt, next at "))
         #expect(plan.stdout.contains("1 file action to retry"))
         let json = try await workspace.run(["plan", "--output", "json"])
+        try await JSONSchemaCheck.expectValid(json.stdout)
         #expect(json.stdout.contains("\"kind\" : \"file_action\""))
         let status = try await workspace.run(["status"])
         #expect(status.stdout.contains("file actions owed: 1"), "\(status.stdout)")

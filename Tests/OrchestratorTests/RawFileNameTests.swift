@@ -44,6 +44,7 @@ struct RawFileNameTests {
         #expect(plan.stdout.contains("    + r\\xe9sum\\xe9.csv  sha256:"))
         #expect(plan.stdout.contains("2 files to process"))
         let json = try await workspace.run(["plan", "--output", "json"])
+        try await JSONSchemaCheck.expectValid(json.stdout)
         #expect(json.stdout.contains("\"path\" : \"r\\\\xe9sum\\\\xe9.csv\""), "\(json.stdout)")
         #expect(json.stdout.contains("\"path_bytes\" : \"\(Data(resume1252).base64EncodedString())\""))
 

@@ -177,6 +177,7 @@ struct ReconcileCommandTests {
         )
         let text = try await workspace.run(["plan"], environment: environment)
         let json = try await workspace.run(["plan", "--output", "json"], environment: environment)
+        try await JSONSchemaCheck.expectValid(json.stdout)
         #expect(text.stdout.contains("~ spec.run.env.db_password: (sensitive value changed)"))
         #expect(json.stdout.contains("\"sensitive\" : true"))
         let logs = try FileManager.default.subpathsOfDirectory(atPath: workspace.path(".orchestrator/logs")).map {
