@@ -115,6 +115,10 @@ struct SavedPlanTests {
                 """
         )
         #expect(plan.diagnostics.map(\.severity) == [.warning])
-        #expect(plan.diagnostics.first?.description.hasPrefix("main:pipelines/bad.yaml:2:1: warning: in the old manifests: ") == true)
+        #expect(
+            plan.diagnostics.first?.description.hasPrefix(
+                "main:pipelines/bad.yaml:2:1: warning: in the old manifests: "
+            ) == true
+        )
     }
 }

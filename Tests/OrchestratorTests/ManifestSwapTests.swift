@@ -6,19 +6,27 @@ import Testing
 /// long before its 5-minute rescan, and applies the new revision as one change set.
 @Suite("Pipelines folder swapped by a symlink")
 struct ManifestSwapTests {
-    private func release(_ workspace: Workspace, _ revision: String, _ manifests: [String: String]) throws {
+    /// Writes manifests into a release; `folder` is where the pipelines folder is within it, and
+    /// `up` the way back from there to the workspace.
+    private func release(
+        _ workspace: Workspace,
+        _ revision: String,
+        _ manifests: [String: String],
+        folder: String,
+        up: String
+    ) throws {
         for (name, tag) in manifests {
             try workspace.write(
-                "releases/\(revision)/\(name).yaml",
+                "releases/\(revision)\(folder)/\(name).yaml",
                 """
                 apiVersion: orchestrator/v1
                 kind: Pipeline
                 metadata: {name: \(name)}
                 spec:
-                  watch: {path: ../data/\(name), settle: 0s}
+                  watch: {path: \(up)/data/\(name), settle: 0s}
                   run:
                     command: [sh, -c, 'echo "\(tag) $0" >> ../out/seen', "${file.name}"]
-                    workingDir: ../pipelines
+                    workingDir: \(up)/pipelines
 
                 """
             )
@@ -38,7 +46,10 @@ struct ManifestSwapTests {
             .count
     }
 
-    @Test func aSwappedLinkIsFollowedAndAppliedAsOneChangeSet() async throws {
+    /// The link is the pipelines folder itself (`--pipelines current`), or one of its ancestors
+    /// (`--pipelines current/pipelines`, git-sync's layout for a repository with more than manifests).
+    @Test(arguments: [("", ".."), ("/pipelines", "../..")])
+    func aSwappedLinkIsFollowedAndAppliedAsOneChangeSet(folder: String, up: String) async throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
         for folder in ["live", "gone", "added"] {
@@ -47,12 +58,12 @@ struct ManifestSwapTests {
                 withIntermediateDirectories: true
             )
         }
-        try release(workspace, "rev1", ["live": "v1", "gone": "v1"])
-        try release(workspace, "rev2", ["live": "v2", "added": "v2"])
+        try release(workspace, "rev1", ["live": "v1", "gone": "v1"], folder: folder, up: up)
+        try release(workspace, "rev2", ["live": "v2", "added": "v2"], folder: folder, up: up)
         try publish(workspace, "rev1")
         let daemon = try await DaemonProcess.start(
             workspace,
-            arguments: ["--pipelines", "current"]
+            arguments: ["--pipelines", "current" + folder, "--state", workspace.path("state.db")]
         )
         try workspace.write("data/live/a.csv", "a")
         try await waitUntil("a is processed by rev1") { workspace.lines("out/seen") == ["v1 a.csv"] }
@@ -71,7 +82,7 @@ struct ManifestSwapTests {
         }
 
         // The new target itself is watched now: an edit inside it applies as any edit does.
-        try release(workspace, "rev2", ["live": "v3"])
+        try release(workspace, "rev2", ["live": "v3"], folder: folder, up: up)
         try await waitUntil("an edit in the new revision is applied") {
             lines(daemon.log, "pipeline updated", "live") == 2
         }

@@ -17,11 +17,11 @@ actor Controller {
     private var scheduler: Scheduler
     private var pipelines: [String: (pipeline: Pipeline, file: String)] = [:]
     private var watches = WatchTable()
-    /// The pipelines folder (its target, when it is a symlink) and the folder that holds it:
-    /// git-sync and Capistrano-style releases publish a revision by swapping a symlink, which only
-    /// the holding folder sees.
+    /// The pipelines folder (its target, when it is a symlink), and the folders holding the names
+    /// that lead to it, with those names (see `ManifestLinks`): git-sync and Capistrano-style
+    /// releases publish a revision by swapping a symlink, which only the folder holding it sees.
     private var manifestWatch: Int32?
-    private var manifestParentWatch: Int32?
+    private var manifestNameWatches: [Int32: Set<String>] = [:]
     /// Pipelines polled because inotify had no watch left for them.
     private var fallbackPolled: Set<String> = []
     private var unwatched: Set<String> = []
@@ -176,27 +176,22 @@ actor Controller {
         tick()
     }
 
-    /// The pipelines folder as given, without a trailing slash: a symlink is then the link itself.
-    private var manifestFolder: (path: String, parent: String, name: String) {
-        var path = options.pipelines
-        while path.count > 1, path.hasSuffix("/") { path.removeLast() }
-        return (path, PathResolution.directory(of: path), ManifestSet.fileName(path))
-    }
-
-    /// Watches the pipelines folder where it resolves now, and the folder that holds it. Called
-    /// at start, when the holding folder reports a change of the folder's name (a swapped link,
-    /// a recreated folder) and after each read, so that a watch lost to a recreated folder comes
-    /// back by the next rescan at the latest.
+    /// Watches the pipelines folder where it resolves now, and the names leading to it. Called
+    /// at start, when a name leading to it changes (a swapped link, a recreated folder), and
+    /// after each read, so that a watch lost to a recreated folder comes back by the next rescan.
     private func watchManifests(warn: Bool = false) {
-        let folder = manifestFolder
-        if manifestParentWatch == nil {
+        var wanted: [Int32: Set<String>] = [:]
+        for (folder, name) in ManifestLinks.names(of: options.pipelines) {
             // The same mask as a pipeline's folder: one folder watched for both keeps one mask.
-            manifestParentWatch = try? inotify.add(folder.parent, mask: InotifyMask.folder)
+            if let watch = try? inotify.add(folder, mask: InotifyMask.folder) {
+                wanted[watch, default: []].insert(name)
+            }
         }
-        let previous = manifestWatch
+        let previous = [manifestWatch].compactMap { $0 } + manifestNameWatches.keys
+        manifestNameWatches = wanted
         do {
             manifestWatch = try inotify.add(
-                folder.path,
+                options.pipelines,
                 mask: InotifyMask.closeWrite | InotifyMask.movedTo | InotifyMask.movedFrom
                     | InotifyMask.delete | InotifyMask.create | InotifyMask.deleteSelf | InotifyMask.moveSelf
             )
@@ -209,11 +204,13 @@ actor Controller {
                 )
             }
         }
-        if let previous, previous != manifestWatch, previous != manifestParentWatch,
-            watches.owners(of: previous).isEmpty
-        {
-            inotify.remove(previous)
+        for watch in previous where !isManifestWatch(watch) && watches.owners(of: watch).isEmpty {
+            inotify.remove(watch)
         }
+    }
+
+    private func isManifestWatch(_ watch: Int32) -> Bool {
+        watch == manifestWatch || manifestNameWatches[watch] != nil
     }
 
     /// Reads the manifests synchronously: at start only, before any job runs.
@@ -401,7 +398,7 @@ actor Controller {
 
     /// Removes a pipeline's watches, except those the manifests' watches share.
     private func release(_ name: String) {
-        for watch in watches.release(name) where watch != manifestWatch && watch != manifestParentWatch {
+        for watch in watches.release(name) where !isManifestWatch(watch) {
             inotify.remove(watch)
         }
     }
@@ -432,9 +429,9 @@ actor Controller {
                 scheduler.overflow()
                 continue
             }
-            if event.watch == manifestParentWatch, event.has(InotifyMask.ignored) {
-                manifestParentWatch = nil
-            } else if event.watch == manifestParentWatch, event.name == manifestFolder.name {
+            if manifestNameWatches[event.watch] != nil, event.has(InotifyMask.ignored) {
+                manifestNameWatches[event.watch] = nil
+            } else if manifestNameWatches[event.watch]?.contains(event.name) == true {
                 // The folder's name now points elsewhere: watch the new target at once, so that
                 // nothing written there from now on is missed, and read it as one change set.
                 watchManifests()
