@@ -9,7 +9,7 @@ enum JSONSchemaCheck {
     private static let python: Task<String, any Error> = Task {
         let result = try await CLI.runProgram(
             CLI.repository.appendingPathComponent("scripts/python-env.sh").path,
-            ["jsonschema"]
+            ["jsonschema", "referencing"]
         )
         guard result.status == 0 else { throw CancellationError() }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
