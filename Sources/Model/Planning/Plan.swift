@@ -123,7 +123,8 @@ public struct FileChange: Sendable, Hashable, Codable {
     /// For `skip`: when the content succeeded, and under which path.
     public var succeededAt: Date?
     public var succeededPath: String?
-    /// For `retry`: when it is due; for `retry` and `quarantined`: attempts so far and last error.
+    /// For `retry`: when it is due; for `running`: when its owner's lease expires unless renewed.
+    /// For `retry` and `quarantined`: attempts so far and last error.
     public var nextAttemptAt: Date?
     public var attempts: Int
     public var lastError: String?

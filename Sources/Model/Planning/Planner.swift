@@ -224,7 +224,14 @@ public enum Planner {
                 isDue: true
             )
         case .running:
-            return FileChange(action: .running, path: file.path, sha256: sha, attempts: entry.attempts)
+            // When its lease would expire: the time to look again, should its owner stop renewing it.
+            return FileChange(
+                action: .running,
+                path: file.path,
+                sha256: sha,
+                nextAttemptAt: entry.leaseUntil,
+                attempts: entry.attempts
+            )
         case .succeeded:
             return FileChange(
                 action: .skip,

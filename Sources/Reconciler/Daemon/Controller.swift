@@ -545,7 +545,9 @@ actor Controller {
         // Files still settling, and failed contents whose retry is not due yet: looked at again
         // when the first of them is due.
         var settling = Set(folder.files.filter { $0.status == .settling }.map(\.path))
-        for change in plan.files where change.action == .retry && !change.isDue {
+        // So are contents another replica runs, when its lease would expire: a replica that dies
+        // or freezes has its contents taken over then, not at the next rescan.
+        for change in plan.files where (change.action == .retry && !change.isDue) || change.action == .running {
             settling.insert(change.path)
             if let due = change.nextAttemptAt { next = min(next ?? due, due) }
         }
@@ -602,6 +604,11 @@ actor Controller {
                 logger.warning("run failed", metadata: metadata)
                 retryAt = run.nextAttemptAt
             }
+        }
+        if report.lostClaims > 0 {
+            // Another replica claimed the content first: look again once its lease could have expired.
+            let takeOver = Date().addingTimeInterval(applier.lease)
+            retryAt = min(retryAt ?? takeOver, takeOver)
         }
         for problem in report.fileActionProblems { logger.warning("\(problem)", metadata: ["pipeline": "\(name)"]) }
         perform(scheduler.finished(job, nextAttemptAt: retryAt), now: Date())
