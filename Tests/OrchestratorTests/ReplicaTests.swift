@@ -130,3 +130,39 @@ struct ReplicaTests {
         return object?["count"] as? Int ?? -1
     }
 }
+
+extension ReplicaTests {
+    /// Shared storage without inotify (`poll:`, as on NFS): only one replica looks (SIGHUP), the
+    /// other learns of the new contents from its `NOTIFY` at once and takes its share of the queue,
+    /// long before its own hour-long poll.
+    @Test(.enabled(if: enabled, "needs scripts/services.sh (PostgreSQL)"))
+    func anIdleReplicaTakesWorkAnnouncedByAnother() async throws {
+        let (state, env, _) = try PostgresStateTests.state()
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        try workspace.manifest(
+            "polled",
+            """
+              watch: {path: ../data/in, settle: 0s, poll: 1h}
+              run: {command: ["/bin/sh", "-c", "sleep 0.3"]}
+
+            """
+        )
+        let store = try PostgresStateStore(info: try PostgresConnectionInfo(url: state), password: env["PGPASSWORD"])
+        defer { try? store.dropSchema() }
+        let arguments = ["--state", state, "--max-jobs", "1"]
+        let looking = try await DaemonProcess.start(workspace, arguments: arguments, environment: env, log: "out/a.log")
+        let told = try await DaemonProcess.start(workspace, arguments: arguments, environment: env, log: "out/b.log")
+        try await Task.sleep(for: .milliseconds(500))  // both listening: their start-up looks are done
+        for index in 0..<20 { try workspace.write("data/in/f\(index).csv", "\(index)\n") }
+        kill(looking.process.processIdentifier, SIGHUP)
+        try await waitUntil("every content succeeds", timeout: .seconds(60)) {
+            (try? store.ledger(pipeline: "polled").values.filter { $0.state == .succeeded }.count) == 20
+        }
+        let shares = [looking, told].map { $0.log.components(separatedBy: "\"message\":\"processed\"").count - 1 }
+        #expect(try await looking.stop() == 0)
+        #expect(try await told.stop() == 0)
+        #expect(shares.reduce(0, +) == 20)
+        #expect(shares[1] >= 5, "the replica that never looked took its share: \(shares)")
+    }
+}

@@ -169,6 +169,25 @@ actor Controller {
         reloadInBackground()
     }
 
+    /// Acts on news from another process sharing the state: new contents are looked at (by
+    /// path) at once, as a local event would have them; a change of the database pipelines is
+    /// read; after an interruption, everything is looked at again.
+    func noticed(_ notice: StateNotice) {
+        switch notice {
+        case .seen(let name, let paths):
+            guard pipelines[name] != nil else { return }
+            if paths.isEmpty { scheduler.lookAtAll(name) }
+            // As a rename into the folder: a writer this host sees open is still waited for.
+            for path in paths { scheduler.fileEvent(.movedIn, pipeline: name, path: path, now: Date()) }
+            tick()
+        case .pipelinesChanged:
+            reloadInBackground()
+        case .resumed:
+            scheduler.lookAtEverything()
+            reloadInBackground()
+        }
+    }
+
     /// Looks at a pipeline's whole folder now: its ledger changed from outside (a retry made
     /// due, a content forgotten), which no file event announces.
     func lookAgain(_ name: String) {

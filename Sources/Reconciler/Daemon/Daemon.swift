@@ -77,6 +77,14 @@ public final class Daemon: Service, Sendable {
                 group.addTask { [controller] in
                     for await _ in await UnixSignalsSequence(trapping: .sighup) { await controller.hangUp() }
                 }
+                if let notifying = store as? any StateNotifying {
+                    group.addTask { [controller, wake] in
+                        for await notice in notifying.notices() {
+                            await controller.noticed(notice)
+                            wake.signal()
+                        }
+                    }
+                }
                 while !stopping.isSet {
                     await wake.wait(timeout: await controller.timeUntilDue())
                     if stopping.isSet { break }

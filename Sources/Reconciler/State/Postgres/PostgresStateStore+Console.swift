@@ -70,7 +70,7 @@ extension PostgresStateStore: ConsoleStore {
                     \(now.timeIntervalSince1970), \(deleted))
                 """
             )
-            try Self.bumpRevision(session)
+            try bumpRevision(session)
             return stored
         }
     }
@@ -81,12 +81,14 @@ extension PostgresStateStore: ConsoleStore {
         }
     }
 
-    static func bumpRevision(_ session: Session) throws {
+    /// Counts a change of the database pipelines or suspensions, and announces it.
+    func bumpRevision(_ session: Session) throws {
         try session.query(
             """
             INSERT INTO counters VALUES ('pipelines', 1) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1
             """
         )
+        try notify(session, .pipelinesChanged)
     }
 
     public func suspensions() throws -> [String: String] {
@@ -111,7 +113,7 @@ extension PostgresStateStore: ConsoleStore {
                     """
                 ).count == 1
                 : try session.query("DELETE FROM suspensions WHERE name = \(name) RETURNING name").count == 1
-            if changed { try Self.bumpRevision(session) }
+            if changed { try bumpRevision(session) }
             return changed
         }
     }

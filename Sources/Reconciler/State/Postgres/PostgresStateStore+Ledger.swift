@@ -141,15 +141,20 @@ extension PostgresStateStore: StateStore {
         guard !contents.isEmpty else { return }
         let time = now.timeIntervalSince1970
         try transaction { session in
+            var new: [String] = []
             for content in contents {
-                try session.query(
+                // xmax is 0 for a row this statement inserted, not for one it updated.
+                let inserted = try session.query(
                     """
                     INSERT INTO ledger (pipeline, sha256, state, attempts, first_seen, last_seen, path)
                     VALUES (\(pipeline), \(content.sha256), 'pending', 0, \(time), \(time), \(content.path))
                     ON CONFLICT (pipeline, sha256) DO UPDATE SET last_seen = excluded.last_seen, path = excluded.path
+                    RETURNING (xmax = 0)
                     """
-                )
+                ).first?.decode(Bool.self)
+                if inserted == true { new.append(content.path) }
             }
+            if !new.isEmpty { try notify(session, .seen(pipeline: pipeline, paths: new)) }
         }
     }
 

@@ -18,7 +18,9 @@ public final class PostgresStateStore: @unchecked Sendable {
     private let password: String?
     /// The schema the tables live in (`public` unless given): tests give each store its own.
     let schema: String?
-    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    /// This store's own name in notifications, so that it ignores its own.
+    let instance = UUID().uuidString
     private let lock = NSLock()
     private var connection: PostgresConnection?
     /// When to try connecting again after a failure: attempts back
@@ -28,7 +30,7 @@ public final class PostgresStateStore: @unchecked Sendable {
     /// Read by `/readyz` without waiting for a call under way: a lock of its own.
     private let availability = NSLock()
     private var available = true
-    private let logger = Logger(label: "orchestrator.postgres")
+    let logger = Logger(label: "orchestrator.postgres")
 
     /// Connects and migrates. Migrations run under an advisory lock, so that replicas starting
     /// together migrate once.
@@ -130,20 +132,9 @@ public final class PostgresStateStore: @unchecked Sendable {
     private func openConnection() throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
         guard Date() >= retryAt else { throw Unreachable() }
-        let tls: PostgresConnection.Configuration.TLS =
-            info.requireTLS
-            ? .require(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable
-        let configuration = PostgresConnection.Configuration(
-            host: info.host,
-            port: info.port,
-            username: info.user,
-            password: password,
-            database: info.database,
-            tls: tls
-        )
         let opened = try PostgresConnection.connect(
             on: group.next(),
-            configuration: configuration,
+            configuration: try connectionConfiguration(),
             id: 1,
             logger: logger
         ).wait()
@@ -154,6 +145,21 @@ public final class PostgresStateStore: @unchecked Sendable {
         }
         connection = opened
         return opened
+    }
+
+    /// How to reach the server: the calls' connection and the notifications' use it alike.
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS =
+            info.requireTLS
+            ? .require(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable
+        return PostgresConnection.Configuration(
+            host: info.host,
+            port: info.port,
+            username: info.user,
+            password: password,
+            database: info.database,
+            tls: tls
+        )
     }
 
     /// The migrations applied, in order: what a replica found or did at start.

@@ -1,0 +1,99 @@
+import Foundation
+import Model
+import Reconciler
+import Testing
+
+/// `NOTIFY` between two processes sharing a PostgreSQL state (two stores here, as two replicas
+/// would hold them): new contents and edited database pipelines are announced on commit, to the
+/// others only, and a store's listener comes back after its connection is cut.
+@Suite("State notices (PostgreSQL)")
+struct StateNoticeTests {
+    static let environment = ProcessInfo.processInfo.environment
+    static let enabled = environment["ORCHESTRATOR_TEST_POSTGRES_URL"] != nil || environment["CI"] == "true"
+
+    /// Collects the notices of `store` on a task of its own.
+    final class Inbox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var received: [StateNotice] = []
+        private var task: Task<Void, Never>?
+
+        init(_ store: PostgresStateStore) {
+            let notices = store.notices()
+            task = Task { [self] in for await notice in notices { lock.withLock { received.append(notice) } } }
+        }
+
+        var notices: [StateNotice] { lock.withLock { received } }
+
+        func wait(for notice: StateNotice, _ what: String) async throws {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !notices.contains(notice) {
+                guard ContinuousClock.now < deadline else {
+                    Issue.record("no \(what) notice; received \(notices)")
+                    throw CancellationError()
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+
+        deinit { task?.cancel() }
+    }
+
+    @Test(.enabled(if: enabled, "needs scripts/services.sh (PostgreSQL)"))
+    func changesAreAnnouncedToTheOtherReplicas() async throws {
+        let url = try #require(Self.environment["ORCHESTRATOR_TEST_POSTGRES_URL"])
+        let schema = "notice_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        func store() throws -> PostgresStateStore {
+            try PostgresStateStore(
+                info: try PostgresConnectionInfo(url: url),
+                password: Self.environment["ORCHESTRATOR_TEST_PGPASSWORD"],
+                schema: schema
+            )
+        }
+        let (writer, reader) = (try store(), try store())
+        defer { try? writer.dropSchema() }
+        let (theirs, own) = (Inbox(reader), Inbox(writer))
+        // A notice is only sent once the listener listens: announce until one arrives.
+        let now = Date()
+        var round = 0
+        try await waitForListening {
+            round += 1
+            try writer.recordSeen(
+                pipeline: "warmup",
+                contents: [SeenContent(sha256: String(repeating: "0", count: 63) + "\(round % 10)", path: "w\(round)")],
+                at: now
+            )
+            return theirs.notices.contains { if case .seen("warmup", _) = $0 { true } else { false } }
+        }
+
+        try writer.recordSeen(
+            pipeline: "p",
+            contents: [
+                SeenContent(sha256: String(repeating: "a", count: 64), path: "a.csv"),
+                SeenContent(sha256: String(repeating: "b", count: 64), path: "sub/b.csv"),
+            ],
+            at: now
+        )
+        try await theirs.wait(for: .seen(pipeline: "p", paths: ["a.csv", "sub/b.csv"]), "seen")
+        // A content seen again is no news.
+        try writer.recordSeen(
+            pipeline: "p",
+            contents: [SeenContent(sha256: String(repeating: "a", count: 64), path: "renamed.csv")],
+            at: now
+        )
+        _ = try writer.savePipeline(name: "edited", text: "x", author: "ada", basedOn: nil, at: now)
+        try await theirs.wait(for: .pipelinesChanged, "pipelines changed")
+        #expect(!theirs.notices.contains(.seen(pipeline: "p", paths: ["renamed.csv"])))
+        #expect(own.notices.isEmpty, "a store does not hear itself: \(own.notices)")
+    }
+
+    private func waitForListening(_ attempt: () throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try !attempt() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("the listener never listened")
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
