@@ -169,6 +169,17 @@ actor Controller {
         reloadInBackground()
     }
 
+    /// Where this replica starts in a list of runnable contents, when the state is shared: the
+    /// replicas that see the same files would otherwise all claim them in the same order, each
+    /// claim but one lost, in lockstep. Alone, a replica takes them in path order.
+    private let offset = Double.random(in: 0..<1)
+
+    private func spread(_ runnable: [FileChange]) -> [FileChange] {
+        guard store is any StateNotifying, runnable.count > 1 else { return runnable }
+        let start = Int(offset * Double(runnable.count))
+        return Array(runnable[start...] + runnable[..<start])
+    }
+
     /// Acts on news from another process sharing the state: new contents are looked at (by
     /// path) at once, as a local event would have them; a change of the database pipelines is
     /// read; after an interruption, everything is looked at again.
@@ -570,7 +581,14 @@ actor Controller {
             settling.insert(change.path)
             if let due = change.nextAttemptAt { next = min(next ?? due, due) }
         }
-        scheduler.looked(name, paths: paths, runnable: plan.runnable, settling: settling, nextDue: next, now: now)
+        scheduler.looked(
+            name,
+            paths: paths,
+            runnable: spread(plan.runnable),
+            settling: settling,
+            nextDue: next,
+            now: now
+        )
     }
 
     // MARK: Runs

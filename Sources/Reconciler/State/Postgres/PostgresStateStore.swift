@@ -140,7 +140,11 @@ public final class PostgresStateStore: @unchecked Sendable {
         ).wait()
         if let schema {
             let session = Session(connection: opened, logger: logger)
-            try session.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(Self.identifier(schema))"))
+            do {
+                try session.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(Self.identifier(schema))"))
+            } catch let error as PSQLError where ["23505", "42P06"].contains(error.serverInfo?[.sqlState]) {
+                // Another replica created it at the same moment: IF NOT EXISTS is not atomic.
+            }
             try session.query(PostgresQuery(unsafeSQL: "SET search_path TO \(Self.identifier(schema))"))
         }
         connection = opened
