@@ -97,3 +97,43 @@ struct StateNoticeTests {
         }
     }
 }
+
+extension StateNoticeTests {
+    /// Two hosts on one PostgreSQL state, each with its stat cache: a stat one host cached is not
+    /// the other's (its device numbers differ on NFS), while the names contents were seen under,
+    /// like the ledger, are shared.
+    @Test(.enabled(if: enabled, "needs scripts/services.sh (PostgreSQL)"))
+    func eachHostKeepsItsOwnStatCache() throws {
+        let url = try #require(Self.environment["ORCHESTRATOR_TEST_POSTGRES_URL"])
+        let schema = "cache_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stat-cache-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func host(_ name: String) throws -> PostgresStateStore {
+            try PostgresStateStore(
+                info: try PostgresConnectionInfo(url: url),
+                password: Self.environment["ORCHESTRATOR_TEST_PGPASSWORD"],
+                schema: schema,
+                statCache: try SQLiteStateStore(path: folder.path + "/\(name)/stat-cache.db", initialize: true)
+            )
+        }
+        let (first, second) = (try host("a"), try host("b"))
+        defer { try? first.dropSchema() }
+        let sha = String(repeating: "c", count: 64)
+        let observation = Observation(
+            pipeline: "p",
+            path: "a.csv",
+            device: 42,
+            inode: 7,
+            size: 3,
+            mtimeNs: 1,
+            ctimeNs: 1,
+            sha256: sha,
+            observedAt: Date()
+        )
+        try first.saveObservations([observation], removing: [], pipeline: "p")
+        #expect(try first.observation(pipeline: "p", path: "a.csv") == observation)
+        #expect(try second.observation(pipeline: "p", path: "a.csv") == nil, "the other host's cache is its own")
+        #expect(try second.observations(pipeline: "p").isEmpty)
+        #expect(try second.names(pipeline: "p", sha256: sha) == ["a.csv"], "names are shared")
+    }
+}

@@ -40,7 +40,8 @@ struct StateOptions: ParsableArguments {
             if PostgresConnectionInfo.isPostgres(statePath) {
                 return try PostgresStateStore(
                     info: try PostgresConnectionInfo(url: statePath),
-                    password: PostgresConnectionInfo.password()
+                    password: PostgresConnectionInfo.password(),
+                    statCache: try SQLiteStateStore(path: localDirectory + "/stat-cache.db", initialize: true)
                 )
             }
             return try SQLiteStateStore(path: statePath, initialize: initState)

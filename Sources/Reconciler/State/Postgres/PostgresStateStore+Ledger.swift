@@ -49,7 +49,8 @@ extension PostgresStateStore: StateStore {
     // MARK: Observations
 
     public func observations(pipeline: String) throws -> [String: Observation] {
-        try withSession { session in
+        if let statCache { return try statCache.observations(pipeline: pipeline) }
+        return try withSession { session in
             var result: [String: Observation] = [:]
             for row in try session.query("SELECT * FROM observations WHERE pipeline = \(pipeline)") {
                 let observation = try Self.observation(row)
@@ -60,16 +61,34 @@ extension PostgresStateStore: StateStore {
     }
 
     public func observation(pipeline: String, path: String) throws -> Observation? {
-        try withSession { session in
+        if let statCache { return try statCache.observation(pipeline: pipeline, path: path) }
+        return try withSession { session in
             try session.query("SELECT * FROM observations WHERE pipeline = \(pipeline) AND path = \(path)").first
                 .map(Self.observation)
         }
     }
 
+    /// Records the name a hashed content was seen under (shared: `ledger` lists every name).
+    private static func saveName(_ session: Session, of observation: Observation, pipeline: String) throws {
+        guard let sha = observation.sha256 else { return }
+        try session.query(
+            """
+            INSERT INTO content_names (pipeline, sha256, path, first_seen)
+            VALUES (\(pipeline), \(sha), \(observation.path), \(observation.observedAt.timeIntervalSince1970))
+            ON CONFLICT DO NOTHING
+            """
+        )
+    }
+
     public func saveObservations(_ observations: [Observation], removing removed: [String], pipeline: String) throws {
         guard !observations.isEmpty || !removed.isEmpty else { return }
+        try statCache?.saveObservations(observations, removing: removed, pipeline: pipeline)
         try transaction { session in
             for observation in observations {
+                guard statCache == nil else {
+                    try Self.saveName(session, of: observation, pipeline: pipeline)
+                    continue
+                }
                 let device = Int64(bitPattern: observation.device)
                 let inode = Int64(bitPattern: observation.inode)
                 try session.query(
@@ -83,17 +102,9 @@ extension PostgresStateStore: StateStore {
                         sha256 = excluded.sha256, observed_at = excluded.observed_at
                     """
                 )
-                if let sha = observation.sha256 {
-                    try session.query(
-                        """
-                        INSERT INTO content_names (pipeline, sha256, path, first_seen)
-                        VALUES (\(pipeline), \(sha), \(observation.path), \(observation.observedAt.timeIntervalSince1970))
-                        ON CONFLICT DO NOTHING
-                        """
-                    )
-                }
+                try Self.saveName(session, of: observation, pipeline: pipeline)
             }
-            for path in removed {
+            for path in removed where statCache == nil {
                 try session.query("DELETE FROM observations WHERE pipeline = \(pipeline) AND path = \(path)")
             }
         }

@@ -32,10 +32,22 @@ public final class PostgresStateStore: @unchecked Sendable {
     private var available = true
     let logger = Logger(label: "orchestrator.postgres")
 
+    /// The stat cache of this host, when it is kept here rather than in the database. On shared
+    /// storage (NFS, SMB) each host sees its own device numbers and polls on its own: a cache
+    /// shared by replicas would match on none of them and be rewritten by each in turn. The
+    /// ledger, keyed by content, stays the shared identity.
+    let statCache: SQLiteStateStore?
+
     /// Connects and migrates. Migrations run under an advisory lock, so that replicas starting
     /// together migrate once.
-    public init(info: PostgresConnectionInfo, password: String?, schema: String? = nil) throws {
+    public init(
+        info: PostgresConnectionInfo,
+        password: String?,
+        schema: String? = nil,
+        statCache: SQLiteStateStore? = nil
+    ) throws {
         self.info = info
+        self.statCache = statCache
         self.password = password
         self.schema = schema ?? info.schema
         try withSession { session in try PostgresMigrations.migrate(session) }
