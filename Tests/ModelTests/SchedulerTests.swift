@@ -117,6 +117,22 @@ struct SchedulerTests {
         #expect(scheduler.queued == 0, "still running")
     }
 
+    /// Other replicas run the pipeline's `concurrency` already: the refused job waits at the head
+    /// of its queue, and the pipeline tries again after the hold, not through its whole queue now.
+    @Test func slotsTakenByOtherReplicasHoldThePipeline() {
+        var scheduler = scheduler(maxJobs: 4, ["a": .init(concurrency: 2), "b": .init(concurrency: 1)])
+        _ = scheduler.tick(now: t0)
+        scheduler.looked("a", runnable: [file("1"), file("2"), file("3")], nextDue: nil, now: t0)
+        scheduler.looked("b", runnable: [file("4")], nextDue: nil, now: t0)
+        #expect(Set(starts(scheduler.tick(now: t0))) == ["a/1", "a/2", "b/4"])
+        let held = t0.addingTimeInterval(0.5)
+        #expect(starts(scheduler.slotsTakenElsewhere(.init(pipeline: "a", file: file("1")), until: held)).isEmpty)
+        #expect(starts(scheduler.finished(.init(pipeline: "a", file: file("2")), nextAttemptAt: nil)).isEmpty, "held")
+        #expect(scheduler.queued == 2 && scheduler.timeUntilDue(now: t0) == 0.5)
+        #expect(starts(scheduler.finished(.init(pipeline: "b", file: file("4")), nextAttemptAt: nil)).isEmpty)
+        #expect(starts(scheduler.tick(now: held)) == ["a/1", "a/3"], "the refused job first, once the hold ends")
+    }
+
     @Test func aFailureIsLookedAtAgainWhenItsRetryIsDue() {
         var scheduler = scheduler()
         _ = scheduler.tick(now: t0)

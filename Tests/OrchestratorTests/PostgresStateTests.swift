@@ -35,6 +35,7 @@ struct PostgresStateTests {
         #expect(
             try store.appliedMigrations() == [
                 "v1", "v2: pending file actions", "v3: database pipelines, users, audit", "v4: leases",
+                "v5: running contents by pipeline",
             ],
             "each migration once"
         )

@@ -166,3 +166,45 @@ extension ReplicaTests {
         #expect(shares[1] >= 5, "the replica that never looked took its share: \(shares)")
     }
 }
+
+extension ReplicaTests {
+    /// `concurrency: 1` across two replicas: never two runs of the pipeline at once, whichever
+    /// replica holds them (a run that finds another under way records an overlap).
+    @Test(.enabled(if: enabled, "needs scripts/services.sh (PostgreSQL)"))
+    func aPipelinesConcurrencyHoldsAcrossReplicas() async throws {
+        let (state, env, _) = try PostgresStateTests.state()
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let (lock, overlaps) = (workspace.path("out/running"), workspace.path("out/overlaps"))
+        try workspace.manifest(
+            "single",
+            """
+              watch: {path: ../data/in, settle: 0s}
+              run: {command: ["/bin/sh", "-c", "mkdir \\"$0\\" || echo x >> \\"$1\\"; sleep 0.2; rmdir \\"$0\\"", "\(lock)", "\(overlaps)"], concurrency: 1}
+
+            """
+        )
+        let store = try PostgresStateStore(info: try PostgresConnectionInfo(url: state), password: env["PGPASSWORD"])
+        defer { try? store.dropSchema() }
+        let replicas = [
+            try await DaemonProcess.start(
+                workspace,
+                arguments: ["--state", state],
+                environment: env,
+                log: "out/a.log"
+            ),
+            try await DaemonProcess.start(
+                workspace,
+                arguments: ["--state", state],
+                environment: env,
+                log: "out/b.log"
+            ),
+        ]
+        for index in 0..<12 { try workspace.write("data/in/f\(index).csv", "\(index)\n") }
+        try await waitUntil("every content succeeds", timeout: .seconds(60)) {
+            (try? store.ledger(pipeline: "single").values.filter { $0.state == .succeeded }.count) == 12
+        }
+        for daemon in replicas { #expect(try await daemon.stop() == 0) }
+        #expect(!workspace.exists("out/overlaps"), "two runs at once: \(workspace.lines("out/overlaps").count)")
+    }
+}

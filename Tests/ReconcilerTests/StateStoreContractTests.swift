@@ -177,6 +177,53 @@ struct StateStoreContractTests {
         #expect(try store.ledger(pipeline: "p")[sha]?.leaseUntil == nil)
     }
 
+    /// A pipeline's `concurrency` holds across the processes that share the state: a claim is
+    /// refused while that many other contents run under live claims, and granted once one ends
+    /// or its lease expires.
+    @Test(arguments: kinds) func concurrencyHoldsAcrossOwners(_ kind: Kind) throws {
+        let (store, remove) = try Self.make(kind)
+        defer { remove() }
+        let shas = (1...3).map(Self.sha)
+        try store.recordSeen(
+            pipeline: "p",
+            contents: shas.map { SeenContent(sha256: $0, path: "\($0).csv") },
+            at: Self.t0
+        )
+        func claim(_ sha: String, _ owner: String, at time: Date) throws -> Bool {
+            try store.claim(pipeline: "p", sha256: sha, owner: owner, run: nil, lease: 60, concurrency: 2, at: time)
+                != nil
+        }
+        #expect(try claim(shas[0], "one", at: Self.t0))
+        #expect(try claim(shas[1], "two", at: Self.t0))
+        #expect(try !claim(shas[2], "three", at: Self.t0), "two running elsewhere: no slot")
+        #expect(try store.ledger(pipeline: "p")[shas[2]]?.state == .pending, "refused, still pending")
+        _ = try store.complete(
+            pipeline: "p",
+            sha256: shas[0],
+            owner: "one",
+            run: nil,
+            outcome: .succeeded,
+            policy: RetryPolicy(retries: 0, backoff: .seconds(1)),
+            fileActions: (onSuccess: .keep, onFailure: .keep),
+            jitter: 0,
+            at: Self.t0 + 1
+        )
+        #expect(try claim(shas[2], "three", at: Self.t0 + 1), "a slot freed")
+        #expect(
+            try store.claim(
+                pipeline: "p",
+                sha256: shas[0],
+                owner: "x",
+                run: nil,
+                lease: 60,
+                concurrency: 2,
+                at: Self.t0 + 2
+            )
+                == nil
+        )
+        #expect(try claim(shas[1], "four", at: Self.t0 + 61), "an expired lease frees its slot and its content")
+    }
+
     @Test(arguments: kinds) func failuresRetryThenQuarantineAndCanBeRetriedOrForgotten(_ kind: Kind) throws {
         let (store, remove) = try Self.make(kind)
         defer { remove() }

@@ -97,6 +97,8 @@ public struct Scheduler: Sendable {
     private(set) var writing: [String: [String: Date]] = [:]
     private(set) var queues: [String: [Job]] = [:]
     private(set) var running: [String: Int] = [:]
+    /// Pipelines whose slots other replicas fill: no job of theirs starts before the time.
+    private(set) var held: [String: Date] = [:]
     private var inFlight: Set<String> = []
     private var rotation = 0
     private var nextRescan: Date
@@ -214,6 +216,21 @@ public struct Scheduler: Sendable {
         return dispatch()
     }
 
+    /// A job's claim was refused because other replicas run the pipeline's `concurrency`
+    /// already: it goes back to the head of its queue, and the pipeline starts nothing until
+    /// `until`, rather than trying its whole queue against the full slots.
+    public mutating func slotsTakenElsewhere(_ job: Job, until: Date) -> [Effect] {
+        running[job.pipeline, default: 1] -= 1
+        if running[job.pipeline] == 0 { running[job.pipeline] = nil }
+        if slots[job.pipeline] != nil {
+            queues[job.pipeline, default: []].insert(job, at: 0)
+            held[job.pipeline] = max(held[job.pipeline] ?? until, until)
+        } else {
+            inFlight.remove(job.key)
+        }
+        return dispatch()
+    }
+
     /// Shutdown begins: no job starts any more; queued contents stay pending in the ledger.
     public mutating func stopIntake() {
         intakeStopped = true
@@ -239,6 +256,7 @@ public struct Scheduler: Sendable {
             full.insert(name)
             fullTimers[name] = nil
         }
+        for (name, time) in held where time <= now { held[name] = nil }
         if now >= nextRescan {
             nextRescan = now.addingTimeInterval(options.rescanInterval * jitter)
             effects.append(.reloadManifests)
@@ -274,6 +292,7 @@ public struct Scheduler: Sendable {
         var next = nextRescan
         if let timer = timers.values.min() { next = min(next, timer) }
         if let timer = fullTimers.values.min() { next = min(next, timer) }
+        if let hold = held.values.min() { next = min(next, hold) }
         return max(0, next.timeIntervalSince(now))
     }
 
@@ -298,7 +317,7 @@ public struct Scheduler: Sendable {
         while runningCount < options.maxJobs, !names.isEmpty {
             rotation = (rotation + 1) % names.count
             let name = names[rotation]
-            guard let slot = slots[name], !slot.suspended, (running[name] ?? 0) < slot.concurrency,
+            guard let slot = slots[name], !slot.suspended, held[name] == nil, (running[name] ?? 0) < slot.concurrency,
                 var queue = queues[name], !queue.isEmpty
             else {
                 names.remove(at: rotation)
@@ -324,6 +343,7 @@ public struct Scheduler: Sendable {
         dropQueue(pipeline)
         timers[pipeline] = nil
         fullTimers[pipeline] = nil
+        held[pipeline] = nil
         writing[pipeline] = nil
         touched[pipeline] = nil
         pending[pipeline] = nil

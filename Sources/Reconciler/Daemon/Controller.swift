@@ -648,7 +648,11 @@ actor Controller {
             retryAt = min(retryAt ?? takeOver, takeOver)
         }
         for problem in report.fileActionProblems { logger.warning("\(problem)", metadata: ["pipeline": "\(name)"]) }
-        perform(scheduler.finished(job, nextAttemptAt: retryAt), now: Date())
+        if report.slotsTakenElsewhere > 0 {
+            perform(scheduler.slotsTakenElsewhere(job, until: Date().addingTimeInterval(0.5)), now: Date())
+        } else {
+            perform(scheduler.finished(job, nextAttemptAt: retryAt), now: Date())
+        }
         wake.signal()
     }
 }

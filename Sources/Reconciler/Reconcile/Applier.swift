@@ -39,6 +39,8 @@ public struct Applier: Sendable {
         public var runs: [Finished] = []
         /// Contents another process claimed first.
         public var lostClaims = 0
+        /// Contents not claimed because other processes run the pipeline's `concurrency` already.
+        public var slotsTakenElsewhere = 0
         /// Files whose onSuccess/onFailure action could not be done, and why.
         public var fileActionProblems: [String] = []
 
@@ -273,10 +275,18 @@ public struct Applier: Sendable {
                     owner: owner.description,
                     run: record,
                     lease: lease,
+                    concurrency: pipeline.spec.run.concurrency,
                     at: Date()
                 ) != nil
             else {
-                report.lostClaims += 1
+                // Still claimable as far as the ledger goes: the pipeline's slots are taken elsewhere.
+                let now = Date()
+                let entry = try store.ledger(pipeline: pipeline.name, sha256s: [file.sha256])[file.sha256]
+                if entry?.claimed(by: owner.description, at: now, lease: lease) != nil {
+                    report.slotsTakenElsewhere += 1
+                } else {
+                    report.lostClaims += 1
+                }
                 return report
             }
             let store = self.store

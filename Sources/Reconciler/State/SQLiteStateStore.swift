@@ -80,6 +80,10 @@ public final class SQLiteStateStore: StateStore {
         migrator.registerMigration("v4: leases") { db in
             try db.execute(sql: "ALTER TABLE ledger ADD COLUMN lease_until REAL")
         }
+        // A claim counts the pipeline's running contents (its `concurrency` across processes).
+        migrator.registerMigration("v5: running contents by pipeline") { db in
+            try db.execute(sql: "CREATE INDEX ledger_running ON ledger (pipeline) WHERE state = 'running'")
+        }
         return migrator
     }
 
@@ -264,10 +268,24 @@ public final class SQLiteStateStore: StateStore {
         owner: String,
         run: RunRecord?,
         lease: TimeInterval?,
+        concurrency: Int?,
         at now: Date
     ) throws -> LedgerEntry? {
         try database.write { db in
             // The write transaction serializes claims: read, decide (`LedgerEntry.claimed`), write.
+            if let concurrency {
+                let others =
+                    try Int.fetchOne(
+                        db.cachedStatement(
+                            sql: """
+                                SELECT COUNT(*) FROM ledger WHERE pipeline = ? AND state = 'running' AND sha256 <> ?
+                                    AND (lease_until IS NULL OR lease_until > ?)
+                                """
+                        ),
+                        arguments: [pipeline, sha256, now.timeIntervalSince1970]
+                    ) ?? 0
+                guard others < concurrency else { return nil }
+            }
             guard
                 let row = try Row.fetchOne(
                     db.cachedStatement(

@@ -55,12 +55,16 @@ public protocol StateStore: Sendable {
     /// or it is no longer claimable.
     /// With a `lease` (seconds), the claim lapses unless renewed (`renewLease`): another
     /// orchestrator may then take it over. A content whose lease has expired is claimable.
+    /// With a `concurrency`, the claim is also refused (`nil`) while that many other contents
+    /// of the pipeline are running under live claims, whichever process holds them: the
+    /// pipeline's `concurrency` holds across every replica sharing the state.
     func claim(
         pipeline: String,
         sha256: String,
         owner: String,
         run: RunRecord?,
         lease: TimeInterval?,
+        concurrency: Int?,
         at now: Date
     )
         throws -> LedgerEntry?
@@ -112,7 +116,21 @@ public protocol StateStore: Sendable {
 extension StateStore {
     public var isAvailable: Bool { true }
 
-    /// A claim without a lease: it holds until its owner records the outcome or is found dead.
+    /// A claim with no limit on the pipeline's running contents.
+    public func claim(
+        pipeline: String,
+        sha256: String,
+        owner: String,
+        run: RunRecord?,
+        lease: TimeInterval?,
+        at now: Date
+    ) throws
+        -> LedgerEntry?
+    {
+        try claim(pipeline: pipeline, sha256: sha256, owner: owner, run: run, lease: lease, concurrency: nil, at: now)
+    }
+
+    /// A claim without a lease or a limit: it holds until its owner records the outcome or is found dead.
     public func claim(
         pipeline: String,
         sha256: String,

@@ -75,6 +75,11 @@ enum PostgresMigrations {
             ]
         ),
         ("v4: leases", ["ALTER TABLE ledger ADD COLUMN lease_until DOUBLE PRECISION"]),
+        // A claim counts the pipeline's running contents (its `concurrency` across replicas).
+        (
+            "v5: running contents by pipeline",
+            ["CREATE INDEX ledger_running ON ledger (pipeline) WHERE state = 'running'"]
+        ),
     ]
 
     static func migrate(_ session: PostgresStateStore.Session) throws {

@@ -175,9 +175,22 @@ extension PostgresStateStore: StateStore {
         owner: String,
         run: RunRecord?,
         lease: TimeInterval?,
+        concurrency: Int?,
         at now: Date
     ) throws -> LedgerEntry? {
         try transaction { session in
+            if let concurrency {
+                // Claims of one pipeline take turns, so that two replicas never both count a free slot.
+                try session.query("SELECT pg_advisory_xact_lock(hashtext(\(channel + "/" + pipeline)))")
+                let others =
+                    try session.query(
+                        """
+                        SELECT COUNT(*) FROM ledger WHERE pipeline = \(pipeline) AND state = 'running' AND sha256 <> \(sha256)
+                            AND (lease_until IS NULL OR lease_until > \(now.timeIntervalSince1970))
+                        """
+                    ).first?.decode(Int.self) ?? 0
+                guard others < concurrency else { return nil }
+            }
             // The row lock serializes claims across processes: read, decide (`claimed`), write.
             guard
                 let row = try session.query(
