@@ -144,7 +144,7 @@ extension ReplicaTests {
             "polled",
             """
               watch: {path: ../data/in, settle: 0s, poll: 1h}
-              run: {command: ["/bin/sh", "-c", "sleep 0.3"]}
+              run: {command: ["/bin/sh", "-c", "sleep 0.3"], concurrency: 4}
 
             """
         )
@@ -153,7 +153,9 @@ extension ReplicaTests {
         let arguments = ["--state", state, "--max-jobs", "1"]
         let looking = try await DaemonProcess.start(workspace, arguments: arguments, environment: env, log: "out/a.log")
         let told = try await DaemonProcess.start(workspace, arguments: arguments, environment: env, log: "out/b.log")
-        try await Task.sleep(for: .milliseconds(500))  // both listening: their start-up looks are done
+        try await waitUntil("both replicas listen for notices") {
+            [looking, told].allSatisfy { $0.log.contains("listening for other processes' notices") }
+        }
         for index in 0..<20 { try workspace.write("data/in/f\(index).csv", "\(index)\n") }
         kill(looking.process.processIdentifier, SIGHUP)
         try await waitUntil("every content succeeds", timeout: .seconds(60)) {

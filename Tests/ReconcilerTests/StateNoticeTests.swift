@@ -25,7 +25,7 @@ struct StateNoticeTests {
         var notices: [StateNotice] { lock.withLock { received } }
 
         func wait(for notice: StateNotice, _ what: String) async throws {
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + .seconds(30)
             while !notices.contains(notice) {
                 guard ContinuousClock.now < deadline else {
                     Issue.record("no \(what) notice; received \(notices)")
@@ -59,7 +59,7 @@ struct StateNoticeTests {
             round += 1
             try writer.recordSeen(
                 pipeline: "warmup",
-                contents: [SeenContent(sha256: String(repeating: "0", count: 63) + "\(round % 10)", path: "w\(round)")],
+                contents: [SeenContent(sha256: String(format: "%064x", round), path: "w\(round)")],
                 at: now
             )
             return theirs.notices.contains { if case .seen("warmup", _) = $0 { true } else { false } }
@@ -87,7 +87,7 @@ struct StateNoticeTests {
     }
 
     private func waitForListening(_ attempt: () throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while try !attempt() {
             guard ContinuousClock.now < deadline else {
                 Issue.record("the listener never listened")
@@ -128,7 +128,7 @@ extension StateNoticeTests {
             mtimeNs: 1,
             ctimeNs: 1,
             sha256: sha,
-            observedAt: Date()
+            observedAt: Date(timeIntervalSince1970: 1_800_000_000)
         )
         try first.saveObservations([observation], removing: [], pipeline: "p")
         #expect(try first.observation(pipeline: "p", path: "a.csv") == observation)

@@ -40,6 +40,7 @@ extension PostgresStateStore: StateNotifying {
                         delay = .milliseconds(500)
                         continuation.yield(notice)
                     } onListening: {
+                        logger.info("listening for other processes' notices", metadata: ["channel": "\(channel)"])
                         if !first { continuation.yield(.resumed) }
                         first = false
                     }
