@@ -208,7 +208,7 @@ actor Controller {
 
     /// Watches the pipelines folder where it resolves now, and the names leading to it. Called
     /// at start, when a name leading to it changes (a swapped link, a recreated folder), and
-    /// after each read, so that a watch lost to a recreated folder comes back by the next rescan.
+    /// after a read while the folder has no watch, so that a lost watch comes back by the next rescan.
     private func watchManifests(warn: Bool = false) {
         var wanted: [Int32: Set<String>] = [:]
         for (folder, name) in ManifestLinks.names(of: options.pipelines) {
