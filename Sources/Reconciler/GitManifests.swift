@@ -15,6 +15,12 @@ public enum GitManifests {
     /// then compare by what they say). A folder absent at that revision has no manifests.
     public static func load(_ folder: String, revision: String) throws(Failure) -> ManifestSet {
         guard !revision.hasPrefix("-") else { throw Failure(message: "bad revision \"\(revision)\"") }
+        let prefix: String
+        do {
+            prefix = text(try git(folder, ["rev-parse", "--show-prefix"])).trimmingCharacters(in: .newlines)
+        } catch {
+            throw Failure(message: "\(folder) is not in a git repository (\(error.message))")
+        }
         let commit: String
         do {
             commit = text(
@@ -23,7 +29,6 @@ public enum GitManifests {
         } catch {
             throw Failure(message: "\(revision): not a commit of the git repository that holds \(folder)")
         }
-        let prefix = try text(git(folder, ["rev-parse", "--show-prefix"])).trimmingCharacters(in: .newlines)
         let tree = "\(commit):\(prefix)"
         guard (try? git(folder, ["cat-file", "-e", tree])) != nil else { return ManifestSet(documents: []) }
         var files: [(name: String, content: Result<Data, BoundedFile.Problem>)] = []
