@@ -95,8 +95,8 @@ CONF
   postgres
 }
 
-# PostgreSQL 15 from Debian, a cluster of its own in .build/test-services/postgres (initdb, then
-# pg_ctl), listening on 127.0.0.1 only, on a free port, with a password (scram-sha-256).
+# PostgreSQL 15 from Debian, a cluster of its own in .build/test-services/postgres (made by
+# scripts/pg-cluster.sh: initdb, then pg_ctl), on 127.0.0.1 only, a free port, with a password.
 postgres() {
   if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null 2>&1 \
@@ -105,16 +105,8 @@ postgres() {
   local bin
   bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
   [ -n "$bin" ] || { echo "services: PostgreSQL is not installed; the PostgreSQL store is not tested" >&2; return; }
-  local dir="$run_dir/postgres" as=()
-  rm -rf "$dir" && mkdir -p "$dir"
-  # initdb refuses to run as root: the cluster then belongs to Debian's postgres user.
-  if [ "$(id -u)" = 0 ]; then chown postgres "$dir"; as=(runuser -u postgres --); fi
-  local port password=orchestrator-test-pw
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  echo "$password" > "$dir/password" && chmod 644 "$dir/password"
-  if "${as[@]}" "$bin/initdb" -D "$dir/data" -U orchestrator --pwfile="$dir/password" --auth=scram-sha-256 >"$dir/initdb.log" 2>&1 \
-    && "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off" start >"$dir/start.log" 2>&1 \
+  local dir="$run_dir/postgres" port password
+  if read -r port password < <(scripts/pg-cluster.sh create "$dir") \
     && PGPASSWORD=$password "$bin/createdb" -h 127.0.0.1 -p "$port" -U orchestrator orchestrator_test >"$dir/createdb.log" 2>&1; then
     echo "$bin" > "$run_dir/postgres.bin"
     # One SQL statement as the cluster's superuser: for tests that cut a database off and back.
@@ -192,9 +184,7 @@ stop() {
     CONTAINERS_CONF="$run_dir/podman/containers.conf" CONTAINERS_STORAGE_CONF="$run_dir/podman/storage.conf" podman rm -af >/dev/null 2>&1 || true
   fi
   if [ -f "$run_dir/postgres.bin" ]; then
-    local as=()
-    [ "$(id -u)" = 0 ] && as=(runuser -u postgres --)
-    "${as[@]}" "$(cat "$run_dir/postgres.bin")/pg_ctl" -D "$run_dir/postgres/data" -m fast -w stop >/dev/null 2>&1 || true
+    scripts/pg-cluster.sh stop "$run_dir/postgres" >/dev/null 2>&1 || true
     rm -f "$run_dir/postgres.bin"
   fi
   [ -f "$run_dir/nginx.pid" ] && kill "$(cat "$run_dir/nginx.pid")" 2>/dev/null || true

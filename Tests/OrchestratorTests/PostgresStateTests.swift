@@ -191,11 +191,11 @@ extension PostgresStateTests {
         #expect(daemon.log.contains("the state database is unreachable"), "the loss is logged")
     }
 
-    /// Runs `program argument` and waits for it with waitpid: Foundation's Process was seen to
+    /// Runs `program arguments…` and waits for it with waitpid: Foundation's Process was seen to
     /// miss the end of a child that ran `runuser` (a zombie it never reaped, a wait without end).
-    static func spawnAndWait(_ program: String, _ argument: String) -> Int32 {
+    static func spawnAndWait(_ program: String, _ arguments: String...) -> Int32 {
         var pid: pid_t = 0
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(program), strdup(argument), nil]
+        let argv: [UnsafeMutablePointer<CChar>?] = ([program] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         guard posix_spawn(&pid, program, nil, nil, argv, environ) == 0 else { return -1 }
         var status: Int32 = 0
@@ -212,5 +212,61 @@ extension PostgresStateTests {
             )
         else { return 0 }
         return Int(reply.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+}
+
+extension PostgresStateTests {
+    /// The server itself stopped for 10 s, then started again, under a running daemon, on a
+    /// cluster of the test's own (scripts/pg-cluster.sh): runs go on, `/readyz` says not ready,
+    /// files that arrive meanwhile wait, every outcome is recorded once it is back, and nothing
+    /// that succeeded runs again.
+    @Test(.enabled(if: url != nil || environment["CI"] == "true", "needs PostgreSQL (scripts/services.sh installs it)"))
+    func theServerStoppedAndRestartedLosesNothing() async throws {
+        let cluster = try CLI.temporaryDirectory().appendingPathComponent("pg").path
+        let script = CLI.repository.appendingPathComponent("scripts/pg-cluster.sh").path
+        #expect(Self.spawnAndWait(script, "create", cluster) == 0)
+        defer {
+            _ = Self.spawnAndWait(script, "stop", cluster)
+            try? FileManager.default.removeItem(atPath: PathResolution.directory(of: cluster))
+        }
+        let port = try String(contentsOfFile: cluster + "/port", encoding: .utf8).trimmingCharacters(in: .newlines)
+        let password = try String(contentsOfFile: cluster + "/password", encoding: .utf8)
+            .trimmingCharacters(in: .newlines)
+        let state = "postgres://orchestrator@127.0.0.1:\(port)/postgres?sslmode=disable"
+        let env = ["PGPASSWORD": password]
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let calls = workspace.path("out/calls")
+        try workspace.manifest(
+            "pg",
+            """
+              watch: {path: ../data/in, settle: 0s}
+              run: {command: ["/bin/sh", "-c", "sleep 1; echo \\"$0\\" >> \\"$1\\"", "${file.name}", "\(calls)"], concurrency: 2}
+
+            """
+        )
+        let daemon = try await DaemonProcess.start(workspace, arguments: ["--state", state], environment: env)
+        let http = try await daemon.httpPort()
+        for index in 1...10 { try workspace.write("data/in/f\(index).csv", "row,\(index)\n") }
+        try await waitUntil("runs have started") { workspace.exists("out/calls") }
+
+        #expect(Self.spawnAndWait(script, "stop", cluster) == 0)
+        let stopped = ContinuousClock.now
+        for index in 11...14 { try workspace.write("data/in/f\(index).csv", "row,\(index)\n") }
+        try await waitUntil("/readyz says not ready") { Self.status(port: http, path: "/readyz") == 503 }
+        // The outage lasts 10 s, as in the scenario: the wait is the scenario, not a hope.
+        try await Task.sleep(until: stopped + .seconds(10))
+        #expect(Self.spawnAndWait(script, "start", cluster) == 0)
+
+        let store = try PostgresStateStore(info: try PostgresConnectionInfo(url: state), password: password)
+        try await waitUntil("every file succeeds", timeout: .seconds(90)) {
+            (try? store.ledger(pipeline: "pg").values.filter { $0.state == .succeeded }.count) == 14
+        }
+        try await waitUntil("/readyz is ready again") { Self.status(port: http, path: "/readyz") == 200 }
+        #expect(try await daemon.stop() == 0)
+        let lines = workspace.lines("out/calls")
+        #expect(lines.count == 14 && Set(lines).count == 14, "each file ran once: \(lines.sorted())")
+        let runs = try store.runs(pipeline: "pg", limit: 100)
+        #expect(runs.filter { $0.outcome == .succeeded }.count == 14, "one success each")
     }
 }
