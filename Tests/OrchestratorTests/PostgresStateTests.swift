@@ -152,21 +152,7 @@ extension PostgresStateTests {
         let env = ["PGPASSWORD": Self.environment["ORCHESTRATOR_TEST_PGPASSWORD"] ?? ""]
         let workspace = try Workspace()
         defer { workspace.remove() }
-        let calls = workspace.path("out/calls")
-        try workspace.manifest(
-            "pg",
-            """
-              watch: {path: ../data/in, settle: 0s}
-              run: {command: ["/bin/sh", "-c", "sleep 1; echo \\"$0\\" >> \\"$1\\"", "${file}", "\(calls)"], concurrency: 2}
-
-            """
-        )
-        let daemon = try await DaemonProcess.start(workspace, arguments: ["--state", state], environment: env)
-        let port = try await daemon.httpPort()
-        for index in 1...6 { try workspace.write("data/in/f\(index).csv", "row,\(index)\n") }
-        try await waitUntil("runs have started") {
-            daemon.log.contains("\"progress\"") || workspace.exists("out/calls")
-        }
+        let (daemon, port) = try await Self.outageDaemon(workspace, state: state, environment: env, files: 6)
 
         #expect(Self.spawnAndWait(sql, "ALTER DATABASE \(name) ALLOW_CONNECTIONS false") == 0)
         #expect(
@@ -189,6 +175,29 @@ extension PostgresStateTests {
         let lines = workspace.lines("out/calls")
         #expect(lines.count == 6 && Set(lines).count == 6, "each file ran once: \(lines)")
         #expect(daemon.log.contains("the state database is unreachable"), "the loss is logged")
+    }
+
+    /// A daemon on `state` whose pipeline takes 1 s per file and records each call in
+    /// `out/calls`, `files` files dropped, and its HTTP port, once the first run has ended.
+    static func outageDaemon(
+        _ workspace: Workspace,
+        state: String,
+        environment: [String: String],
+        files: Int
+    ) async throws -> (DaemonProcess, String) {
+        try workspace.manifest(
+            "pg",
+            """
+              watch: {path: ../data/in, settle: 0s}
+              run: {command: ["/bin/sh", "-c", "sleep 1; echo \\"$0\\" >> \\"$1\\"", "${file.name}", "\(workspace.path("out/calls"))"], concurrency: 2}
+
+            """
+        )
+        let daemon = try await DaemonProcess.start(workspace, arguments: ["--state", state], environment: environment)
+        let port = try await daemon.httpPort()
+        for index in 1...files { try workspace.write("data/in/f\(index).csv", "row,\(index)\n") }
+        try await waitUntil("runs have started") { workspace.exists("out/calls") }
+        return (daemon, port)
     }
 
     /// Runs `program arguments…` and waits for it with waitpid: Foundation's Process was seen to
@@ -236,19 +245,7 @@ extension PostgresStateTests {
         let env = ["PGPASSWORD": password]
         let workspace = try Workspace()
         defer { workspace.remove() }
-        let calls = workspace.path("out/calls")
-        try workspace.manifest(
-            "pg",
-            """
-              watch: {path: ../data/in, settle: 0s}
-              run: {command: ["/bin/sh", "-c", "sleep 1; echo \\"$0\\" >> \\"$1\\"", "${file.name}", "\(calls)"], concurrency: 2}
-
-            """
-        )
-        let daemon = try await DaemonProcess.start(workspace, arguments: ["--state", state], environment: env)
-        let http = try await daemon.httpPort()
-        for index in 1...10 { try workspace.write("data/in/f\(index).csv", "row,\(index)\n") }
-        try await waitUntil("runs have started") { workspace.exists("out/calls") }
+        let (daemon, http) = try await Self.outageDaemon(workspace, state: state, environment: env, files: 10)
 
         #expect(Self.spawnAndWait(script, "stop", cluster) == 0)
         let stopped = ContinuousClock.now
