@@ -131,6 +131,9 @@ struct SchedulerTests {
         #expect(scheduler.queued == 2 && scheduler.timeUntilDue(now: t0) == 0.5)
         #expect(starts(scheduler.finished(.init(pipeline: "b", file: file("4")), nextAttemptAt: nil)).isEmpty)
         #expect(starts(scheduler.tick(now: held)) == ["a/1", "a/3"], "the refused job first, once the hold ends")
+        #expect(starts(scheduler.slotsTakenElsewhere(.init(pipeline: "a", file: file("3")), until: held + 9)).isEmpty)
+        #expect(starts(scheduler.slotFreedElsewhere("a")) == ["a/3"], "a run ended elsewhere ends the hold")
+        #expect(scheduler.slotFreedElsewhere("a").isEmpty)
     }
 
     @Test func aFailureIsLookedAtAgainWhenItsRetryIsDue() {

@@ -80,6 +80,20 @@ struct StateNoticeTests {
             contents: [SeenContent(sha256: String(repeating: "a", count: 64), path: "renamed.csv")],
             at: now
         )
+        let sha = String(repeating: "b", count: 64)
+        _ = try writer.claim(pipeline: "p", sha256: sha, owner: "w", run: nil, at: now)
+        _ = try writer.complete(
+            pipeline: "p",
+            sha256: sha,
+            owner: "w",
+            run: nil,
+            outcome: .succeeded,
+            policy: RetryPolicy(retries: 0, backoff: .seconds(1)),
+            fileActions: (onSuccess: .keep, onFailure: .keep),
+            jitter: 0,
+            at: now
+        )
+        try await theirs.wait(for: .finished(pipeline: "p"), "finished")
         _ = try writer.savePipeline(name: "edited", text: "x", author: "ada", basedOn: nil, at: now)
         try await theirs.wait(for: .pipelinesChanged, "pipelines changed")
         #expect(!theirs.notices.contains(.seen(pipeline: "p", paths: ["renamed.csv"])))

@@ -231,6 +231,12 @@ public struct Scheduler: Sendable {
         return dispatch()
     }
 
+    /// Another replica ended a run of `pipeline`: a hold for its full slots ends now.
+    public mutating func slotFreedElsewhere(_ pipeline: String) -> [Effect] {
+        guard held.removeValue(forKey: pipeline) != nil else { return [] }
+        return dispatch()
+    }
+
     /// Shutdown begins: no job starts any more; queued contents stay pending in the ledger.
     public mutating func stopIntake() {
         intakeStopped = true

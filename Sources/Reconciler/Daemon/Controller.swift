@@ -181,8 +181,9 @@ actor Controller {
     }
 
     /// Acts on news from another process sharing the state: new contents are looked at (by
-    /// path) at once, as a local event would have them; a change of the database pipelines is
-    /// read; after an interruption, everything is looked at again.
+    /// path) at once, as a local event would have them; a run ended elsewhere frees a held
+    /// pipeline's slot; a change of the database pipelines is read; after an interruption,
+    /// everything is looked at again.
     func noticed(_ notice: StateNotice) {
         switch notice {
         case .seen(let name, let paths):
@@ -191,6 +192,8 @@ actor Controller {
             // As a rename into the folder: a writer this host sees open is still waited for.
             for path in paths { scheduler.fileEvent(.movedIn, pipeline: name, path: path, now: Date()) }
             tick()
+        case .finished(let name):
+            perform(scheduler.slotFreedElsewhere(name), now: Date())
         case .pipelinesChanged:
             reloadInBackground()
         case .resumed:

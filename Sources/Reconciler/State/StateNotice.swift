@@ -5,6 +5,8 @@ public enum StateNotice: Sendable, Hashable, Codable {
     /// New contents were recorded under these paths of a pipeline's folder (none listed: look
     /// at the whole folder), so an idle replica picks them up at once.
     case seen(pipeline: String, paths: [String])
+    /// A run of the pipeline ended: a slot another replica held is free.
+    case finished(pipeline: String)
     /// The database pipelines or the console's suspensions changed.
     case pipelinesChanged
     /// The notices were interrupted (the connection was lost and is back): anything may have

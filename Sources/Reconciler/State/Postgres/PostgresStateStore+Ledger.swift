@@ -258,6 +258,7 @@ extension PostgresStateStore: StateStore {
                 WHERE pipeline = \(pipeline) AND sha256 = \(sha256)
                 """
             )
+            try notify(session, .finished(pipeline: pipeline))
             if let action = PendingFileAction.owed(
                 by: entry.state,
                 onSuccess: fileActions.onSuccess,
