@@ -126,6 +126,7 @@ struct SavedPlanCommandTests {
 
                 """
         )
+        #expect(try await workspace.run(["diff", "--git", "HEAD~1", "pipelines"]).stdout == diff.stdout)
         let markdown = try await workspace.run(["diff", "--git", "HEAD~1", "--output", "markdown"])
         #expect(markdown.stdout.contains("```diff\n- spec.watch.settle: \"0s\"\n+ spec.watch.settle: \"5s\"\n```"))
         #expect(!markdown.stdout.contains("s3cr3t"))

@@ -10,8 +10,8 @@ struct DiffCommand: ParsableCommand {
         abstract: "Show the pipeline changes between two manifest folders, or a git revision and the folder.",
         discussion: """
             For CI jobs that cannot reach the live state: orchestrator diff OLD_DIR NEW_DIR, or \
-            orchestrator diff --git origin/main (the --pipelines folder at that revision of its git \
-            repository, read with git, no checkout, against the folder as it is). The old manifests are \
+            orchestrator diff --git origin/main [DIR] (the pipelines folder, DIR or --pipelines, at that \
+            revision of its git repository, read with git, no checkout, against the folder as it is). The old manifests are \
             read as if they stood in the new folder, so relative paths compare by what they say. \
             Rendering as plan (--output text, json or markdown); files are not observed. \
             Exit codes, as plan --detailed-exitcode: 0 no change; 2 changes; 1 invalid new manifests, \
@@ -19,7 +19,7 @@ struct DiffCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The old manifests folder (without --git).", completion: .directory)
+    @Argument(help: "The old manifests folder (with --git: the pipelines folder).", completion: .directory)
     var old: String?
 
     @Argument(help: "The new manifests folder (without --git).", completion: .directory)
@@ -35,14 +35,15 @@ struct DiffCommand: ParsableCommand {
 
     func validate() throws {
         switch (git, old, new) {
-        case (_?, nil, nil), (nil, _?, _?): break
-        case (_?, _, _): throw ValidationError("with --git, give no folder argument (the folder is --pipelines)")
-        default: throw ValidationError("give OLD_DIR and NEW_DIR, or --git REV")
+        case (_?, _, nil), (nil, _?, _?): break
+        case (_?, _, _): throw ValidationError("with --git, give at most one folder (the pipelines folder)")
+        default: throw ValidationError("give OLD_DIR and NEW_DIR, or --git REV [DIR]")
         }
     }
 
     func run() throws {
-        let newFolder = new ?? pipelines
+        // With --git, a single folder argument is the pipelines folder, as --pipelines is.
+        let newFolder = git != nil ? old ?? pipelines : new ?? pipelines
         let plan: Plan
         do {
             let desired = try ManifestDirectory.load(newFolder)
