@@ -29,10 +29,14 @@ run_with() {
   cp -r "$SCRATCH/staging" "$SCRATCH/batch"
   start=$(date +%s.%N)
   mv "$SCRATCH/batch" "$SCRATCH/data/batch"
-  until [ "$("$ORCHESTRATOR" ledger shared --pipelines "$SCRATCH/pipelines" --state "$state" 2>/dev/null \
-      | grep -c '^succeeded')" -ge "$count" ]; do sleep 0.1; done
+  # Counted in the replicas' logs (one "processed" line per success), not by a process of our own
+  # that would take CPU from the replicas on a small host.
+  until [ "$(cat "$SCRATCH"/logs/*.log | grep -c '\] processed$')" -ge "$count" ]; do sleep 0.05; done
   end=$(date +%s.%N)
   kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
+  local done
+  done=$("$ORCHESTRATOR" ledger shared --pipelines "$SCRATCH/pipelines" --state "$state" | grep -c '^succeeded' || true)
+  [ "$done" -eq "$count" ] || echo "replicas: $done of $count succeeded in the ledger" >&2
   printf '%.3f' "$(echo "$end - $start" | bc -l)"
 }
 
