@@ -326,7 +326,13 @@ public struct Applier: Sendable {
             if executor.shim != nil {
                 try? FileManager.default.removeItem(atPath: executor.statusFile(pipeline: pipeline.name, runID: runID))
             }
-            let state = entry?.state ?? .failed
+            guard let entry else {
+                // The claim was lost before the outcome was committed: another orchestrator holds
+                // the content, and this run decided nothing (its run row says interrupted).
+                report.lostClaims += 1
+                return report
+            }
+            let state = entry.state
             let finished = Finished(
                 pipeline: pipeline.name,
                 path: file.path,
@@ -334,19 +340,17 @@ public struct Applier: Sendable {
                 outcome: result.outcome,
                 state: state,
                 logFile: result.logFile,
-                nextAttemptAt: entry?.nextAttemptAt,
+                nextAttemptAt: entry.nextAttemptAt,
                 duration: duration
             )
             report.runs.append(finished)
             onFinished?(finished)
             // The ledger has committed the outcome and the action it owes: only now may the file move or go.
-            if entry != nil,
-                let action = PendingFileAction.owed(
-                    by: state,
-                    onSuccess: pipeline.spec.onSuccess,
-                    onFailure: pipeline.spec.onFailure
-                )
-            {
+            if let action = PendingFileAction.owed(
+                by: state,
+                onSuccess: pipeline.spec.onSuccess,
+                onFailure: pipeline.spec.onFailure
+            ) {
                 let pending = PendingFileAction(
                     pipeline: pipeline.name,
                     path: file.path,

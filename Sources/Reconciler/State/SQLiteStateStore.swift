@@ -327,9 +327,6 @@ public final class SQLiteStateStore: StateStore {
         at now: Date
     ) throws -> LedgerEntry? {
         let update = { (db: Database) throws -> LedgerEntry? in
-            if let run {
-                try SQLiteStateStore.finishRun(db, id: run.id, outcome: outcome, endedAt: now, logTail: run.logTail)
-            }
             let entry = try SQLiteStateStore.complete(
                 db,
                 pipeline: pipeline,
@@ -340,6 +337,11 @@ public final class SQLiteStateStore: StateStore {
                 jitter: jitter,
                 at: now
             )
+            if let run {
+                // A run whose claim was lost meanwhile did not decide the content: interrupted.
+                let recorded = entry == nil ? RunOutcome.interrupted : outcome
+                try SQLiteStateStore.finishRun(db, id: run.id, outcome: recorded, endedAt: now, logTail: run.logTail)
+            }
             if let entry,
                 let action = PendingFileAction.owed(
                     by: entry.state,

@@ -232,22 +232,21 @@ extension PostgresStateStore: StateStore {
         at now: Date
     ) throws -> LedgerEntry? {
         try transaction { session in
-            if let run { try Self.finishRun(session, id: run.id, outcome: outcome, endedAt: now, logTail: run.logTail) }
-            guard
-                let row = try session.query(
-                    """
-                    SELECT * FROM ledger WHERE pipeline = \(pipeline) AND sha256 = \(sha256) AND state = 'running'
-                        AND owner = \(owner) FOR UPDATE
-                    """
-                ).first,
-                let entry = try Self.entry(row).completed(
-                    by: owner,
-                    outcome: outcome,
-                    policy: policy,
-                    jitter: jitter,
-                    at: now
-                )
-            else { return nil }
+            let row = try session.query(
+                """
+                SELECT * FROM ledger WHERE pipeline = \(pipeline) AND sha256 = \(sha256) AND state = 'running'
+                    AND owner = \(owner) FOR UPDATE
+                """
+            ).first
+            let entry = try row.flatMap {
+                try Self.entry($0).completed(by: owner, outcome: outcome, policy: policy, jitter: jitter, at: now)
+            }
+            if let run {
+                // A run whose claim was lost meanwhile did not decide the content: interrupted.
+                let recorded = entry == nil ? RunOutcome.interrupted : outcome
+                try Self.finishRun(session, id: run.id, outcome: recorded, endedAt: now, logTail: run.logTail)
+            }
+            guard let entry else { return nil }
             try session.query(
                 """
                 UPDATE ledger SET state = \(entry.state.rawValue), owner = NULL, attempts = \(entry.attempts),
