@@ -250,7 +250,9 @@ extension PostgresStateTests {
         #expect(Self.spawnAndWait(script, "stop", cluster) == 0)
         let stopped = ContinuousClock.now
         for index in 11...14 { try workspace.write("data/in/f\(index).csv", "row,\(index)\n") }
-        try await waitUntil("/readyz says not ready") { Self.status(port: http, path: "/readyz") == 503 }
+        try await waitUntil("/readyz says not ready", timeout: .seconds(60)) {
+            Self.status(port: http, path: "/readyz") == 503
+        }
         // The outage lasts 10 s, as in the scenario: the wait is the scenario, not a hope.
         try await Task.sleep(until: stopped + .seconds(10))
         #expect(Self.spawnAndWait(script, "start", cluster) == 0)

@@ -82,7 +82,6 @@ extension PostgresStateStore: StateStore {
 
     public func saveObservations(_ observations: [Observation], removing removed: [String], pipeline: String) throws {
         guard !observations.isEmpty || !removed.isEmpty else { return }
-        try statCache?.saveObservations(observations, removing: removed, pipeline: pipeline)
         try transaction { session in
             for observation in observations {
                 guard statCache == nil else {
@@ -108,6 +107,9 @@ extension PostgresStateStore: StateStore {
                 try session.query("DELETE FROM observations WHERE pipeline = \(pipeline) AND path = \(path)")
             }
         }
+        // After the shared names: killed in between, the local cache lacks the stat, so the file
+        // is hashed and its name recorded again, rather than a name lost behind a cached stat.
+        try statCache?.saveObservations(observations, removing: removed, pipeline: pipeline)
     }
 
     public func names(pipeline: String, sha256: String) throws -> [String] {

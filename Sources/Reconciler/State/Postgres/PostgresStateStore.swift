@@ -101,7 +101,13 @@ public final class PostgresStateStore: @unchecked Sendable {
         } catch {
             // A refusal by the server (a constraint, a bad query) is an answer; anything else
             // from the driver means the connection is gone: open a new one next time.
-            let answered = (error as? PSQLError).map { $0.code == .server } ?? true
+            // A server shutting down answers too (SQLSTATE class 57, operator intervention; 08,
+            // connection exception): that connection is gone all the same.
+            let answered =
+                (error as? PSQLError).map { error in
+                    let state = error.serverInfo?[.sqlState] ?? ""
+                    return error.code == .server && !state.hasPrefix("57") && !state.hasPrefix("08")
+                } ?? true
             if connection.isClosed || !answered {
                 _ = connection.close() as EventLoopFuture<Void>
                 self.connection = nil
