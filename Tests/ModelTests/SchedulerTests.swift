@@ -136,6 +136,24 @@ struct SchedulerTests {
         #expect(scheduler.slotFreedElsewhere("a").isEmpty)
     }
 
+    /// A claim lost to another replica: what the ledger says runs elsewhere leaves the queue and
+    /// is looked at again when the leases could expire; the rest starts as before.
+    @Test func contentsRunningElsewhereAreWithdrawnUntilTheirLeasesCouldExpire() {
+        var scheduler = scheduler(maxJobs: 1, ["a": .init(concurrency: 1)])
+        _ = scheduler.tick(now: t0)
+        scheduler.looked("a", runnable: [file("1"), file("2"), file("3"), file("4")], nextDue: nil, now: t0)
+        #expect(starts(scheduler.tick(now: t0)) == ["a/1"])
+        let expiry = t0.addingTimeInterval(60)
+        scheduler.withdraw("a", sha256s: ["sha-2", "sha-4", "sha-9"], lookAgainAt: expiry)
+        #expect(scheduler.queue(of: "a").map(\.path) == ["3"])
+        #expect(starts(scheduler.finished(.init(pipeline: "a", file: file("1")), nextAttemptAt: nil)) == ["a/3"])
+        #expect(scheduler.timeUntilDue(now: t0) == 60)
+        let effects = scheduler.tick(now: expiry)
+        #expect(effects.contains(.look(pipeline: "a", busy: [], paths: ["2", "4"])), "\(effects)")
+        scheduler.looked("a", paths: ["2", "4"], runnable: [file("2")], nextDue: nil, now: expiry)
+        #expect(scheduler.queue(of: "a").map(\.path) == ["2"], "withdrawn contents may be queued again")
+    }
+
     @Test func aFailureIsLookedAtAgainWhenItsRetryIsDue() {
         var scheduler = scheduler()
         _ = scheduler.tick(now: t0)

@@ -237,6 +237,26 @@ public struct Scheduler: Sendable {
         return dispatch()
     }
 
+    /// Contents queued in `pipeline` are running elsewhere or decided already (the ledger says
+    /// so, after a claim lost to another replica): they leave the queue, and their paths are
+    /// looked at again at `lookAgainAt` (when the other claims' leases could expire), rather
+    /// than each costing a lost claim.
+    public mutating func withdraw(_ pipeline: String, sha256s: Set<String>, lookAgainAt: Date) {
+        guard var queue = queues[pipeline], !sha256s.isEmpty else { return }
+        let withdrawn = queue.filter { sha256s.contains($0.file.sha256) }
+        guard !withdrawn.isEmpty else { return }
+        queue.removeAll { sha256s.contains($0.file.sha256) }
+        queues[pipeline] = queue
+        for job in withdrawn {
+            inFlight.remove(job.key)
+            pending[pipeline, default: []].insert(job.file.path)
+        }
+        schedule(pipeline, at: lookAgainAt)
+    }
+
+    /// The contents waiting for a slot in `pipeline`, in the order they will start.
+    public func queue(of pipeline: String) -> [FileChange] { queues[pipeline]?.map(\.file) ?? [] }
+
     /// Shutdown begins: no job starts any more; queued contents stay pending in the ledger.
     public mutating func stopIntake() {
         intakeStopped = true

@@ -169,15 +169,28 @@ actor Controller {
         reloadInBackground()
     }
 
-    /// Where this replica starts in a list of runnable contents, when the state is shared: the
-    /// replicas that see the same files would otherwise all claim them in the same order, each
-    /// claim but one lost, in lockstep. Alone, a replica takes them in path order.
-    private let offset = Double.random(in: 0..<1)
-
+    /// The order this replica takes runnable contents in, when the state is shared: its own
+    /// random order. Replicas that see the same files in one order would all claim them in that
+    /// order, each claim but one lost, in lockstep; starting at different places in one order is
+    /// not enough, as a replica just behind another keeps losing to it. Alone, a replica takes
+    /// them in path order.
     private func spread(_ runnable: [FileChange]) -> [FileChange] {
         guard store is any StateNotifying, runnable.count > 1 else { return runnable }
-        let start = Int(offset * Double(runnable.count))
-        return Array(runnable[start...] + runnable[..<start])
+        return runnable.shuffled()
+    }
+
+    /// After a claim lost to another replica: what else in the pipeline's queue the ledger says is
+    /// running elsewhere or decided leaves the queue until the leases could expire, so that one
+    /// read replaces a lost claim for each of them.
+    private func withdrawTakenContents(_ name: String, until: Date) {
+        let queued = scheduler.queue(of: name)
+        guard !queued.isEmpty,
+            let entries = try? store.ledger(pipeline: name, sha256s: Set(queued.map(\.sha256)))
+        else { return }
+        let now = Date()
+        let owner = applier.owner.description
+        let taken = entries.values.filter { $0.claimed(by: owner, at: now, lease: applier.lease) == nil }
+        scheduler.withdraw(name, sha256s: Set(taken.map(\.sha256)), lookAgainAt: until)
     }
 
     /// Acts on news from another process sharing the state: new contents are looked at (by
@@ -649,6 +662,7 @@ actor Controller {
             // Another replica claimed the content first: look again once its lease could have expired.
             let takeOver = Date().addingTimeInterval(applier.lease)
             retryAt = min(retryAt ?? takeOver, takeOver)
+            withdrawTakenContents(name, until: takeOver)
         }
         for problem in report.fileActionProblems { logger.warning("\(problem)", metadata: ["pipeline": "\(name)"]) }
         if report.slotsTakenElsewhere > 0 {

@@ -181,44 +181,45 @@ extension PostgresStateStore: StateStore {
         at now: Date
     ) throws -> LedgerEntry? {
         try transaction { session in
-            if let concurrency {
-                // Claims of one pipeline take turns, so that two replicas never both count a free slot.
-                try session.query("SELECT pg_advisory_xact_lock(hashtext(\(channel + "/" + pipeline)))")
-                let others =
-                    try session.query(
-                        """
-                        SELECT COUNT(*) FROM ledger WHERE pipeline = \(pipeline) AND state = 'running' AND sha256 <> \(sha256)
-                            AND (lease_until IS NULL OR lease_until > \(now.timeIntervalSince1970))
-                        """
-                    ).first?.decode(Int.self) ?? 0
-                guard others < concurrency else { return nil }
-            }
-            // The row lock serializes claims across processes: read, decide (`claimed`), write.
+            // The row lock serializes claims of one content: read, decide (`claimed`), write. With a
+            // concurrency, the same statement takes the pipeline's advisory lock until commit, so
+            // that claims of one pipeline take turns and the count below, a later statement, sees
+            // every claim committed before this one.
+            let lockKey = concurrency.map { _ in channel + "/" + pipeline }
             guard
                 let row = try session.query(
-                    "SELECT * FROM ledger WHERE pipeline = \(pipeline) AND sha256 = \(sha256) FOR UPDATE"
+                    """
+                    SELECT *, CASE WHEN \(lockKey)::text IS NULL THEN NULL
+                        ELSE pg_advisory_xact_lock(hashtext(\(lockKey)::text))::text END AS turn
+                    FROM ledger WHERE pipeline = \(pipeline) AND sha256 = \(sha256) FOR UPDATE
+                    """
                 ).first,
                 let entry = try Self.entry(row).claimed(by: owner, at: now, lease: lease)
             else { return nil }
-            let leaseUntil = entry.leaseUntil?.timeIntervalSince1970
-            try session.query(
+            // One round trip: count the slots taken elsewhere, claim if one is free, record the run.
+            let claimed = try session.query(
                 """
-                UPDATE ledger SET state = 'running', owner = \(owner), attempts = \(entry.attempts), next_attempt_at = NULL,
-                    lease_until = \(leaseUntil)
-                WHERE pipeline = \(pipeline) AND sha256 = \(sha256)
-                """
-            )
-            if let run {
-                let group = run.processGroup.map(Int.init)
-                try session.query(
-                    """
+                WITH taken AS (
+                    SELECT COUNT(*) AS n FROM ledger
+                    WHERE pipeline = \(pipeline) AND state = 'running' AND sha256 <> \(sha256)
+                        AND (lease_until IS NULL OR lease_until > \(now.timeIntervalSince1970))
+                ), claimed AS (
+                    UPDATE ledger SET state = 'running', owner = \(owner), attempts = \(entry.attempts),
+                        next_attempt_at = NULL, lease_until = \(entry.leaseUntil?.timeIntervalSince1970)
+                    WHERE pipeline = \(pipeline) AND sha256 = \(sha256)
+                        AND (\(concurrency)::bigint IS NULL OR (SELECT n FROM taken) < \(concurrency)::bigint)
+                    RETURNING sha256
+                ), recorded AS (
                     INSERT INTO runs (id, pipeline, sha256, path, started_at, process_group, owner, log_file)
-                    VALUES (\(run.id), \(run.pipeline), \(run.sha256), \(run.path), \(run.startedAt.timeIntervalSince1970),
-                        \(group), \(owner), \(run.logFile))
-                    """
+                    SELECT \(run?.id)::text, \(run?.pipeline)::text, \(run?.sha256)::text, \(run?.path)::text,
+                        \(run?.startedAt.timeIntervalSince1970)::double precision,
+                        \(run?.processGroup.map(Int.init))::bigint, \(owner), \(run?.logFile)::text
+                    FROM claimed WHERE \(run != nil)
                 )
-            }
-            return entry
+                SELECT COUNT(*) FROM claimed
+                """
+            ).first?.decode(Int.self)
+            return claimed == 1 ? entry : nil
         }
     }
 
@@ -243,32 +244,40 @@ extension PostgresStateStore: StateStore {
             let entry = try row.flatMap {
                 try Self.entry($0).completed(by: owner, outcome: outcome, policy: policy, jitter: jitter, at: now)
             }
-            if let run {
+            guard let entry else {
                 // A run whose claim was lost meanwhile did not decide the content: interrupted.
-                let recorded = entry == nil ? RunOutcome.interrupted : outcome
-                try Self.finishRun(session, id: run.id, outcome: recorded, endedAt: now, logTail: run.logTail)
+                if let run {
+                    try Self.finishRun(session, id: run.id, outcome: .interrupted, endedAt: now, logTail: run.logTail)
+                }
+                return nil
             }
-            guard let entry else { return nil }
-            try session.query(
+            // One round trip: the run's end, the ledger's new state, the notice, and the path the
+            // run processed (the snapshot predates the updates, which do not change it).
+            let outcomeJSON = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
+            let runPath = try session.query(
                 """
-                UPDATE ledger SET state = \(entry.state.rawValue), owner = NULL, attempts = \(entry.attempts),
-                    next_attempt_at = \(entry.nextAttemptAt?.timeIntervalSince1970), last_exit_code = \(entry.lastExitCode),
-                    last_signal = \(entry.lastSignal), last_error = \(entry.lastError),
-                    succeeded_at = \(entry.succeededAt?.timeIntervalSince1970), succeeded_path = \(entry.succeededPath),
-                    lease_until = NULL
-                WHERE pipeline = \(pipeline) AND sha256 = \(sha256)
+                WITH finished AS (
+                    UPDATE runs SET ended_at = \(now.timeIntervalSince1970), outcome = \(outcomeJSON),
+                        log_tail = \(run?.logTail)::text
+                    WHERE id = \(run?.id)::text
+                ), settled AS (
+                    UPDATE ledger SET state = \(entry.state.rawValue), owner = NULL, attempts = \(entry.attempts),
+                        next_attempt_at = \(entry.nextAttemptAt?.timeIntervalSince1970),
+                        last_exit_code = \(entry.lastExitCode), last_signal = \(entry.lastSignal),
+                        last_error = \(entry.lastError), succeeded_at = \(entry.succeededAt?.timeIntervalSince1970),
+                        succeeded_path = \(entry.succeededPath), lease_until = NULL
+                    WHERE pipeline = \(pipeline) AND sha256 = \(sha256)
+                )
+                SELECT pg_notify(\(channel), \(try payload(.finished(pipeline: pipeline)))),
+                    (SELECT path FROM runs WHERE id = \(run?.id)::text) AS path
                 """
-            )
-            try notify(session, .finished(pipeline: pipeline))
+            ).first?.makeRandomAccess().optionalString("path")
             if let action = PendingFileAction.owed(
                 by: entry.state,
                 onSuccess: fileActions.onSuccess,
                 onFailure: fileActions.onFailure
             ) {
                 // The path the run processed; without a run, the last path the content was seen under.
-                let runPath = try run.flatMap { run in
-                    try session.query("SELECT path FROM runs WHERE id = \(run.id)").first?.decode(String.self)
-                }
                 try Self.save(
                     session,
                     PendingFileAction(

@@ -17,16 +17,22 @@ extension PostgresStateStore: StateNotifying {
         var notice: StateNotice
     }
 
-    /// Announces `notice` when the transaction of `session` commits. A payload too large for
-    /// PostgreSQL (8,000 bytes) drops the paths of a `seen`: the receiver then looks at the folder.
+    /// Announces `notice` when the transaction of `session` commits.
     func notify(_ session: Session, _ notice: StateNotice) throws {
+        try session.query("SELECT pg_notify(\(channel), \(try payload(notice)))")
+    }
+
+    /// The payload of `notice`, for a statement that sends it with other work. A payload too
+    /// large for PostgreSQL (8,000 bytes) drops the paths of a `seen`: the receiver then looks at
+    /// the folder.
+    func payload(_ notice: StateNotice) throws -> String {
         var envelope = Envelope(from: instance, notice: notice)
         var payload = String(decoding: try JSONEncoder().encode(envelope), as: UTF8.self)
         if payload.utf8.count > 7_900, case .seen(let pipeline, _) = notice {
             envelope.notice = .seen(pipeline: pipeline, paths: [])
             payload = String(decoding: try JSONEncoder().encode(envelope), as: UTF8.self)
         }
-        try session.query("SELECT pg_notify(\(channel), \(payload))")
+        return payload
     }
 
     public func notices() -> AsyncStream<StateNotice> {
