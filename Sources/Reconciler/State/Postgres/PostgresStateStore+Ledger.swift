@@ -253,11 +253,10 @@ extension PostgresStateStore: StateStore {
             }
             // One round trip: the run's end, the ledger's new state, the notice, and the path the
             // run processed (the snapshot predates the updates, which do not change it).
-            let outcomeJSON = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
             let runPath = try session.query(
                 """
                 WITH finished AS (
-                    UPDATE runs SET ended_at = \(now.timeIntervalSince1970), outcome = \(outcomeJSON),
+                    UPDATE runs SET ended_at = \(now.timeIntervalSince1970), outcome = \(try Self.encoded(outcome)),
                         log_tail = \(run?.logTail)::text
                     WHERE id = \(run?.id)::text
                 ), settled AS (
@@ -412,13 +411,18 @@ extension PostgresStateStore: StateStore {
     }
 
     static func finishRun(_ session: Session, id: String, outcome: RunOutcome, endedAt: Date, logTail: String) throws {
-        let json = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
         try session.query(
             """
-            UPDATE runs SET ended_at = \(endedAt.timeIntervalSince1970), outcome = \(json), log_tail = \(logTail)
+            UPDATE runs SET ended_at = \(endedAt.timeIntervalSince1970), outcome = \(try encoded(outcome)),
+                log_tail = \(logTail)
             WHERE id = \(id)
             """
         )
+    }
+
+    /// An outcome as the `runs.outcome` column holds it.
+    static func encoded(_ outcome: RunOutcome) throws -> String {
+        String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
     }
 
     public func runs(pipeline: String, limit: Int) throws -> [RunRecord] {
