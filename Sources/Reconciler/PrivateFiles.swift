@@ -33,6 +33,18 @@ enum PrivateFiles {
         return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 
+    /// Runs `body` holding an exclusive flock on the folder at `path`, waiting for another
+    /// process that holds it.
+    static func withExclusiveLock<Result>(onDirectory path: String, _ body: () throws -> Result) throws -> Result {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO, path: path) }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO, path: path) }
+        }
+        return try body()
+    }
+
     /// Writes `data` to a new private file at `path`.
     static func write(_ data: Data, to path: String) throws {
         let handle = try create(path)

@@ -163,7 +163,9 @@ extension PostgresStateTests {
         do {
             try await waitUntil("/readyz says not ready") { Self.status(port: port, path: "/readyz") == 503 }
             try await Task.sleep(for: .seconds(2))
-        } catch {}
+        } catch {
+            Issue.record("the daemon's log:\n\(daemon.log)")
+        }
         #expect(Self.spawnAndWait(sql, "ALTER DATABASE \(name) ALLOW_CONNECTIONS true") == 0)
 
         let store = try PostgresStateStore(info: try PostgresConnectionInfo(url: state), password: env["PGPASSWORD"])

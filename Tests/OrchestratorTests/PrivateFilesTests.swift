@@ -56,4 +56,20 @@ struct PrivateFilesTests {
         #expect(started.status == 0)
         #expect(started.stdout.contains("1 pipeline to create"))
     }
+
+    /// Processes opening a new state database at once: none takes another's new file for a
+    /// truncated one, and each migration runs once (GRDB alone checks outside the migration's
+    /// transaction, so two processes could both apply one).
+    @Test func processesOpeningANewStateAtOnceAllSucceed() async throws {
+        for _ in 1...5 {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            try workspace.manifest("rec", "  watch: {path: ../data/in, settle: 0s}\n  run: {command: [\"true\"]}\n")
+            let results = try await withThrowingTaskGroup(of: CLI.Result.self) { group in
+                for _ in 1...4 { group.addTask { try await workspace.run(["plan"]) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            for result in results { #expect(result.status == 0, "\(result.stderr)") }
+        }
+    }
 }

@@ -15,12 +15,26 @@ public final class SQLiteStateStore: StateStore {
     /// every file again: `initialize` says it is the wish. The file is created private (0600),
     /// in a folder created private (0700); SQLite gives its WAL the same mode.
     public init(path: String, initialize: Bool = false) throws {
+        let folder = PathResolution.directory(of: path)
+        try PrivateFiles.makeDirectory(folder, restrictExisting: false)
+        // Two processes opening a new store at once (two replicas' stat caches, `plan` beside a
+        // starting daemon) would race: one could take the other's new file for a truncated one,
+        // and both would find a migration unapplied, as GRDB checks outside the migration's
+        // transaction. An exclusive flock on the store's folder makes the second wait, then find
+        // nothing to do. The folder rather than the file: SQLite holds fcntl locks on the file
+        // (on NFS, flock is emulated by them). A blocking call, once, at start.
+        database = try PrivateFiles.withExclusiveLock(onDirectory: folder) {
+            try Self.openAndMigrate(path, initialize: initialize)
+        }
+        self.path = path
+    }
+
+    private static func openAndMigrate(_ path: String, initialize: Bool) throws -> DatabasePool {
         if !initialize, let attributes = try? FileManager.default.attributesOfItem(atPath: path),
             (attributes[.size] as? NSNumber)?.int64Value == 0, attributes[.type] as? FileAttributeType == .typeRegular
         {
             throw StateStoreError.emptyDatabase(path: path)
         }
-        try PrivateFiles.makeDirectory(PathResolution.directory(of: path), restrictExisting: false)
         if !FileManager.default.fileExists(atPath: path) {
             try PrivateFiles.create(path).close()
         }
@@ -32,9 +46,9 @@ public final class SQLiteStateStore: StateStore {
         // with synchronous=FULL (see `complete`), so nothing is moved or deleted before its
         // success is on disk.
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        database = try DatabasePool(path: path, configuration: configuration)
-        self.path = path
-        try SQLiteStateStore.migrator.migrate(database)
+        let database = try DatabasePool(path: path, configuration: configuration)
+        try migrator.migrate(database)
+        return database
     }
 
     static var migrator: DatabaseMigrator {
