@@ -43,7 +43,7 @@ actor Controller {
     private static let thread = ThreadExecutor(name: "controller")
     nonisolated var unownedExecutor: UnownedSerialExecutor { Controller.thread.asUnownedSerialExecutor() }
     /// Set once the backlog found at start has been planned: `/readyz` turns ready.
-    private(set) var isReady = false
+    nonisolated let isReady = Flag()
 
     init(options: DaemonOptions, store: any StateStore, applier: Applier, inotify: Inotify, wake: Wake, logger: Logger)
     {
@@ -76,7 +76,7 @@ actor Controller {
         watchManifests(warn: true)
         reload()
         tick()
-        isReady = true
+        isReady.set()
     }
 
     /// Stops intake: no new job starts; queued contents stay pending in the ledger.

@@ -18,7 +18,7 @@ public final class Daemon: Service, Sendable {
     private let wake: Wake
     private let options: DaemonOptions
     private let logger: Logger
-    private let stopping = StopFlag()
+    private let stopping = Flag()
 
     public init(options: DaemonOptions, store: any StateStore, executor: Executor, logger: Logger) throws {
         inotify = try Inotify()
@@ -36,10 +36,10 @@ public final class Daemon: Service, Sendable {
         )
     }
 
-    /// Whether the daemon has planned its start-up backlog (for `/readyz`).
-    public var isReady: Bool {
-        get async { await controller.isReady && !stopping.isSet && store.isAvailable }
-    }
+    /// Whether the daemon has planned its start-up backlog, is not stopping, and its store
+    /// answers (for `/readyz`). Read without waiting for the controller, which may be busy
+    /// with a long folder walk or a store call: a probe must answer at once.
+    public var isReady: Bool { controller.isReady.isSet && !stopping.isSet && store.isAvailable }
 
     /// Applies a change to the database pipelines at once (the console made it).
     public func pipelinesEdited() async {
@@ -125,8 +125,8 @@ public final class Daemon: Service, Sendable {
     }
 }
 
-/// Set once, read from anywhere: whether shutdown has begun.
-final class StopFlag: @unchecked Sendable {
+/// Set once, read from anywhere: whether shutdown has begun, whether start-up is done.
+final class Flag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
     var isSet: Bool { lock.withLock { value } }

@@ -91,7 +91,7 @@ public struct Executor: Sendable {
     }
 
     /// Runs `request`; `started` receives the child's process group as soon as it exists.
-    public func run(_ request: Request, started: @escaping @Sendable (Int32) -> Void) async -> Result {
+    public func run(_ request: Request, started: @escaping @Sendable (Int32) async -> Void) async -> Result {
         let logPath = logFile(for: request)
         let envFile = "\(logDirectory)/\(request.pipeline.name)/\(request.runID).env"
         let root = Observer.root(of: request.pipeline, manifestFile: request.manifestFile)
@@ -215,7 +215,7 @@ public struct Executor: Sendable {
         containerName: String?,
         runtime: String?,
         log: RunLog,
-        started: @escaping @Sendable (Int32) -> Void
+        started: @escaping @Sendable (Int32) async -> Void
     ) async -> RunOutcome {
         guard let program = argv.first, !program.isEmpty else { return .failedToStart(reason: "empty command") }
         var options = PlatformOptions()
@@ -255,7 +255,7 @@ public struct Executor: Sendable {
                     ) { execution in
                         let pid = execution.processIdentifier.value
                         group.set(pid)
-                        started(pid)
+                        await started(pid)
                         for try await chunk in execution.standardOutput {
                             chunk.withUnsafeBytes { log.write($0) }
                         }

@@ -208,10 +208,10 @@ public struct Applier: Sendable {
                     try? await Task.sleep(for: .seconds(lease / 3))
                     if Task.isCancelled { return nil }
                     let until = Date().addingTimeInterval(lease)
-                    if (try? store.renewLease(pipeline: pipeline, sha256: sha256, owner: owner, until: until)) == false
-                    {
-                        return .lost
+                    let renewed = try? await Blocking.run {
+                        try store.renewLease(pipeline: pipeline, sha256: sha256, owner: owner, until: until)
                     }
+                    if renewed == false { return .lost }
                 }
                 return nil
             }
@@ -235,16 +235,25 @@ public struct Applier: Sendable {
     /// Runs `body` until it succeeds, waiting 0.5 s, then twice as long up to 10 s, between
     /// tries, for a lease's worth of time: an outcome is worth keeping through a database restart
     /// (recorded late rather than run again). The last error is thrown when time is up.
+    /// Each try runs on a blocking thread.
     private func persistently<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         let deadline = ContinuousClock.now + .seconds(lease)
         var delay = Duration.milliseconds(500)
         while true {
-            do { return try body() } catch {
+            do { return try await Blocking.run(body) } catch {
                 guard ContinuousClock.now + delay < deadline, !Task.isCancelled else { throw error }
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(10))
             }
         }
+    }
+
+    /// Why a claim was refused.
+    private enum Refusal: Sendable {
+        /// The content is claimable, but the pipeline's `concurrency` is taken by other owners.
+        case slotsTakenElsewhere
+        /// Another owner holds the content, or has decided it.
+        case lostClaim
     }
 
     /// Claims, runs and commits one content, then performs its file action: the unit of work of
@@ -268,43 +277,61 @@ public struct Applier: Sendable {
                 startedAt: Date(),
                 logFile: executor.logFile(for: request)
             )
-            guard
-                try store.claim(
-                    pipeline: pipeline.name,
-                    sha256: file.sha256,
-                    owner: owner.description,
-                    run: record,
-                    lease: lease,
-                    concurrency: pipeline.spec.run.concurrency,
-                    at: Date()
-                ) != nil
-            else {
-                // Still claimable as far as the ledger goes: the pipeline's slots are taken elsewhere.
-                let now = Date()
-                let entry = try store.ledger(pipeline: pipeline.name, sha256s: [file.sha256])[file.sha256]
-                if entry?.claimed(by: owner.description, at: now, lease: lease) != nil {
-                    report.slotsTakenElsewhere += 1
-                } else {
-                    report.lostClaims += 1
+            // Store calls block (SQLite, or a wait on a PostgreSQL connection): each runs on a
+            // blocking thread, never on the cooperative pool that runs this task.
+            let (store, owner, lease) = (self.store, self.owner.description, self.lease)
+            let concurrency = pipeline.spec.run.concurrency
+            let claimed = try await Blocking.run { () -> (observed: Observation?, refusal: Refusal?) in
+                guard
+                    try store.claim(
+                        pipeline: pipeline.name,
+                        sha256: file.sha256,
+                        owner: owner,
+                        run: record,
+                        lease: lease,
+                        concurrency: concurrency,
+                        at: Date()
+                    ) != nil
+                else {
+                    // Still claimable as far as the ledger goes: the pipeline's slots are taken elsewhere.
+                    let entry = try store.ledger(pipeline: pipeline.name, sha256s: [file.sha256])[file.sha256]
+                    let claimable = entry?.claimed(by: owner, at: Date(), lease: lease) != nil
+                    return (nil, claimable ? .slotsTakenElsewhere : .lostClaim)
                 }
-                return report
+                return (try store.observation(pipeline: pipeline.name, path: file.path), nil)
             }
-            let store = self.store
-            let observed = try store.observation(pipeline: pipeline.name, path: file.path)
+            switch claimed.refusal {
+            case .slotsTakenElsewhere?:
+                report.slotsTakenElsewhere += 1
+                return report
+            case .lostClaim?:
+                report.lostClaims += 1
+                return report
+            case nil:
+                break
+            }
             let started = ContinuousClock.now
             let executor = self.executor
             let (ran, leaseLost) = await holdingLease(pipeline: pipeline.name, sha256: file.sha256) {
-                await executor.run(request) { group in try? store.setProcessGroup(runID: runID, group) }
+                await executor.run(request) { group in
+                    _ = try? await Blocking.run { try store.setProcessGroup(runID: runID, group) }
+                }
             }
             var result = ran
             let duration = ContinuousClock.now - started
             if leaseLost {
                 // Another orchestrator holds the content now: its outcome is not ours to record.
-                try? store.finishRun(id: runID, outcome: .interrupted, endedAt: Date(), logTail: result.logTail)
+                let logTail = result.logTail
+                _ = try? await Blocking.run {
+                    try store.finishRun(id: runID, outcome: .interrupted, endedAt: Date(), logTail: logTail)
+                }
                 report.lostClaims += 1
                 return report
             }
-            if Applier.changed(file, of: pipeline, manifestFile: manifestFile, since: observed) {
+            let observed = claimed.observed
+            if try await Blocking.run({
+                Applier.changed(file, of: pipeline, manifestFile: manifestFile, since: observed)
+            }) {
                 result.outcome = .changedDuringRun
             }
             let outcome = result.outcome
@@ -313,7 +340,7 @@ public struct Applier: Sendable {
                 try store.complete(
                     pipeline: pipeline.name,
                     sha256: file.sha256,
-                    owner: owner.description,
+                    owner: owner,
                     run: (runID, logTail),
                     outcome: outcome,
                     policy: RetryPolicy(pipeline.spec.run),
@@ -324,7 +351,8 @@ public struct Applier: Sendable {
             }
             // The outcome is in the ledger: the shim's record of it is no longer needed.
             if executor.shim != nil {
-                try? FileManager.default.removeItem(atPath: executor.statusFile(pipeline: pipeline.name, runID: runID))
+                let status = executor.statusFile(pipeline: pipeline.name, runID: runID)
+                _ = try? await Blocking.run { try FileManager.default.removeItem(atPath: status) }
             }
             guard let entry else {
                 // The claim was lost before the outcome was committed: another orchestrator holds
@@ -358,13 +386,16 @@ public struct Applier: Sendable {
                     action: action,
                     createdAt: Date()
                 )
-                if let problem = try FileActions.attempt(
-                    pending,
-                    of: pipeline,
-                    manifestFile: manifestFile,
-                    store: store,
-                    now: Date()
-                ) {
+                let problem = try await Blocking.run {
+                    try FileActions.attempt(
+                        pending,
+                        of: pipeline,
+                        manifestFile: manifestFile,
+                        store: store,
+                        now: Date()
+                    )
+                }
+                if let problem {
                     report.fileActionProblems.append(problem)
                 }
             }

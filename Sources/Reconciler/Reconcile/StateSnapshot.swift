@@ -64,15 +64,3 @@ final class Background<T>: @unchecked Sendable {
         return try result!.get()
     }
 }
-
-/// Blocking work (folder walks, hashing, SQLite, semaphores) awaited from async code: it runs on
-/// a thread of its own, so that it never holds a thread of the cooperative pool.
-public enum Blocking {
-    public static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread { continuation.resume(with: Result { try work() }) }
-            thread.name = "blocking"
-            thread.start()
-        }
-    }
-}

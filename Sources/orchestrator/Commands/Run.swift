@@ -158,7 +158,7 @@ struct Run: AsyncParsableCommand {
                         host: host,
                         port: port,
                         registry: registry,
-                        ready: { await daemon.isReady },
+                        ready: { daemon.isReady },
                         logger: logger,
                         routes: console.register
                     ),

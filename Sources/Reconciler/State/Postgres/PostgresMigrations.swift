@@ -83,7 +83,7 @@ enum PostgresMigrations {
     ]
 
     static func migrate(_ session: PostgresStateStore.Session) throws {
-        try session.query("SELECT pg_advisory_lock(\(lockKey))")
+        try session.query("SELECT pg_advisory_lock(\(lockKey))", waitingLong: true)
         defer { _ = try? session.query("SELECT pg_advisory_unlock(\(lockKey))") }
         try session.query(
             "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
@@ -91,7 +91,9 @@ enum PostgresMigrations {
         let done = Set(try session.query("SELECT name FROM schema_migrations").map { try $0.decode(String.self) })
         for migration in all where !done.contains(migration.name) {
             try session.transaction {
-                for statement in migration.sql { try session.query(PostgresQuery(unsafeSQL: statement)) }
+                for statement in migration.sql {
+                    try session.query(PostgresQuery(unsafeSQL: statement), waitingLong: true)
+                }
                 try session.query("INSERT INTO schema_migrations VALUES (\(migration.name), now())")
             }
         }

@@ -38,15 +38,26 @@ public final class PostgresStateStore: @unchecked Sendable {
     /// ledger, keyed by content, stays the shared identity.
     let statCache: SQLiteStateStore?
 
+    /// How long a statement may go unanswered before its connection is given up.
+    let unansweredLimit: TimeAmount
+
     /// Connects and migrates. Migrations run under an advisory lock, so that replicas starting
     /// together migrate once.
+    ///
+    /// A server that vanished without closing the connection (a host lost, a network
+    /// partition) would hold a call, and every call behind it, until TCP gives up, which takes
+    /// many minutes: after `unansweredLimit` the connection is closed, the call fails, the store
+    /// reports itself unreachable and connects again. No statement of the store waits for
+    /// others longer than a claim's lock, held for a few statements.
     public init(
         info: PostgresConnectionInfo,
         password: String?,
         schema: String? = nil,
-        statCache: SQLiteStateStore? = nil
+        statCache: SQLiteStateStore? = nil,
+        unansweredLimit: Duration = .seconds(30)
     ) throws {
         self.info = info
+        self.unansweredLimit = TimeAmount(unansweredLimit)
         self.statCache = statCache
         self.password = password
         self.schema = schema ?? info.schema
@@ -63,9 +74,23 @@ public final class PostgresStateStore: @unchecked Sendable {
         let connection: PostgresConnection
         let logger: Logger
 
+        /// How long a statement may go unanswered before the connection is given up (see
+        /// `PostgresStateStore.init`).
+        let unansweredLimit: TimeAmount
+
+        /// Runs `query`, waiting up to the unanswered limit, or as long as it takes when
+        /// `waitingLong` (a migration, or another replica's).
         @discardableResult
-        func query(_ query: PostgresQuery) throws -> [PostgresRow] {
-            Array(try connection.query(query, logger: logger).wait().rows)
+        func query(_ query: PostgresQuery, waitingLong: Bool = false) throws -> [PostgresRow] {
+            let answer = connection.query(query, logger: logger)
+            let giveUp =
+                waitingLong
+                ? nil
+                : connection.eventLoop.scheduleTask(in: unansweredLimit) { [connection] in
+                    _ = connection.close() as EventLoopFuture<Void>
+                }
+            defer { giveUp?.cancel() }
+            return Array(try answer.wait().rows)
         }
 
         /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
@@ -95,7 +120,7 @@ public final class PostgresStateStore: @unchecked Sendable {
             throw error
         }
         do {
-            let value = try body(Session(connection: connection, logger: logger))
+            let value = try body(Session(connection: connection, logger: logger, unansweredLimit: unansweredLimit))
             noteSuccess()
             return value
         } catch {
@@ -157,7 +182,7 @@ public final class PostgresStateStore: @unchecked Sendable {
             logger: logger
         ).wait()
         if let schema {
-            let session = Session(connection: opened, logger: logger)
+            let session = Session(connection: opened, logger: logger, unansweredLimit: unansweredLimit)
             do {
                 try session.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(Self.identifier(schema))"))
             } catch let error as PSQLError where ["23505", "42P06"].contains(error.serverInfo?[.sqlState]) {
