@@ -248,8 +248,10 @@ public struct Applier: Sendable {
         }
     }
 
-    /// Why a claim was refused.
-    private enum Refusal: Sendable {
+    /// What a claim came to.
+    private enum Claim: Sendable {
+        /// The content is this process's to run; the stat cache's observation of its path then.
+        case claimed(observed: Observation?)
         /// The content is claimable, but the pipeline's `concurrency` is taken by other owners.
         case slotsTakenElsewhere
         /// Another owner holds the content, or has decided it.
@@ -281,7 +283,7 @@ public struct Applier: Sendable {
             // blocking thread, never on the cooperative pool that runs this task.
             let (store, owner, lease) = (self.store, self.owner.description, self.lease)
             let concurrency = pipeline.spec.run.concurrency
-            let claimed = try await Blocking.run { () -> (observed: Observation?, refusal: Refusal?) in
+            let claim = try await Blocking.run { () -> Claim in
                 guard
                     try store.claim(
                         pipeline: pipeline.name,
@@ -296,19 +298,20 @@ public struct Applier: Sendable {
                     // Still claimable as far as the ledger goes: the pipeline's slots are taken elsewhere.
                     let entry = try store.ledger(pipeline: pipeline.name, sha256s: [file.sha256])[file.sha256]
                     let claimable = entry?.claimed(by: owner, at: Date(), lease: lease) != nil
-                    return (nil, claimable ? .slotsTakenElsewhere : .lostClaim)
+                    return claimable ? .slotsTakenElsewhere : .lostClaim
                 }
-                return (try store.observation(pipeline: pipeline.name, path: file.path), nil)
+                return .claimed(observed: try store.observation(pipeline: pipeline.name, path: file.path))
             }
-            switch claimed.refusal {
-            case .slotsTakenElsewhere?:
+            let observed: Observation?
+            switch claim {
+            case .claimed(let observation):
+                observed = observation
+            case .slotsTakenElsewhere:
                 report.slotsTakenElsewhere += 1
                 return report
-            case .lostClaim?:
+            case .lostClaim:
                 report.lostClaims += 1
                 return report
-            case nil:
-                break
             }
             let started = ContinuousClock.now
             let executor = self.executor
@@ -328,7 +331,6 @@ public struct Applier: Sendable {
                 report.lostClaims += 1
                 return report
             }
-            let observed = claimed.observed
             if try await Blocking.run({
                 Applier.changed(file, of: pipeline, manifestFile: manifestFile, since: observed)
             }) {
