@@ -228,8 +228,7 @@ actor Controller {
     private func watchManifests(warn: Bool = false) {
         var wanted: [Int32: Set<String>] = [:]
         for (folder, name) in ManifestLinks.names(of: options.pipelines) {
-            // The same mask as a pipeline's folder: one folder watched for both keeps one mask.
-            if let watch = try? inotify.add(folder, mask: InotifyMask.folder) {
+            if let watch = try? inotify.add(folder, mask: InotifyMask.names) {
                 wanted[watch, default: []].insert(name)
             }
         }

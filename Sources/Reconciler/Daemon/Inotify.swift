@@ -29,11 +29,20 @@ public enum InotifyMask {
     public static let ignored: UInt32 = 0x0000_8000
     public static let onlyDirectory: UInt32 = 0x0100_0000
     public static let dontFollow: UInt32 = 0x0200_0000
+    /// Adds to the folder's mask rather than replacing it.
+    public static let maskAdd: UInt32 = 0x2000_0000
     public static let isDirectory: UInt32 = 0x4000_0000
 
     /// What a watched folder of files reports.
     public static let folder: UInt32 =
         modify | closeWrite | movedFrom | movedTo | create | delete | deleteSelf | moveSelf | onlyDirectory | dontFollow
+
+    /// What a folder holding a name that leads to the pipelines folder reports: its entries
+    /// coming and going, not their writes (a state database beside the pipelines folder would
+    /// otherwise wake the daemon at every commit). Added to the folder's mask, so that a
+    /// pipeline's folder watched for both keeps `folder`.
+    public static let names: UInt32 =
+        movedFrom | movedTo | create | delete | deleteSelf | moveSelf | onlyDirectory | dontFollow | maskAdd
 }
 
 /// Why a watch could not be added.

@@ -54,18 +54,68 @@ public struct Applier: Sendable {
     /// without a record is killed with its process group, and its content becomes due at once
     /// (execution is at-least-once). Returns how many claims it recovered.
     public func recover(now: Date) async throws -> Int {
-        var recovered = 0
+        // Store and file calls block: they run on blocking threads, the container removals
+        // (a process each) are awaited between them.
+        let store = self.store
+        let (found, specs) = try await Blocking.run { try self.deadOwnersClaims(now: now) }
+        for claim in found {
+            for (runtime, name) in claim.containers { await Executor.removeContainer(runtime: runtime, name: name) }
+        }
+        try await Blocking.run {
+            for claim in found {
+                for (run, outcome) in claim.runs {
+                    try store.finishRun(id: run.id, outcome: outcome, endedAt: now, logTail: run.logTail)
+                    try? FileManager.default.removeItem(
+                        atPath: self.executor.statusFile(pipeline: run.pipeline, runID: run.id)
+                    )
+                }
+                let spec = specs[claim.claim.pipeline]
+                let policy =
+                    spec.map { RetryPolicy($0.pipeline.spec.run) }
+                    ?? RetryPolicy(retries: RunSpec.defaultRetries, backoff: RunSpec.defaultBackoff)
+                // A file action owed is recorded with the outcome, and done by the next settle.
+                let actions = spec.map { ($0.pipeline.spec.onSuccess, $0.pipeline.spec.onFailure) } ?? (.keep, .keep)
+                try store.complete(
+                    pipeline: claim.claim.pipeline,
+                    sha256: claim.claim.sha256,
+                    owner: claim.owner,
+                    run: nil,
+                    outcome: claim.outcome,
+                    policy: policy,
+                    fileActions: actions,
+                    jitter: Double.random(in: 0..<1),
+                    at: now
+                )
+            }
+        }
+        return found.count
+    }
+
+    /// A claim of a dead owner on this host, with what its runs came to.
+    private struct DeadClaim: Sendable {
+        var claim: LedgerEntry
+        var owner: String
+        var outcome: RunOutcome
+        var runs: [(RunRecord, RunOutcome)]
+        /// Containers of its runs still to remove: (runtime, name).
+        var containers: [(String, String)]
+    }
+
+    /// The claims of dead owners on this host and their runs' outcomes; kills the process group
+    /// of every run without a recorded outcome. Blocks (store calls).
+    private func deadOwnersClaims(now: Date) throws -> ([DeadClaim], [String: AppliedSpec]) {
         let unfinished = try store.unfinishedRuns()
         let specs = Dictionary(try store.appliedSpecs().map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var found: [DeadClaim] = []
         for claim in try store.claims() {
             guard let claimOwner = claim.owner, let parsed = Owner(claimOwner), parsed.isDeadOnThisHost else {
                 continue
             }
-            var outcome = RunOutcome.interrupted
+            var dead = DeadClaim(claim: claim, owner: claimOwner, outcome: .interrupted, runs: [], containers: [])
             for (run, runOwner) in unfinished
             where runOwner == claimOwner && run.pipeline == claim.pipeline && run.sha256 == claim.sha256 {
                 if let recorded = executor.recordedOutcome(pipeline: run.pipeline, runID: run.id) {
-                    outcome = recorded
+                    dead.outcome = recorded
                     if recorded.isSuccess, let spec = specs[run.pipeline],
                         Applier.changed(
                             FileChange(action: .process, path: run.path, sha256: run.sha256),
@@ -74,7 +124,7 @@ public struct Applier: Sendable {
                             since: try store.observation(pipeline: run.pipeline, path: run.path)
                         )
                     {
-                        outcome = .changedDuringRun
+                        dead.outcome = .changedDuringRun
                     }
                 } else {
                     if let group = run.processGroup, group > 0,
@@ -83,40 +133,43 @@ public struct Applier: Sendable {
                         kill(-group, SIGKILL)
                     }
                     if case .container(let container) = specs[run.pipeline]?.pipeline.spec.run.target {
-                        await Executor.removeContainer(
-                            runtime: container.runtime.rawValue,
-                            name: Executor.containerName(pipeline: run.pipeline, runID: run.id)
+                        dead.containers.append(
+                            (container.runtime.rawValue, Executor.containerName(pipeline: run.pipeline, runID: run.id))
                         )
                     }
                 }
-                try store.finishRun(id: run.id, outcome: outcome, endedAt: now, logTail: run.logTail)
-                try? FileManager.default.removeItem(atPath: executor.statusFile(pipeline: run.pipeline, runID: run.id))
+                dead.runs.append((run, dead.outcome))
             }
-            let spec = specs[claim.pipeline]
-            let policy =
-                spec.map { RetryPolicy($0.pipeline.spec.run) }
-                ?? RetryPolicy(retries: RunSpec.defaultRetries, backoff: RunSpec.defaultBackoff)
-            // A file action owed is recorded with the outcome, and done by the next settle.
-            let actions = spec.map { ($0.pipeline.spec.onSuccess, $0.pipeline.spec.onFailure) } ?? (.keep, .keep)
-            try store.complete(
-                pipeline: claim.pipeline,
-                sha256: claim.sha256,
-                owner: claimOwner,
-                run: nil,
-                outcome: outcome,
-                policy: policy,
-                fileActions: actions,
-                jitter: Double.random(in: 0..<1),
-                at: now
-            )
-            recovered += 1
+            found.append(dead)
         }
-        return recovered
+        return (found, specs)
     }
 
     /// Applies `plan`, whose files were observed by `snapshot`.
     public func apply(_ plan: Plan, now: Date) async throws -> Report {
         if let refusal = plan.refusal { throw ApplyError.refused(refusal) }
+        let settled = try await Blocking.run { try self.record(plan, now: now) }
+        return await withTaskGroup(of: Report.self) { group in
+            for pipeline in plan.pipelines {
+                guard let spec = pipeline.effective, let file = pipeline.file, !pipeline.runnable.isEmpty else {
+                    continue
+                }
+                group.addTask { await self.run(pipeline.runnable, of: spec, manifestFile: file) }
+            }
+            var report = settled
+            for await partial in group {
+                report.runs += partial.runs
+                report.lostClaims += partial.lostClaims
+                report.fileActionProblems += partial.fileActionProblems
+            }
+            report.runs.sort { ($0.pipeline, $0.path) < ($1.pipeline, $1.path) }
+            return report
+        }
+    }
+
+    /// Records the plan's pipeline changes and the contents seen, and settles the file actions
+    /// owed. Blocks (store and file calls).
+    private func record(_ plan: Plan, now: Date) throws -> Report {
         for pipeline in plan.pipelines {
             switch pipeline.change {
             case .create, .update:
@@ -138,22 +191,7 @@ public struct Applier: Sendable {
             settled.fileActionProblems += try settleFileActions(of: spec, manifestFile: file, now: now, dueOnly: false)
                 .problems
         }
-        return await withTaskGroup(of: Report.self) { group in
-            for pipeline in plan.pipelines {
-                guard let spec = pipeline.effective, let file = pipeline.file, !pipeline.runnable.isEmpty else {
-                    continue
-                }
-                group.addTask { await self.run(pipeline.runnable, of: spec, manifestFile: file) }
-            }
-            var report = settled
-            for await partial in group {
-                report.runs += partial.runs
-                report.lostClaims += partial.lostClaims
-                report.fileActionProblems += partial.fileActionProblems
-            }
-            report.runs.sort { ($0.pipeline, $0.path) < ($1.pipeline, $1.path) }
-            return report
-        }
+        return settled
     }
 
     /// Runs a pipeline's files, at most `run.concurrency` at once.
