@@ -627,9 +627,21 @@ actor Controller {
             perform(scheduler.finished(job, nextAttemptAt: nil), now: Date())
             return
         }
+        // The claim blocks this thread, which is the controller's own: a run starts without the
+        // two hops to a blocking thread and back that `process` makes.
+        let claim: Result<Applier.Claim, any Error>
+        do { claim = .success(try applier.claim(job.file, of: pipeline, manifestFile: file)) } catch {
+            claim = .failure(error)
+        }
         let applier = self.applier
         tasks[job.key] = Task {
-            let report = await applier.process(job.file, of: pipeline, manifestFile: file)
+            var report = Applier.Report()
+            switch claim {
+            case .success(let claim):
+                report = await applier.run(claim)
+            case .failure(let error):
+                report.fileActionProblems.append("\(job.pipeline)/\(job.file.path): state store error: \(error)")
+            }
             self.finished(job, report)
         }
     }

@@ -286,10 +286,21 @@ public struct Applier: Sendable {
         }
     }
 
+    /// A content claimed by this process for one run: what `run(_:)` needs to run and commit it.
+    public struct ClaimedRun: Sendable {
+        var file: FileChange
+        var pipeline: Pipeline
+        var manifestFile: String
+        var request: Executor.Request
+        /// The stat cache's observation of the file's path when it was claimed: a file that
+        /// changes during its run is told by comparing with it.
+        var observed: Observation?
+    }
+
     /// What a claim came to.
-    private enum Claim: Sendable {
-        /// The content is this process's to run; the stat cache's observation of its path then.
-        case claimed(observed: Observation?)
+    public enum Claim: Sendable {
+        /// The content is this process's to run.
+        case claimed(ClaimedRun)
         /// The content is claimable, but the pipeline's `concurrency` is taken by other owners.
         case slotsTakenElsewhere
         /// Another owner holds the content, or has decided it.
@@ -299,58 +310,76 @@ public struct Applier: Sendable {
     /// Claims, runs and commits one content, then performs its file action: the unit of work of
     /// both `reconcile` and the daemon.
     public func process(_ file: FileChange, of pipeline: Pipeline, manifestFile: String) async -> Report {
-        var report = Report()
-        do {
-            let runID = Applier.newRunID()
-            let request = Executor.Request(
-                pipeline: pipeline,
-                manifestFile: manifestFile,
-                relativePath: file.path,
-                sha256: file.sha256,
-                runID: runID
-            )
-            let record = RunRecord(
-                id: runID,
+        // Store calls block (SQLite, or a wait on a PostgreSQL connection): they run on a
+        // blocking thread, never on the cooperative pool that runs this task.
+        let claim: Claim
+        do { claim = try await Blocking.run { try self.claim(file, of: pipeline, manifestFile: manifestFile) } } catch {
+            return Report(fileActionProblems: ["\(pipeline.name)/\(file.path): state store error: \(error)"])
+        }
+        return await run(claim)
+    }
+
+    /// Claims `file` for a run of `pipeline`, recording the run in the same transaction. Blocks
+    /// (store calls): the daemon calls it on its controller's thread, `process` on a blocking one.
+    public func claim(_ file: FileChange, of pipeline: Pipeline, manifestFile: String) throws -> Claim {
+        let runID = Applier.newRunID()
+        let request = Executor.Request(
+            pipeline: pipeline,
+            manifestFile: manifestFile,
+            relativePath: file.path,
+            sha256: file.sha256,
+            runID: runID
+        )
+        let record = RunRecord(
+            id: runID,
+            pipeline: pipeline.name,
+            sha256: file.sha256,
+            path: file.path,
+            startedAt: Date(),
+            logFile: executor.logFile(for: request)
+        )
+        let owner = self.owner.description
+        guard
+            try store.claim(
                 pipeline: pipeline.name,
                 sha256: file.sha256,
-                path: file.path,
-                startedAt: Date(),
-                logFile: executor.logFile(for: request)
-            )
-            // Store calls block (SQLite, or a wait on a PostgreSQL connection): each runs on a
-            // blocking thread, never on the cooperative pool that runs this task.
-            let (store, owner, lease) = (self.store, self.owner.description, self.lease)
-            let concurrency = pipeline.spec.run.concurrency
-            let claim = try await Blocking.run { () -> Claim in
-                guard
-                    try store.claim(
-                        pipeline: pipeline.name,
-                        sha256: file.sha256,
-                        owner: owner,
-                        run: record,
-                        lease: lease,
-                        concurrency: concurrency,
-                        at: Date()
-                    ) != nil
-                else {
-                    // Still claimable as far as the ledger goes: the pipeline's slots are taken elsewhere.
-                    let entry = try store.ledger(pipeline: pipeline.name, sha256s: [file.sha256])[file.sha256]
-                    let claimable = entry?.claimed(by: owner, at: Date(), lease: lease) != nil
-                    return claimable ? .slotsTakenElsewhere : .lostClaim
-                }
-                return .claimed(observed: try store.observation(pipeline: pipeline.name, path: file.path))
-            }
-            let observed: Observation?
-            switch claim {
-            case .claimed(let observation):
-                observed = observation
-            case .slotsTakenElsewhere:
-                report.slotsTakenElsewhere += 1
-                return report
-            case .lostClaim:
-                report.lostClaims += 1
-                return report
-            }
+                owner: owner,
+                run: record,
+                lease: lease,
+                concurrency: pipeline.spec.run.concurrency,
+                at: Date()
+            ) != nil
+        else {
+            // Still claimable as far as the ledger goes: the pipeline's slots are taken elsewhere.
+            let entry = try store.ledger(pipeline: pipeline.name, sha256s: [file.sha256])[file.sha256]
+            let claimable = entry?.claimed(by: owner, at: Date(), lease: lease) != nil
+            return claimable ? .slotsTakenElsewhere : .lostClaim
+        }
+        let observed = try store.observation(pipeline: pipeline.name, path: file.path)
+        return .claimed(
+            ClaimedRun(file: file, pipeline: pipeline, manifestFile: manifestFile, request: request, observed: observed)
+        )
+    }
+
+    /// Runs a claimed content, commits its outcome, then performs its file action. A claim lost
+    /// to another owner reports as such and runs nothing.
+    public func run(_ claim: Claim) async -> Report {
+        var report = Report()
+        let claimed: ClaimedRun
+        switch claim {
+        case .claimed(let run):
+            claimed = run
+        case .slotsTakenElsewhere:
+            report.slotsTakenElsewhere += 1
+            return report
+        case .lostClaim:
+            report.lostClaims += 1
+            return report
+        }
+        let (file, pipeline, manifestFile, request) =
+            (claimed.file, claimed.pipeline, claimed.manifestFile, claimed.request)
+        let (store, owner, runID, observed) = (self.store, self.owner.description, request.runID, claimed.observed)
+        do {
             let started = ContinuousClock.now
             let executor = self.executor
             let (ran, leaseLost) = await holdingLease(pipeline: pipeline.name, sha256: file.sha256) {
@@ -369,15 +398,16 @@ public struct Applier: Sendable {
                 report.lostClaims += 1
                 return report
             }
-            if try await Blocking.run({
-                Applier.changed(file, of: pipeline, manifestFile: manifestFile, since: observed)
-            }) {
-                result.outcome = .changedDuringRun
-            }
-            let outcome = result.outcome
-            let logTail = result.logTail
-            let entry = try await persistently {
-                try store.complete(
+            // One blocking call for what follows a run: whether the file changed meanwhile, the
+            // commit, and the removal of the shim's record (no longer needed once the ledger has
+            // the outcome). Each hop to a blocking thread and back costs two context switches.
+            let (ranOutcome, logTail) = (result.outcome, result.logTail)
+            let statusFile = executor.shim.map { _ in executor.statusFile(pipeline: pipeline.name, runID: runID) }
+            let (outcome, entry) = try await persistently { () -> (RunOutcome, LedgerEntry?) in
+                let outcome =
+                    Applier.changed(file, of: pipeline, manifestFile: manifestFile, since: observed)
+                    ? .changedDuringRun : ranOutcome
+                let entry = try store.complete(
                     pipeline: pipeline.name,
                     sha256: file.sha256,
                     owner: owner,
@@ -388,12 +418,10 @@ public struct Applier: Sendable {
                     jitter: Double.random(in: 0..<1),
                     at: Date()
                 )
+                if let statusFile { try? FileManager.default.removeItem(atPath: statusFile) }
+                return (outcome, entry)
             }
-            // The outcome is in the ledger: the shim's record of it is no longer needed.
-            if executor.shim != nil {
-                let status = executor.statusFile(pipeline: pipeline.name, runID: runID)
-                _ = try? await Blocking.run { try FileManager.default.removeItem(atPath: status) }
-            }
+            result.outcome = outcome
             guard let entry else {
                 // The claim was lost before the outcome was committed: another orchestrator holds
                 // the content, and this run decided nothing (its run row says interrupted).
