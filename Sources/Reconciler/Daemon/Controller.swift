@@ -97,14 +97,31 @@ actor Controller {
 
     // MARK: The loop
 
+    /// When the loop wakes by itself: the deadline of its current sleep.
+    private var loopWakesAt = Date.distantPast
+
     /// How long the loop may sleep before something is due.
     func timeUntilDue() -> Duration {
         let now = Date()
+        let seconds = max(0, secondsUntilDue(now))
+        loopWakesAt = now.addingTimeInterval(seconds)
+        return .milliseconds(Int64(seconds * 1000))
+    }
+
+    private func secondsUntilDue(_ now: Date) -> TimeInterval {
         var seconds = scheduler.timeUntilDue(now: now)
         if let reloadAt { seconds = min(seconds, reloadAt.timeIntervalSince(now)) }
         if console != nil { seconds = min(seconds, revisionCheckAt.timeIntervalSince(now)) }
         if scheduler.queued > 0 { seconds = min(seconds, lastProgress.addingTimeInterval(10).timeIntervalSince(now)) }
-        return .milliseconds(max(0, Int64(seconds * 1000)))
+        return seconds
+    }
+
+    /// Wakes the loop if something is now due before its sleep ends. Work already done here
+    /// (events and finished runs are acted on by the controller at once) needs no wake: an
+    /// unneeded one costs two hops to the controller and back while a run is being started.
+    private func wakeLoopIfSooner() {
+        let now = Date()
+        if scheduler.intakeStopped || now.addingTimeInterval(secondsUntilDue(now)) < loopWakesAt { wake.signal() }
     }
 
     /// Does what is due: a manifest reload, then what the scheduler decides for now.
@@ -508,7 +525,7 @@ actor Controller {
         // Acts on the batch here, already on the actor, rather than after a round trip through
         // the loop's task: a file closed with `settle: 0s` starts without two more thread hops.
         tick()
-        wake.signal()
+        wakeLoopIfSooner()
     }
 
     private func handle(_ event: InotifyEvent, path: String, pipeline name: String, now: Date) {
@@ -681,6 +698,6 @@ actor Controller {
         } else {
             perform(scheduler.finished(job, nextAttemptAt: retryAt), now: Date())
         }
-        wake.signal()
+        wakeLoopIfSooner()
     }
 }
