@@ -7,6 +7,7 @@ import Model
 public final class SQLiteStateStore: StateStore {
     let database: DatabasePool
     public let path: String
+    private let checkpointer: SQLiteCheckpointer
 
     /// Opens (creating if needed) the store at `path` and migrates it to the current schema.
     ///
@@ -27,7 +28,12 @@ public final class SQLiteStateStore: StateStore {
             try Self.openAndMigrate(path, initialize: initialize)
         }
         self.path = path
+        let checkpointer = SQLiteCheckpointer(path: path)
+        database.writeWithoutTransaction { checkpointer.install(on: $0) }
+        self.checkpointer = checkpointer
     }
+
+    deinit { checkpointer.stop() }
 
     private static func openAndMigrate(_ path: String, initialize: Bool) throws -> DatabasePool {
         if !initialize, let attributes = try? FileManager.default.attributesOfItem(atPath: path),
