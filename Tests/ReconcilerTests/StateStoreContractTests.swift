@@ -294,6 +294,29 @@ struct StateStoreContractTests {
         #expect(try store.observation(pipeline: "p", path: "a.csv") == nil)
     }
 
+    @Test(arguments: kinds) func aLookRecordsItsStatCacheRowsAndTheContentsItSaw(_ kind: Kind) throws {
+        let (store, remove) = try Self.make(kind)
+        defer { remove() }
+        try store.saveObservations(
+            [Self.observation("old.csv", sha: Self.sha(1), at: Self.t0)],
+            removing: [],
+            pipeline: "p"
+        )
+        try store.recordLook(
+            pipeline: "p",
+            observations: [Self.observation("a.csv", sha: Self.sha(2), at: Self.t0)],
+            removing: ["old.csv"],
+            seen: [SeenContent(sha256: Self.sha(2), path: "a.csv")],
+            at: Self.t0
+        )
+        #expect(try store.observation(pipeline: "p", path: "a.csv")?.sha256 == Self.sha(2))
+        #expect(try store.observation(pipeline: "p", path: "old.csv") == nil)
+        #expect(try store.names(pipeline: "p", sha256: Self.sha(2)) == ["a.csv"])
+        let entry = try store.ledger(pipeline: "p", sha256s: [Self.sha(2)])[Self.sha(2)]
+        #expect(entry?.state == .pending)
+        #expect(entry?.path == "a.csv")
+    }
+
     @Test(arguments: kinds) func databasePipelinesKeepEveryVersion(_ kind: Kind) throws {
         let (store, remove) = try Self.make(kind)
         defer { remove() }

@@ -564,11 +564,11 @@ actor Controller {
     /// ledger rows by key: its cost does not grow with the folder.
     private func check(_ name: String, busy: Set<String>, paths: Set<String>?, now: Date) {
         guard let (pipeline, file) = pipelines[name] else { return }
-        let folder: ObservedFolder
+        let look: Observer.Look
         let ledger: [String: LedgerEntry]
         do {
-            folder = try Observer(store: store).observe(pipeline, manifestFile: file, now: now, busy: busy, only: paths)
-            { [logger] files, bytes in
+            look = try Observer(store: store).look(pipeline, manifestFile: file, now: now, busy: busy, only: paths) {
+                [logger] files, bytes in
                 logger.info(
                     "hashing the backlog",
                     metadata: ["pipeline": "\(name)", "files": "\(files)", "MiB": "\(bytes >> 20)"]
@@ -577,21 +577,31 @@ actor Controller {
             if paths == nil {
                 ledger = try store.ledger(pipeline: name)
             } else {
-                ledger = try store.ledger(pipeline: name, sha256s: Set(folder.files.compactMap(\.sha256)))
+                ledger = try store.ledger(pipeline: name, sha256s: Set(look.folder.files.compactMap(\.sha256)))
             }
         } catch {
             logger.error("cannot observe the folder", metadata: ["pipeline": "\(name)", "error": "\(error)"])
             scheduler.retryLook(name, at: now.addingTimeInterval(5))
             return
         }
+        let folder = look.folder
         let plan = Planner.planFiles(
             PipelinePlan(name: name, file: file, change: .unchanged, effective: pipeline),
             folder: folder,
             ledger: ledger,
             now: now
         )
-        // The same ledger update as reconcile's: the planner says what is news.
-        do { try store.recordSeen(pipeline: name, contents: plan.seen, at: now) } catch {
+        // The same ledger update as reconcile's (the planner says what is news), committed with
+        // the look's stat-cache rows: one transaction before a run can start, not two.
+        do {
+            try store.recordLook(
+                pipeline: name,
+                observations: look.observations,
+                removing: look.removed,
+                seen: plan.seen,
+                at: now
+            )
+        } catch {
             logger.error("cannot record seen files", metadata: ["pipeline": "\(name)", "error": "\(error)"])
         }
         var next = folder.nextReady

@@ -15,27 +15,46 @@ public struct Observer: Sendable {
         self.store = store
     }
 
-    /// Observes `pipeline`, whose relative paths are relative to the folder of `manifestFile`,
-    /// and saves what it learned to the stat cache. Paths in `busy` (seen open for writing and
-    /// not yet closed) are not ready, whatever their age.
-    /// `progress` is called now and then while many files are hashed, with the files and bytes hashed so far.
-    /// `only`, when given, limits the look to those paths (relative to the folder): each is
-    /// stat'ed and its stat-cache row read by key, so that a look after an event on one file
-    /// costs the same in a folder of 20,000 files as in an empty one.
-    public func observe(
+    /// Observes the whole folder of `pipeline`, whose relative paths are relative to the folder
+    /// of `manifestFile`, and saves what it learned to the stat cache.
+    public func observe(_ pipeline: Pipeline, manifestFile: String, now: Date) throws -> ObservedFolder {
+        let look = try self.look(pipeline, manifestFile: manifestFile, now: now)
+        try store.saveObservations(look.observations, removing: look.removed, pipeline: pipeline.name)
+        return look.folder
+    }
+
+    /// What a look found, before the stat cache has been told.
+    public struct Look: Sendable {
+        public var folder: ObservedFolder
+        /// Stat-cache rows to save: files hashed by this look.
+        public var observations: [Observation] = []
+        /// Stat-cache rows to remove: paths no longer there.
+        public var removed: [String] = []
+    }
+
+    /// Looks at `pipeline`'s folder without saving to the stat cache: the daemon saves the look's
+    /// rows in the transaction that records the contents it saw (`StateStore.recordLook`).
+    /// Paths in `busy` (seen open for writing and not yet closed) are not ready, whatever their
+    /// age. `progress` is called now and then while many files are hashed, with the files and
+    /// bytes hashed so far. `only`, when given, limits the look to those paths (relative to the
+    /// folder): each is stat'ed and its stat-cache row read by key, so that a look after an event
+    /// on one file costs the same in a folder of 20,000 files as in an empty one.
+    public func look(
         _ pipeline: Pipeline,
         manifestFile: String,
         now: Date,
         busy: Set<String> = [],
         only paths: Set<String>? = nil,
         progress: ((_ files: Int, _ bytes: Int64) -> Void)? = nil
-    ) throws -> ObservedFolder {
+    ) throws -> Look {
         let root = Self.root(of: pipeline, manifestFile: manifestFile)
         guard let rootStat = FileStat.ofRoot(root), rootStat.isDirectory else {
-            return ObservedFolder(problem: "watch.path \(root) does not exist or is not a folder")
+            return Look(folder: ObservedFolder(problem: "watch.path \(root) does not exist or is not a folder"))
         }
         let filter: WatchFilter
-        do { filter = try WatchFilter(pipeline.spec.watch) } catch { return ObservedFolder(problem: "\(error)") }
+        do { filter = try WatchFilter(pipeline.spec.watch) } catch {
+            return Look(folder: ObservedFolder(problem: "\(error)"))
+        }
         var entries: [(String, FileStat)] = []
         var links = 0
         let cache: [String: Observation]
@@ -136,8 +155,7 @@ public struct Observer: Sendable {
             let present = Set(files.map(\.path)).subtracting(unreadable)
             removed = cache.keys.filter { !present.contains($0) }
         }
-        try store.saveObservations(updates, removing: removed, pipeline: pipeline.name)
-        return ObservedFolder(files: files, ignoredLinks: links)
+        return Look(folder: ObservedFolder(files: files, ignoredLinks: links), observations: updates, removed: removed)
     }
 
     /// The absolute, normalized folder a pipeline watches.

@@ -192,33 +192,56 @@ public final class SQLiteStateStore: StateStore {
     public func saveObservations(_ observations: [Observation], removing removed: [String], pipeline: String) throws {
         guard !observations.isEmpty || !removed.isEmpty else { return }
         try database.write { db in
-            let upsert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO observations (pipeline, path, device, inode, size, mtime_ns, ctime_ns, sha256, observed_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (pipeline, path) DO UPDATE SET device = excluded.device, inode = excluded.inode, size = excluded.size,
-                        mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, sha256 = excluded.sha256, observed_at = excluded.observed_at
-                    """
-            )
-            let name = try db.cachedStatement(
-                sql: "INSERT OR IGNORE INTO content_names (pipeline, sha256, path, first_seen) VALUES (?, ?, ?, ?)"
-            )
-            for observation in observations {
-                try upsert.execute(arguments: [
-                    pipeline, observation.path, Int64(bitPattern: observation.device),
-                    Int64(bitPattern: observation.inode),
-                    observation.size, observation.mtimeNs, observation.ctimeNs, observation.sha256,
-                    observation.observedAt.timeIntervalSince1970,
-                ])
-                if let sha = observation.sha256 {
-                    try name.execute(arguments: [
-                        pipeline, sha, observation.path, observation.observedAt.timeIntervalSince1970,
-                    ])
-                }
-            }
-            let delete = try db.cachedStatement(sql: "DELETE FROM observations WHERE pipeline = ? AND path = ?")
-            for path in removed { try delete.execute(arguments: [pipeline, path]) }
+            try SQLiteStateStore.saveObservations(db, observations, removing: removed, pipeline: pipeline)
         }
+    }
+
+    public func recordLook(
+        pipeline: String,
+        observations: [Observation],
+        removing removed: [String],
+        seen: [SeenContent],
+        at now: Date
+    ) throws {
+        guard !observations.isEmpty || !removed.isEmpty || !seen.isEmpty else { return }
+        try database.write { db in
+            try SQLiteStateStore.saveObservations(db, observations, removing: removed, pipeline: pipeline)
+            try SQLiteStateStore.recordSeen(db, pipeline: pipeline, contents: seen, at: now)
+        }
+    }
+
+    private static func saveObservations(
+        _ db: Database,
+        _ observations: [Observation],
+        removing removed: [String],
+        pipeline: String
+    ) throws {
+        let upsert = try db.cachedStatement(
+            sql: """
+                INSERT INTO observations (pipeline, path, device, inode, size, mtime_ns, ctime_ns, sha256, observed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (pipeline, path) DO UPDATE SET device = excluded.device, inode = excluded.inode, size = excluded.size,
+                    mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, sha256 = excluded.sha256, observed_at = excluded.observed_at
+                """
+        )
+        let name = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO content_names (pipeline, sha256, path, first_seen) VALUES (?, ?, ?, ?)"
+        )
+        for observation in observations {
+            try upsert.execute(arguments: [
+                pipeline, observation.path, Int64(bitPattern: observation.device),
+                Int64(bitPattern: observation.inode),
+                observation.size, observation.mtimeNs, observation.ctimeNs, observation.sha256,
+                observation.observedAt.timeIntervalSince1970,
+            ])
+            if let sha = observation.sha256 {
+                try name.execute(arguments: [
+                    pipeline, sha, observation.path, observation.observedAt.timeIntervalSince1970,
+                ])
+            }
+        }
+        let delete = try db.cachedStatement(sql: "DELETE FROM observations WHERE pipeline = ? AND path = ?")
+        for path in removed { try delete.execute(arguments: [pipeline, path]) }
     }
 
     public func names(pipeline: String, sha256: String) throws -> [String] {
@@ -267,18 +290,21 @@ public final class SQLiteStateStore: StateStore {
 
     public func recordSeen(pipeline: String, contents: [SeenContent], at now: Date) throws {
         guard !contents.isEmpty else { return }
-        try database.write { db in
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT INTO ledger (pipeline, sha256, state, attempts, first_seen, last_seen, path) VALUES (?, ?, 'pending', 0, ?, ?, ?)
-                    ON CONFLICT (pipeline, sha256) DO UPDATE SET last_seen = excluded.last_seen, path = excluded.path
-                    """
-            )
-            for content in contents {
-                try statement.execute(arguments: [
-                    pipeline, content.sha256, now.timeIntervalSince1970, now.timeIntervalSince1970, content.path,
-                ])
-            }
+        try database.write { db in try SQLiteStateStore.recordSeen(db, pipeline: pipeline, contents: contents, at: now)
+        }
+    }
+
+    private static func recordSeen(_ db: Database, pipeline: String, contents: [SeenContent], at now: Date) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO ledger (pipeline, sha256, state, attempts, first_seen, last_seen, path) VALUES (?, ?, 'pending', 0, ?, ?, ?)
+                ON CONFLICT (pipeline, sha256) DO UPDATE SET last_seen = excluded.last_seen, path = excluded.path
+                """
+        )
+        for content in contents {
+            try statement.execute(arguments: [
+                pipeline, content.sha256, now.timeIntervalSince1970, now.timeIntervalSince1970, content.path,
+            ])
         }
     }
 

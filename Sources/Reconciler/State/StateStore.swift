@@ -50,6 +50,15 @@ public protocol StateStore: Sendable {
     func ledger(pipeline: String, sha256s: Set<String>) throws -> [String: LedgerEntry]
     /// Adds `pending` rows for new contents and refreshes `lastSeen`/`path` of known ones.
     func recordSeen(pipeline: String, contents: [SeenContent], at now: Date) throws
+    /// What a look found: its stat-cache changes (`saveObservations`) and the contents it saw
+    /// (`recordSeen`), in one transaction where both live in one database.
+    func recordLook(
+        pipeline: String,
+        observations: [Observation],
+        removing removed: [String],
+        seen: [SeenContent],
+        at now: Date
+    ) throws
     /// Claims a content for `run`: `pending`, or `failed` and due, becomes `running`, and the run
     /// is recorded in the same transaction. Returns `nil` when another process holds the content
     /// or it is no longer claimable.
@@ -115,6 +124,19 @@ public protocol StateStore: Sendable {
 
 extension StateStore {
     public var isAvailable: Bool { true }
+
+    /// Two writes, for a store whose stat cache is apart from its ledger (PostgreSQL's is a
+    /// local SQLite file per replica).
+    public func recordLook(
+        pipeline: String,
+        observations: [Observation],
+        removing removed: [String],
+        seen: [SeenContent],
+        at now: Date
+    ) throws {
+        try saveObservations(observations, removing: removed, pipeline: pipeline)
+        try recordSeen(pipeline: pipeline, contents: seen, at: now)
+    }
 
     /// A claim with no limit on the pipeline's running contents.
     public func claim(
