@@ -20,8 +20,9 @@ struct PostgresUnansweredTests {
         defer { try? store.dropSchema() }
         let holder = try PostgresStateStore(info: info, password: password, schema: schema)
 
-        // The holder locks the ledger in a transaction it keeps open until told (15 s at most,
-        // so that a store without a limit gets its answer and the test fails rather than hangs):
+        // The holder locks the ledger in a transaction it keeps open until told (60 s at most,
+        // so that a store without a limit gets its answer and the test fails rather than hangs;
+        // long enough for a loaded machine to get the store's call to the server meanwhile):
         // to the store, a server that does not answer.
         let locked = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
@@ -29,7 +30,7 @@ struct PostgresUnansweredTests {
             try? holder.transaction { session in
                 try session.query("LOCK TABLE ledger IN ACCESS EXCLUSIVE MODE")
                 locked.signal()
-                _ = release.wait(timeout: .now() + 15)
+                _ = release.wait(timeout: .now() + 60)
             }
             locked.signal()
         }

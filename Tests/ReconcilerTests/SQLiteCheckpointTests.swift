@@ -29,12 +29,12 @@ struct SQLiteCheckpointTests {
     @Test func theThreadCheckpointsOnceTheLogPassesTheThreshold() async throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = try SQLiteStateStore(path: path)
-        // Some 2,000 pages: past the threshold (1,000), short of the limit where commits checkpoint.
-        try commit(store, 0..<500)
+        // Some 1,500 pages: past the threshold (1,000), short of the limit where commits checkpoint.
+        try commit(store, 0..<300)
         let before = try logRestarts()
         // The log restarts at the first commit after a full checkpoint: commit now and then until it does.
         let deadline = ContinuousClock.now + .seconds(30)
-        var next = 500
+        var next = 300
         while try logRestarts() == before {
             try #require(ContinuousClock.now < deadline, "the log was never checkpointed")
             try await Task.sleep(for: .milliseconds(20))
@@ -47,11 +47,11 @@ struct SQLiteCheckpointTests {
     @Test func aWriterThatNeverPausesKeepsTheLogBounded() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = try SQLiteStateStore(path: path)
-        // Some 24,000 pages (94 MiB of log) if nothing checkpointed.
-        try commit(store, 0..<6000)
+        // Some 7,500 pages (30 MiB of log) if nothing checkpointed; the limit is 4,000 (16 MiB).
+        try commit(store, 0..<1500)
         let logBytes = (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? NSNumber)?.intValue
         // The log is reused from its start after each restart, so its size is its high mark.
-        #expect((logBytes ?? 0) < 40 << 20, "the log reached \(logBytes ?? 0) bytes")
-        #expect(try store.ledger(pipeline: "p").count == 6000)
+        #expect((logBytes ?? 0) < 20 << 20, "the log reached \(logBytes ?? 0) bytes")
+        #expect(try store.ledger(pipeline: "p").count == 1500)
     }
 }

@@ -17,8 +17,8 @@ import GRDBSQLite
 final class SQLiteCheckpointer: @unchecked Sendable {
     /// WAL pages after which a checkpoint is asked for (SQLite's own default threshold).
     static let threshold: CInt = 1000
-    /// WAL pages after which the commit checkpoints itself (32 MiB of 4 KiB pages).
-    static let limit: CInt = 8000
+    /// WAL pages after which the commit checkpoints itself (16 MiB of 4 KiB pages).
+    static let limit: CInt = 4000
 
     private let path: String
     private let condition = NSCondition()
