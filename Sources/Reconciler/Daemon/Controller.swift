@@ -662,12 +662,14 @@ actor Controller {
         }
         let applier = self.applier
         tasks[job.key] = Task {
-            var report = Applier.Report()
+            let report: Applier.Report
             switch claim {
             case .success(let claim):
                 report = await applier.run(claim)
             case .failure(let error):
-                report.fileActionProblems.append("\(job.pipeline)/\(job.file.path): state store error: \(error)")
+                report = Applier.Report(
+                    fileActionProblems: [Applier.storeProblem(pipeline: job.pipeline, path: job.file.path, error)]
+                )
             }
             self.finished(job, report)
         }

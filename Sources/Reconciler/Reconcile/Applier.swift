@@ -314,9 +314,14 @@ public struct Applier: Sendable {
         // blocking thread, never on the cooperative pool that runs this task.
         let claim: Claim
         do { claim = try await Blocking.run { try self.claim(file, of: pipeline, manifestFile: manifestFile) } } catch {
-            return Report(fileActionProblems: ["\(pipeline.name)/\(file.path): state store error: \(error)"])
+            return Report(fileActionProblems: [Applier.storeProblem(pipeline: pipeline.name, path: file.path, error)])
         }
         return await run(claim)
+    }
+
+    /// How a report says that the store failed a content's claim or commit.
+    static func storeProblem(pipeline: String, path: String, _ error: any Error) -> String {
+        "\(pipeline)/\(path): state store error: \(error)"
     }
 
     /// Claims `file` for a run of `pipeline`, recording the run in the same transaction. Blocks
@@ -468,7 +473,7 @@ public struct Applier: Sendable {
                 }
             }
         } catch {
-            report.fileActionProblems.append("\(pipeline.name)/\(file.path): state store error: \(error)")
+            report.fileActionProblems.append(Applier.storeProblem(pipeline: pipeline.name, path: file.path, error))
         }
         return report
     }
