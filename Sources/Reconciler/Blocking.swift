@@ -4,11 +4,12 @@ import Foundation
 /// runs on a thread of `Blocking`'s own, so that it never holds a thread of the cooperative pool,
 /// which has one thread per core and also runs the runs' tasks, their timers and the HTTP server.
 public enum Blocking {
-    /// Runs `work` on a blocking thread and returns its result.
-    public static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            BlockingThreads.shared.submit { continuation.resume(with: Result { try work() }) }
+    /// Runs `work` on a blocking thread and returns its result (work that cannot fail needs no `try`).
+    public static func run<T: Sendable, E: Error>(_ work: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, E>, Never>) in
+            BlockingThreads.shared.submit { continuation.resume(returning: Result { () throws(E) -> T in try work() }) }
         }
+        return try result.get()
     }
 }
 

@@ -134,6 +134,6 @@ public struct Console: Sendable {
     func audit(_ caller: Caller, _ action: AuditEvent.Action, _ target: String, _ detail: String = "") async {
         let catalog = self.catalog
         let user = caller.account.name
-        _ = try? await Blocking.run { catalog.audit(user: user, action, target, detail) }
+        await Blocking.run { catalog.audit(user: user, action, target, detail) }
     }
 }

@@ -1,8 +1,6 @@
 import Foundation
 import Glibc
 import Model
-import Subprocess
-import SystemPackage
 
 /// Runs one content through a pipeline's command or container, with no shell in between.
 ///
@@ -90,8 +88,10 @@ public struct Executor: Sendable {
         "\(logDirectory)/\(request.pipeline.name)/\(request.runID).log"
     }
 
-    /// Runs `request`; `started` receives the child's process group as soon as it exists.
-    public func run(_ request: Request, started: @escaping @Sendable (Int32) async -> Void) async -> Result {
+    /// Runs `request` to its end, blocking: call it from a blocking thread. `started` receives
+    /// the child's process group as soon as it exists; `cancellation` stops it (SIGTERM to the
+    /// group, SIGKILL after `grace`) and makes it `interrupted`.
+    public func run(_ request: Request, cancellation: RunCancellation, started: (Int32) -> Void) -> Result {
         let logPath = logFile(for: request)
         let envFile = "\(logDirectory)/\(request.pipeline.name)/\(request.runID).env"
         let root = Observer.root(of: request.pipeline, manifestFile: request.manifestFile)
@@ -133,15 +133,15 @@ public struct Executor: Sendable {
                 containerName == nil
                 ? context.environment(parent: parentEnvironment, resolved: resolved)
                 : context.clientEnvironment(parent: parentEnvironment)
-            outcome = await spawn(
+            outcome = spawn(
                 argv,
                 statusFile: statusFile,
                 environment: environment,
                 workingDirectory: workingDirectory,
                 timeout: request.pipeline.spec.run.timeout,
-                containerName: containerName,
-                runtime: containerRuntime(request.pipeline),
+                container: containerName.map { (containerRuntime(request.pipeline) ?? "podman", $0) },
                 log: log,
+                cancellation: cancellation,
                 started: started
             )
         } catch {
@@ -200,93 +200,48 @@ public struct Executor: Sendable {
         }
     }
 
-    private enum Ending: Sendable {
-        case exited(TerminationStatus)
-        case timedOut
-        case failed(String)
-    }
-
     private func spawn(
         _ argv: [String],
         statusFile: String,
         environment: [(String, String)],
         workingDirectory: String?,
         timeout: TimeSpan,
-        containerName: String?,
-        runtime: String?,
+        container: (runtime: String, name: String)?,
         log: RunLog,
-        started: @escaping @Sendable (Int32) async -> Void
-    ) async -> RunOutcome {
+        cancellation: RunCancellation,
+        started: (Int32) -> Void
+    ) -> RunOutcome {
         guard let program = argv.first, !program.isEmpty else { return .failedToStart(reason: "empty command") }
-        var options = PlatformOptions()
-        options.createSession = true
-        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: grace)]
-        // Raw bytes, each NUL-terminated (the library strdup()s them): a file name that is not
-        // UTF-8 reaches the command byte for byte, in argv and in ORCHESTRATOR_FILE alike.
-        var variables: [String: [UInt8]] = [:]
-        var order: [String] = []
-        for (key, value) in environment {
-            if variables[key] == nil { order.append(key) }
-            variables[key] = Array("\(key)=".utf8) + value.fileSystemBytes + [0]
-        }
         let path = environment.last { $0.0 == "PATH" }?.1 ?? ""
         guard let resolved = Executor.programs.resolve(program, path: path, workingDirectory: workingDirectory) else {
             return .failedToStart(reason: "\(program): command not found (PATH=\(path))")
         }
-        let (executable, arguments): (Executable, [String]) =
-            shim.map { (.path(FilePath($0)), [statusFile, resolved] + argv.dropFirst()) }
-            ?? (.path(FilePath(resolved)), Array(argv.dropFirst()))
-        let configuration = Configuration(
-            executable: executable,
-            arguments: Arguments(arguments.map { $0.fileSystemBytes + [0] }),
-            environment: .custom(order.compactMap { variables[$0] }),
-            workingDirectory: workingDirectory.map { FilePath($0) },
-            platformOptions: options
-        )
-        let group = ProcessGroupBox()
-        let ending: Ending = await withTaskGroup(of: Ending.self) { tasks in
-            tasks.addTask {
-                do {
-                    let result = try await Subprocess.run(
-                        configuration,
-                        input: .none,
-                        output: .sequence,
-                        error: .combinedWithOutput
-                    ) { execution in
-                        let pid = execution.processIdentifier.value
-                        group.set(pid)
-                        await started(pid)
-                        for try await chunk in execution.standardOutput {
-                            chunk.withUnsafeBytes { log.write($0) }
-                        }
-                    }
-                    return .exited(result.terminationStatus)
-                } catch {
-                    return Task.isCancelled ? .timedOut : .failed("\(error)")
-                }
-            }
-            if !timeout.isZero {
-                tasks.addTask {
-                    try? await Task.sleep(for: timeout.duration)
-                    return .timedOut
-                }
-            }
-            let first = await tasks.next() ?? .failed("no result")
-            tasks.cancelAll()
-            if case .timedOut = first, let containerName, let runtime {
-                await Executor.removeContainer(runtime: runtime, name: containerName)
-            }
-            while await tasks.next() != nil {}
-            return first
+        // Raw bytes: a file name that is not UTF-8 reaches the command byte for byte, in argv and
+        // in ORCHESTRATOR_FILE alike.
+        var variables: [String: [UInt8]] = [:]
+        var order: [String] = []
+        for (key, value) in environment {
+            if variables[key] == nil { order.append(key) }
+            variables[key] = Array("\(key)=".utf8) + value.fileSystemBytes
         }
-        if let pid = group.value { kill(-pid, SIGKILL) }
-        // Cancelled from outside (the orchestrator is stopping), not by its own timeout.
-        if Task.isCancelled { return .interrupted }
-        switch ending {
+        let arguments = shim.map { [$0, statusFile, resolved] + argv.dropFirst() } ?? [resolved] + argv.dropFirst()
+        var child = ChildProcess(
+            executable: arguments[0],
+            arguments: arguments.map(\.fileSystemBytes),
+            environment: order.compactMap { variables[$0] },
+            workingDirectory: workingDirectory,
+            timeout: timeout.duration,
+            grace: grace
+        )
+        if let container {
+            child.onTimeout = { Executor.removeContainer(runtime: container.runtime, name: container.name) }
+        }
+        switch child.run(cancellation: cancellation, started: started, output: log.write) {
+        case .cancelled: return .interrupted
         case .timedOut: return .timedOut
-        case .failed(let reason): return .failedToStart(reason: reason)
-        case .exited(.exited(let code)): return code == 0 ? .succeeded : .exited(code: Int(code))
-        case .exited(.signaled(let signal)): return .signaled(signal: Int(signal))
+        case .failedToStart(let reason): return .failedToStart(reason: reason)
+        case .exited(let code): return code == 0 ? .succeeded : .exited(code: Int(code))
+        case .signaled(let signal): return .signaled(signal: Int(signal))
         }
     }
 
@@ -299,14 +254,19 @@ public struct Executor: Sendable {
     /// `docker kill NAME` then `docker rm -f NAME` (or podman), best effort (the container may
     /// already be gone): killing the client leaves its container running, and a container killed
     /// while its client is gone is not removed by `--rm`.
-    static func removeContainer(runtime: String, name: String) async {
+    static func removeContainer(runtime: String, name: String) {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        guard let executable = programs.resolve(runtime, path: path, workingDirectory: nil) else { return }
         for arguments in [["kill", name], ["rm", "-f", name]] {
-            _ = try? await Subprocess.run(
-                .name(runtime),
-                arguments: Arguments(arguments),
-                output: .discarded,
-                error: .discarded
+            let child = ChildProcess(
+                executable: executable,
+                arguments: ([runtime] + arguments).map(\.fileSystemBytes),
+                environment: ProcessInfo.processInfo.environment.map { Array("\($0.key)=\($0.value)".utf8) },
+                workingDirectory: nil,
+                timeout: .seconds(60),
+                grace: .seconds(5)
             )
+            _ = child.run(cancellation: RunCancellation(), started: { _ in }, output: { _ in })
         }
     }
 }
@@ -336,13 +296,4 @@ final class ProgramResolver: @unchecked Sendable {
         }
         return nil
     }
-}
-
-/// The child's pid (and process group), shared between the run task and the cleanup.
-final class ProcessGroupBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var pid: Int32?
-
-    func set(_ value: Int32) { lock.withLock { pid = value } }
-    var value: Int32? { lock.withLock { pid } }
 }

@@ -12,6 +12,8 @@ public struct Applier: Sendable {
     public let lease: TimeInterval
     /// Called as each run is committed, for a progress display.
     public var onFinished: (@Sendable (Finished) -> Void)?
+    /// Renews the claims of this applier's runs.
+    let leases: LeaseKeeper
 
     /// - Parameter lease: how long a claim holds without renewal (see `defaultLease`).
     public init(store: any StateStore, executor: Executor, owner: Owner = .current, lease: TimeInterval = defaultLease)
@@ -20,6 +22,7 @@ public struct Applier: Sendable {
         self.executor = executor
         self.owner = owner
         self.lease = lease
+        self.leases = LeaseKeeper(store: store, owner: owner.description, lease: lease)
     }
 
     /// One finished run, for the report.
@@ -59,7 +62,9 @@ public struct Applier: Sendable {
         let store = self.store
         let (found, specs) = try await Blocking.run { try self.deadOwnersClaims(now: now) }
         for claim in found {
-            for (runtime, name) in claim.containers { await Executor.removeContainer(runtime: runtime, name: name) }
+            for (runtime, name) in claim.containers {
+                await Blocking.run { Executor.removeContainer(runtime: runtime, name: name) }
+            }
         }
         try await Blocking.run {
             for claim in found {
@@ -223,64 +228,16 @@ public struct Applier: Sendable {
     /// renewing, and after this long another one may take the content over.
     public static let defaultLease: TimeInterval = 60
 
-    /// Runs `body` while renewing the lease of the content's claim. When the claim is lost (the
-    /// lease expired and another orchestrator took the content), `body` is cancelled (its
-    /// process group is killed) and the result says so. A renewal that fails (the database is
-    /// unreachable) is tried again at the next beat: the run goes on meanwhile.
-    private func holdingLease(
-        pipeline: String,
-        sha256: String,
-        _ body: @escaping @Sendable () async -> Executor.Result
-    ) async -> (Executor.Result, lost: Bool) {
-        enum Event: Sendable {
-            case finished(Executor.Result)
-            case lost
-        }
-        let store = self.store
-        let owner = self.owner.description
-        let lease = self.lease
-        return await withTaskGroup(of: Event?.self) { group in
-            group.addTask { .finished(await body()) }
-            group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(lease / 3))
-                    if Task.isCancelled { return nil }
-                    let until = Date().addingTimeInterval(lease)
-                    let renewed = try? await Blocking.run {
-                        try store.renewLease(pipeline: pipeline, sha256: sha256, owner: owner, until: until)
-                    }
-                    if renewed == false { return .lost }
-                }
-                return nil
-            }
-            var lost = false
-            while let event = await group.next() {
-                switch event {
-                case .finished(let result):
-                    group.cancelAll()
-                    return (result, lost)
-                case .lost:
-                    lost = true
-                    group.cancelAll()
-                case nil:
-                    continue
-                }
-            }
-            return (Executor.Result(outcome: .interrupted, logFile: "", logTail: ""), true)
-        }
-    }
-
     /// Runs `body` until it succeeds, waiting 0.5 s, then twice as long up to 10 s, between
     /// tries, for a lease's worth of time: an outcome is worth keeping through a database restart
-    /// (recorded late rather than run again). The last error is thrown when time is up.
-    /// Each try runs on a blocking thread.
-    private func persistently<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    /// (recorded late rather than run again). The last error is thrown when time is up, or at
+    /// once when the run is cancelled. Blocks.
+    private func persistently<T>(_ cancellation: RunCancellation, _ body: () throws -> T) throws -> T {
         let deadline = ContinuousClock.now + .seconds(lease)
         var delay = Duration.milliseconds(500)
         while true {
-            do { return try await Blocking.run(body) } catch {
-                guard ContinuousClock.now + delay < deadline, !Task.isCancelled else { throw error }
-                try? await Task.sleep(for: delay)
+            do { return try body() } catch {
+                guard ContinuousClock.now + delay < deadline, !cancellation.wait(for: delay) else { throw error }
                 delay = min(delay * 2, .seconds(10))
             }
         }
@@ -310,13 +267,26 @@ public struct Applier: Sendable {
     /// Claims, runs and commits one content, then performs its file action: the unit of work of
     /// both `reconcile` and the daemon.
     public func process(_ file: FileChange, of pipeline: Pipeline, manifestFile: String) async -> Report {
-        // Store calls block (SQLite, or a wait on a PostgreSQL connection): they run on a
-        // blocking thread, never on the cooperative pool that runs this task.
-        let claim: Claim
-        do { claim = try await Blocking.run { try self.claim(file, of: pipeline, manifestFile: manifestFile) } } catch {
-            return Report(fileActionProblems: [Applier.storeProblem(pipeline: pipeline.name, path: file.path, error)])
+        // All of it is one blocking call: store calls block (SQLite, or a wait on a PostgreSQL
+        // connection), and so does the run's supervision; one hop to a blocking thread per content.
+        await cancellable { cancellation in
+            do {
+                return run(try claim(file, of: pipeline, manifestFile: manifestFile), cancellation: cancellation)
+            } catch {
+                let problem = Applier.storeProblem(pipeline: pipeline.name, path: file.path, error)
+                return Report(fileActionProblems: [problem])
+            }
         }
-        return await run(claim)
+    }
+
+    /// `work` on a blocking thread, with a cancellation that this task's cancellation triggers.
+    private func cancellable(_ work: @escaping @Sendable (RunCancellation) -> Report) async -> Report {
+        let cancellation = RunCancellation()
+        return await withTaskCancellationHandler {
+            await Blocking.run { work(cancellation) }
+        } onCancel: {
+            cancellation.cancel(.stopping)
+        }
     }
 
     /// How a report says that the store failed a content's claim or commit.
@@ -367,8 +337,15 @@ public struct Applier: Sendable {
     }
 
     /// Runs a claimed content, commits its outcome, then performs its file action. A claim lost
-    /// to another owner reports as such and runs nothing.
+    /// to another owner reports as such and runs nothing. The daemon claims on its own thread,
+    /// then calls this.
     public func run(_ claim: Claim) async -> Report {
+        await cancellable { cancellation in run(claim, cancellation: cancellation) }
+    }
+
+    /// `run(_:)`, blocking: the run is supervised, committed and its file action done on the
+    /// calling thread, while the lease keeper renews the claim.
+    private func run(_ claim: Claim, cancellation: RunCancellation) -> Report {
         var report = Report()
         let claimed: ClaimedRun
         switch claim {
@@ -383,46 +360,38 @@ public struct Applier: Sendable {
         }
         let (file, pipeline, manifestFile, request) =
             (claimed.file, claimed.pipeline, claimed.manifestFile, claimed.request)
-        let (store, owner, runID, observed) = (self.store, self.owner.description, request.runID, claimed.observed)
+        let runID = request.runID
+        let started = ContinuousClock.now
+        let held = leases.hold(pipeline: pipeline.name, sha256: file.sha256, cancellation: cancellation)
+        var result = executor.run(request, cancellation: cancellation) { group in
+            _ = try? store.setProcessGroup(runID: runID, group)
+        }
+        leases.release(held)
+        let duration = ContinuousClock.now - started
+        if cancellation.reason == .leaseLost {
+            // Another orchestrator holds the content now: its outcome is not ours to record.
+            _ = try? store.finishRun(id: runID, outcome: .interrupted, endedAt: Date(), logTail: result.logTail)
+            report.lostClaims += 1
+            return report
+        }
         do {
-            let started = ContinuousClock.now
-            let executor = self.executor
-            let (ran, leaseLost) = await holdingLease(pipeline: pipeline.name, sha256: file.sha256) {
-                await executor.run(request) { group in
-                    _ = try? await Blocking.run { try store.setProcessGroup(runID: runID, group) }
-                }
-            }
-            var result = ran
-            let duration = ContinuousClock.now - started
-            if leaseLost {
-                // Another orchestrator holds the content now: its outcome is not ours to record.
-                let logTail = result.logTail
-                _ = try? await Blocking.run {
-                    try store.finishRun(id: runID, outcome: .interrupted, endedAt: Date(), logTail: logTail)
-                }
-                report.lostClaims += 1
-                return report
-            }
-            // One blocking call for what follows a run: whether the file changed meanwhile, the
-            // commit, and the removal of the shim's record (no longer needed once the ledger has
-            // the outcome). Each hop to a blocking thread and back costs two context switches.
-            let (ranOutcome, logTail) = (result.outcome, result.logTail)
             let statusFile = executor.shim.map { _ in executor.statusFile(pipeline: pipeline.name, runID: runID) }
-            let (outcome, entry) = try await persistently { () -> (RunOutcome, LedgerEntry?) in
+            let (outcome, entry) = try persistently(cancellation) { () -> (RunOutcome, LedgerEntry?) in
                 let outcome =
-                    Applier.changed(file, of: pipeline, manifestFile: manifestFile, since: observed)
-                    ? .changedDuringRun : ranOutcome
+                    Applier.changed(file, of: pipeline, manifestFile: manifestFile, since: claimed.observed)
+                    ? .changedDuringRun : result.outcome
                 let entry = try store.complete(
                     pipeline: pipeline.name,
                     sha256: file.sha256,
-                    owner: owner,
-                    run: (runID, logTail),
+                    owner: owner.description,
+                    run: (runID, result.logTail),
                     outcome: outcome,
                     policy: RetryPolicy(pipeline.spec.run),
                     fileActions: (pipeline.spec.onSuccess, pipeline.spec.onFailure),
                     jitter: Double.random(in: 0..<1),
                     at: Date()
                 )
+                // The shim's record is no longer needed once the ledger has the outcome.
                 if let statusFile { try? FileManager.default.removeItem(atPath: statusFile) }
                 return (outcome, entry)
             }
@@ -433,13 +402,12 @@ public struct Applier: Sendable {
                 report.lostClaims += 1
                 return report
             }
-            let state = entry.state
             let finished = Finished(
                 pipeline: pipeline.name,
                 path: file.path,
                 runID: runID,
                 outcome: result.outcome,
-                state: state,
+                state: entry.state,
                 logFile: result.logFile,
                 nextAttemptAt: entry.nextAttemptAt,
                 duration: duration
@@ -448,7 +416,7 @@ public struct Applier: Sendable {
             onFinished?(finished)
             // The ledger has committed the outcome and the action it owes: only now may the file move or go.
             if let action = PendingFileAction.owed(
-                by: state,
+                by: entry.state,
                 onSuccess: pipeline.spec.onSuccess,
                 onFailure: pipeline.spec.onFailure
             ) {
@@ -459,16 +427,13 @@ public struct Applier: Sendable {
                     action: action,
                     createdAt: Date()
                 )
-                let problem = try await Blocking.run {
-                    try FileActions.attempt(
-                        pending,
-                        of: pipeline,
-                        manifestFile: manifestFile,
-                        store: store,
-                        now: Date()
-                    )
-                }
-                if let problem {
+                if let problem = try FileActions.attempt(
+                    pending,
+                    of: pipeline,
+                    manifestFile: manifestFile,
+                    store: store,
+                    now: Date()
+                ) {
                     report.fileActionProblems.append(problem)
                 }
             }

@@ -51,7 +51,7 @@ extension Console {
                 )
             }
             try Self.checkPassword(new.password)
-            let hash = try await Blocking.run { Bcrypt.hash(new.password, cost: 11) }
+            let hash = await Blocking.run { Bcrypt.hash(new.password, cost: 11) }
             let account = UserAccount(name: new.name, role: new.role, passwordHash: hash, grants: Set(new.grants ?? []))
             let added = try await blocking { store -> Bool in
                 guard try store.user(named: new.name) == nil else { return false }
@@ -84,7 +84,7 @@ extension Console {
             }
             let body = try await JSON.decode(Password.self, from: request)
             try Self.checkPassword(body.password)
-            let hash = try await Blocking.run { Bcrypt.hash(body.password, cost: 11) }
+            let hash = await Blocking.run { Bcrypt.hash(body.password, cost: 11) }
             let changed = try await blocking { store -> Bool in
                 guard var user = try store.user(named: name) else { return false }
                 user.passwordHash = hash

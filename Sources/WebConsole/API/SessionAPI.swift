@@ -30,7 +30,7 @@ extension Console {
             let account = try await blocking { try $0.user(named: credentials.user) }
             // A hash is checked even for an unknown user, so that timing does not tell which names exist.
             let hash = account?.passwordHash ?? "$2b$11$C6UzMDM.H6dfI/f/IKxGhuX.4hM4YhxWNT5qq.NuSMqi5Q6KE5ePC"
-            let verified = try await Blocking.run { Bcrypt.verify(credentials.password, hash: hash) }
+            let verified = await Blocking.run { Bcrypt.verify(credentials.password, hash: hash) }
             guard let account, verified else {
                 await throttle.failed(credentials.user)
                 _ = try? await blocking {
