@@ -81,7 +81,8 @@ struct ChildProcess {
         var status: Int32?
         var drainUntil: ContinuousClock.Instant?
         var readerOpen = true
-        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 << 10, alignment: 1)
+        defer { buffer.deallocate() }
         while readerOpen || status == nil {
             let now = clock.now
             if let drainUntil, now >= drainUntil { break }
@@ -112,17 +113,21 @@ struct ChildProcess {
             if pidfd < 0 || cancellation.descriptor < 0, status == nil { wait = wait < 0 ? 200 : min(wait, 200) }
             let ready = poll(&fds, nfds_t(fds.count), Int32(clamping: wait))
             if ready < 0, errno != EINTR { break }
+            var outputEnded = false
             for entry in fds where entry.revents != 0 {
                 if entry.fd == reader {
-                    let count = buffer.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) }
+                    let count = read(reader, buffer.baseAddress, buffer.count)
                     if count > 0 {
-                        buffer.withUnsafeBytes { output(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+                        output(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
                     } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
                         readerOpen = false
+                        outputEnded = true
                     }
                 }
             }
-            if status == nil, pidfd < 0 || fds.contains(where: { $0.fd == pidfd && $0.revents != 0 }) {
+            // The end of the output is usually the command's exit, a moment before its pidfd says so:
+            // checking then saves a wake.
+            if status == nil, outputEnded || pidfd < 0 || fds.contains(where: { $0.fd == pidfd && $0.revents != 0 }) {
                 // Whatever the run left in its group goes before the leader is reaped: until then
                 // its pid, the group's number, cannot be given to another process.
                 var raw: Int32 = 0

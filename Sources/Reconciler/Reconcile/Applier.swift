@@ -48,6 +48,13 @@ public struct Applier: Sendable {
         public var fileActionProblems: [String] = []
 
         public var succeeded: Int { runs.filter { $0.outcome.isSuccess }.count }
+
+        mutating func merge(_ other: Report) {
+            runs += other.runs
+            lostClaims += other.lostClaims
+            slotsTakenElsewhere += other.slotsTakenElsewhere
+            fileActionProblems += other.fileActionProblems
+        }
         public var failed: Int { runs.count - succeeded }
         public var allSucceeded: Bool { failed == 0 && fileActionProblems.isEmpty }
     }
@@ -199,26 +206,26 @@ public struct Applier: Sendable {
         return settled
     }
 
-    /// Runs a pipeline's files, at most `run.concurrency` at once.
+    /// Runs a pipeline's files, at most `run.concurrency` at once: each of that many blocking
+    /// calls claims, runs and commits files one after another until none is left, so that a
+    /// file costs no hop between threads.
     private func run(_ files: [FileChange], of pipeline: Pipeline, manifestFile: String) async -> Report {
-        await withTaskGroup(of: Report.self) { group in
-            var report = Report()
-            var pending = files[...]
-            func merge(_ partial: Report) {
-                report.runs += partial.runs
-                report.lostClaims += partial.lostClaims
-                report.fileActionProblems += partial.fileActionProblems
-            }
-            for _ in 0..<pipeline.spec.run.concurrency {
-                guard let file = pending.popFirst() else { break }
-                group.addTask { await self.process(file, of: pipeline, manifestFile: manifestFile) }
-            }
-            for await partial in group {
-                merge(partial)
-                if let file = pending.popFirst() {
-                    group.addTask { await self.process(file, of: pipeline, manifestFile: manifestFile) }
+        let queue = FileQueue(files)
+        return await withTaskGroup(of: Report.self) { group in
+            for _ in 0..<min(pipeline.spec.run.concurrency, files.count) {
+                group.addTask {
+                    await self.inSlot { slot in
+                        var report = Report()
+                        while !slot.isStopped, let file = queue.next() {
+                            let cancellation = slot.nextRun()
+                            report.merge(self.process(file, of: pipeline, manifestFile: manifestFile, cancellation))
+                        }
+                        return report
+                    }
                 }
             }
+            var report = Report()
+            for await partial in group { report.merge(partial) }
             return report
         }
     }
@@ -267,25 +274,31 @@ public struct Applier: Sendable {
     /// Claims, runs and commits one content, then performs its file action: the unit of work of
     /// both `reconcile` and the daemon.
     public func process(_ file: FileChange, of pipeline: Pipeline, manifestFile: String) async -> Report {
-        // All of it is one blocking call: store calls block (SQLite, or a wait on a PostgreSQL
-        // connection), and so does the run's supervision; one hop to a blocking thread per content.
-        await cancellable { cancellation in
-            do {
-                return run(try claim(file, of: pipeline, manifestFile: manifestFile), cancellation: cancellation)
-            } catch {
-                let problem = Applier.storeProblem(pipeline: pipeline.name, path: file.path, error)
-                return Report(fileActionProblems: [problem])
-            }
+        await inSlot { slot in process(file, of: pipeline, manifestFile: manifestFile, slot.nextRun()) }
+    }
+
+    /// `process`, blocking: store calls block (SQLite, or a wait on a PostgreSQL connection), and
+    /// so does the run's supervision.
+    private func process(
+        _ file: FileChange,
+        of pipeline: Pipeline,
+        manifestFile: String,
+        _ cancellation: RunCancellation
+    ) -> Report {
+        do {
+            return run(try claim(file, of: pipeline, manifestFile: manifestFile), cancellation: cancellation)
+        } catch {
+            return Report(fileActionProblems: [Applier.storeProblem(pipeline: pipeline.name, path: file.path, error)])
         }
     }
 
-    /// `work` on a blocking thread, with a cancellation that this task's cancellation triggers.
-    private func cancellable(_ work: @escaping @Sendable (RunCancellation) -> Report) async -> Report {
-        let cancellation = RunCancellation()
+    /// `work` on a blocking thread, its slot stopped when this task is cancelled.
+    private func inSlot(_ work: @escaping @Sendable (RunSlot) -> Report) async -> Report {
+        let slot = RunSlot()
         return await withTaskCancellationHandler {
-            await Blocking.run { work(cancellation) }
+            await Blocking.run { work(slot) }
         } onCancel: {
-            cancellation.cancel(.stopping)
+            slot.stop()
         }
     }
 
@@ -340,7 +353,7 @@ public struct Applier: Sendable {
     /// to another owner reports as such and runs nothing. The daemon claims on its own thread,
     /// then calls this.
     public func run(_ claim: Claim) async -> Report {
-        await cancellable { cancellation in run(claim, cancellation: cancellation) }
+        await inSlot { slot in run(claim, cancellation: slot.nextRun()) }
     }
 
     /// `run(_:)`, blocking: the run is supervised, committed and its file action done on the
