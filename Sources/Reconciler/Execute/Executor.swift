@@ -40,6 +40,9 @@ public struct Executor: Sendable {
         return access(shim, X_OK) == 0 ? shim : nil
     }
 
+    /// Where each process records the process groups of its runs (`GroupJournal`).
+    public var groupJournals: String { "\(logDirectory)/.groups" }
+
     /// Where the shim writes how a run ended.
     public func statusFile(pipeline: String, runID: String) -> String {
         "\(logDirectory)/\(pipeline)/\(runID).status"

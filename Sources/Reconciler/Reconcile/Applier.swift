@@ -14,6 +14,8 @@ public struct Applier: Sendable {
     public var onFinished: (@Sendable (Finished) -> Void)?
     /// Renews the claims of this applier's runs.
     let leases: LeaseKeeper
+    /// Where the process groups of this applier's runs are recorded.
+    let groups: GroupJournal
 
     /// - Parameter lease: how long a claim holds without renewal (see `defaultLease`).
     public init(store: any StateStore, executor: Executor, owner: Owner = .current, lease: TimeInterval = defaultLease)
@@ -23,6 +25,7 @@ public struct Applier: Sendable {
         self.owner = owner
         self.lease = lease
         self.leases = LeaseKeeper(store: store, owner: owner.description, lease: lease)
+        self.groups = GroupJournal(directory: executor.groupJournals, owner: owner)
     }
 
     /// One finished run, for the report.
@@ -99,6 +102,7 @@ public struct Applier: Sendable {
                     at: now
                 )
             }
+            GroupJournal.removeDead(directory: self.executor.groupJournals)
         }
         return found.count
     }
@@ -111,6 +115,8 @@ public struct Applier: Sendable {
         var runs: [(RunRecord, RunOutcome)]
         /// Containers of its runs still to remove: (runtime, name).
         var containers: [(String, String)]
+        /// The process groups its owner's journal holds, by run.
+        var groups: [String: Int32] = [:]
     }
 
     /// The claims of dead owners on this host and their runs' outcomes; kills the process group
@@ -124,6 +130,7 @@ public struct Applier: Sendable {
                 continue
             }
             var dead = DeadClaim(claim: claim, owner: claimOwner, outcome: .interrupted, runs: [], containers: [])
+            dead.groups = GroupJournal.groups(directory: executor.groupJournals, owner: parsed)
             for (run, runOwner) in unfinished
             where runOwner == claimOwner && run.pipeline == claim.pipeline && run.sha256 == claim.sha256 {
                 if let recorded = executor.recordedOutcome(pipeline: run.pipeline, runID: run.id) {
@@ -139,7 +146,7 @@ public struct Applier: Sendable {
                         dead.outcome = .changedDuringRun
                     }
                 } else {
-                    if let group = run.processGroup, group > 0,
+                    if let group = run.processGroup ?? dead.groups[run.id], group > 0,
                         ProcessGroups.belongsToRun(group, startedAt: run.startedAt)
                     {
                         kill(-group, SIGKILL)
@@ -376,9 +383,12 @@ public struct Applier: Sendable {
         let runID = request.runID
         let started = ContinuousClock.now
         let held = leases.hold(pipeline: pipeline.name, sha256: file.sha256, cancellation: cancellation)
+        var journalSlot: Int?
         var result = executor.run(request, cancellation: cancellation) { group in
-            _ = try? store.setProcessGroup(runID: runID, group)
+            journalSlot = groups.record(runID: runID, group: group)
+            if journalSlot == nil { _ = try? store.setProcessGroup(runID: runID, group) }
         }
+        if let journalSlot { groups.release(journalSlot) }
         leases.release(held)
         let duration = ContinuousClock.now - started
         if cancellation.reason == .leaseLost {
