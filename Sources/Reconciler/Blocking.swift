@@ -5,8 +5,14 @@ import Foundation
 /// which has one thread per core and also runs the runs' tasks, their timers and the HTTP server.
 public enum Blocking {
     /// Runs `work` on a blocking thread and returns its result (work that cannot fail needs no `try`).
-    public static func run<T: Sendable, E: Error>(_ work: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, E>, Never>) in
+    /// Called from an actor, it hands `work` over from the actor's own executor and resumes there,
+    /// with no hop through the cooperative pool on either side.
+    public static func run<T: Sendable, E: Error>(
+        _ work: @escaping @Sendable () throws(E) -> T,
+        isolation: isolated (any Actor)? = #isolation
+    ) async throws(E) -> T {
+        let result = await withCheckedContinuation(isolation: isolation) {
+            (continuation: CheckedContinuation<Result<T, E>, Never>) in
             BlockingThreads.shared.submit { continuation.resume(returning: Result { () throws(E) -> T in try work() }) }
         }
         return try result.get()

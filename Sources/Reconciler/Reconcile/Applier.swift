@@ -300,10 +300,13 @@ public struct Applier: Sendable {
     }
 
     /// `work` on a blocking thread, its slot stopped when this task is cancelled.
-    private func inSlot(_ work: @escaping @Sendable (RunSlot) -> Report) async -> Report {
+    private func inSlot(
+        isolation: isolated (any Actor)? = #isolation,
+        _ work: @escaping @Sendable (RunSlot) -> Report
+    ) async -> Report {
         let slot = RunSlot()
         return await withTaskCancellationHandler {
-            await Blocking.run { work(slot) }
+            await Blocking.run({ work(slot) }, isolation: isolation)
         } onCancel: {
             slot.stop()
         }
@@ -358,9 +361,9 @@ public struct Applier: Sendable {
 
     /// Runs a claimed content, commits its outcome, then performs its file action. A claim lost
     /// to another owner reports as such and runs nothing. The daemon claims on its own thread,
-    /// then calls this.
-    public func run(_ claim: Claim) async -> Report {
-        await inSlot { slot in run(claim, cancellation: slot.nextRun()) }
+    /// then calls this (from its actor, which the run is handed over from and reports back to).
+    public func run(_ claim: Claim, isolation: isolated (any Actor)? = #isolation) async -> Report {
+        await inSlot(isolation: isolation) { slot in run(claim, cancellation: slot.nextRun()) }
     }
 
     /// `run(_:)`, blocking: the run is supervised, committed and its file action done on the
@@ -382,14 +385,15 @@ public struct Applier: Sendable {
             (claimed.file, claimed.pipeline, claimed.manifestFile, claimed.request)
         let runID = request.runID
         let started = ContinuousClock.now
-        let held = leases.hold(pipeline: pipeline.name, sha256: file.sha256, cancellation: cancellation)
-        var journalSlot: Int?
+        var (held, journalSlot): (Int?, Int?) = (nil, nil)
+        // Once the command is started: what a run needs while it lasts comes after its start.
         var result = executor.run(request, cancellation: cancellation) { group in
             journalSlot = groups.record(runID: runID, group: group)
             if journalSlot == nil { _ = try? store.setProcessGroup(runID: runID, group) }
+            held = leases.hold(pipeline: pipeline.name, sha256: file.sha256, cancellation: cancellation)
         }
         if let journalSlot { groups.release(journalSlot) }
-        leases.release(held)
+        if let held { leases.release(held) }
         let duration = ContinuousClock.now - started
         if cancellation.reason == .leaseLost {
             // Another orchestrator holds the content now: its outcome is not ours to record.
