@@ -78,12 +78,13 @@ public struct Applier: Sendable {
         }
         try await Blocking.run {
             for claim in found {
-                for (run, outcome) in claim.runs {
+                // The outcome and the end of the run that decided it are one transaction (the
+                // `complete` below): a kill in between would leave a claim with no unfinished run,
+                // which the next recovery would take for interrupted, running a success again.
+                for (run, outcome) in claim.runs.dropLast() {
                     try store.finishRun(id: run.id, outcome: outcome, endedAt: now, logTail: run.logTail)
-                    try? FileManager.default.removeItem(
-                        atPath: self.executor.statusFile(pipeline: run.pipeline, runID: run.id)
-                    )
                 }
+                let lastRun = claim.runs.last.map { (id: $0.0.id, logTail: $0.0.logTail) }
                 let spec = specs[claim.claim.pipeline]
                 let policy =
                     spec.map { RetryPolicy($0.pipeline.spec.run) }
@@ -94,13 +95,19 @@ public struct Applier: Sendable {
                     pipeline: claim.claim.pipeline,
                     sha256: claim.claim.sha256,
                     owner: claim.owner,
-                    run: nil,
+                    run: lastRun,
                     outcome: claim.outcome,
                     policy: policy,
                     fileActions: actions,
                     jitter: Double.random(in: 0..<1),
                     at: now
                 )
+                // Only once the ledger has the outcome may the shims' records go.
+                for (run, _) in claim.runs {
+                    try? FileManager.default.removeItem(
+                        atPath: self.executor.statusFile(pipeline: run.pipeline, runID: run.id)
+                    )
+                }
             }
             GroupJournal.removeDead(directory: self.executor.groupJournals)
         }
