@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "cprocess.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -48,5 +49,10 @@ int cprocess_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int cprocess_has_exited(pid_t pid) {
     siginfo_t info = {0};
-    return waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
+    int result;
+    do {
+        result = waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT);
+    } while (result < 0 && errno == EINTR);
+    if (result < 0) return -1;
+    return info.si_pid == pid;
 }

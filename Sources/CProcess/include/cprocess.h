@@ -20,8 +20,9 @@ int cprocess_eventfd(void);
 /// pipe2(2) with O_CLOEXEC; 0 or -1 (errno set).
 int cprocess_pipe(int fds[2]);
 
-/// Whether the child `pid` has ended, without reaping it (waitid with WNOWAIT): until it is
-/// reaped, its pid, which is also its process group's number, cannot be given to another process.
+/// Whether the child `pid` has ended (1) or not (0), without reaping it (waitid with WNOWAIT):
+/// until it is reaped, its pid, which is also its process group's number, cannot be given to
+/// another process. -1 when it is not a child of this process (any more).
 int cprocess_has_exited(pid_t pid);
 
 #endif

@@ -131,16 +131,21 @@ struct ChildProcess {
                 // Whatever the run left in its group goes before the leader is reaped: until then
                 // its pid, the group's number, cannot be given to another process.
                 var raw: Int32 = 0
-                if cprocess_has_exited(pid) != 0 {
+                let exited = cprocess_has_exited(pid)
+                // Reaped by someone else: nothing tells how it ended.
+                if exited < 0 { break }
+                if exited > 0 {
                     kill(-pid, SIGKILL)
-                    while waitpid(pid, &raw, 0) < 0, errno == EINTR {}
+                    var reaped: pid_t
+                    repeat { reaped = waitpid(pid, &raw, 0) } while reaped < 0 && errno == EINTR
+                    if reaped != pid { break }
                     status = raw
                     drainUntil = clock.now + ChildProcess.drainAfterExit
                 }
             }
         }
         if let stopping { return stopping }
-        guard let status else { return .failedToStart("lost sight of process \(pid)") }
+        guard let status else { return .failedToStart("the exit status of process \(pid) was lost (reaped elsewhere)") }
         if status & 0x7f == 0 { return .exited((status >> 8) & 0xff) }
         return .signaled(status & 0x7f)
     }

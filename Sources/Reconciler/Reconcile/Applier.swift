@@ -51,15 +51,16 @@ public struct Applier: Sendable {
         public var fileActionProblems: [String] = []
 
         public var succeeded: Int { runs.filter { $0.outcome.isSuccess }.count }
+        public var failed: Int { runs.count - succeeded }
+        public var allSucceeded: Bool { failed == 0 && fileActionProblems.isEmpty }
 
+        /// Adds what another part of the same apply did.
         mutating func merge(_ other: Report) {
             runs += other.runs
             lostClaims += other.lostClaims
             slotsTakenElsewhere += other.slotsTakenElsewhere
             fileActionProblems += other.fileActionProblems
         }
-        public var failed: Int { runs.count - succeeded }
-        public var allSucceeded: Bool { failed == 0 && fileActionProblems.isEmpty }
     }
 
     /// Finds claims left by dead orchestrators. A run whose shim recorded how it ended keeps that
