@@ -18,12 +18,7 @@ struct RecoveryTests {
         )
         try workspace.write("data/in/x.csv", "x\n")
 
-        let orchestrator = Process()
-        orchestrator.executableURL = CLI.productsDirectory.appendingPathComponent("orchestrator")
-        orchestrator.arguments = ["reconcile"]
-        orchestrator.currentDirectoryURL = workspace.root
-        orchestrator.standardOutput = FileHandle.nullDevice
-        try orchestrator.run()
+        let orchestrator = try workspace.launch(["reconcile"])
         try await waitUntil("the command has started") { !workspace.lines("out/starts").isEmpty }
         kill(orchestrator.processIdentifier, SIGKILL)
         orchestrator.waitUntilExit()
@@ -44,6 +39,43 @@ struct RecoveryTests {
         #expect(ledger.stdout.hasPrefix("succeeded"))
         #expect(try await workspace.run(["reconcile"]).stdout.contains("No changes"))
         #expect(workspace.lines("out/starts").count == 2)
+    }
+}
+
+@Suite("Reconcile interrupted")
+struct InterruptedReconcileTests {
+    @Test func sigintStopsTheRunsGoingOnAndLeavesTheirContentsDue() async throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        try workspace.manifest(
+            "slow",
+            """
+              watch: {path: ../data/in, settle: 0s}
+              run:
+                command: [sh, -c, 'echo $$$$ >> ../out/starts; [ -e ../out/fast ] || exec sleep 60', "${file.name}"]
+                workingDir: ../pipelines
+                concurrency: 2
+            """
+        )
+        for name in ["a", "b", "c"] { try workspace.write("data/in/\(name).csv", "\(name)\n") }
+
+        let orchestrator = try workspace.launch(["reconcile"])
+        try await waitUntil("two runs have started") { workspace.lines("out/starts").count == 2 }
+        kill(orchestrator.processIdentifier, SIGINT)
+        try await waitUntil("reconcile has stopped") { !orchestrator.isRunning }
+        #expect(orchestrator.terminationStatus == 130)
+        for pid in workspace.lines("out/starts").compactMap(Int32.init) {
+            #expect(!isAlive(pid), "a run going on is stopped, not left behind")
+        }
+        #expect(workspace.lines("out/starts").count == 2, "no other run starts once interrupted")
+        let ledger = try await workspace.run(["ledger", "slow"])
+        #expect(!ledger.stdout.contains("running"), "\(ledger.stdout)")
+
+        try workspace.write("out/fast", "")
+        let again = try await workspace.run(["reconcile"])
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        #expect(!again.stderr.contains("Recovered"), "nothing was left for a recovery")
+        #expect(again.stdout.contains("Reconciled: 3 succeeded"))
     }
 }
 

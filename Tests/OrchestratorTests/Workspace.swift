@@ -47,6 +47,19 @@ struct Workspace {
     ) async throws -> CLI.Result {
         try await CLI.run(arguments, in: root, environment: environment, input: input)
     }
+
+    /// Starts `orchestrator ARGUMENTS` here without waiting for it, its output discarded: for a
+    /// test that signals it mid-run.
+    func launch(_ arguments: [String]) throws -> Process {
+        let orchestrator = Process()
+        orchestrator.executableURL = CLI.productsDirectory.appendingPathComponent("orchestrator")
+        orchestrator.arguments = arguments
+        orchestrator.currentDirectoryURL = root
+        orchestrator.standardOutput = FileHandle.nullDevice
+        orchestrator.standardError = FileHandle.nullDevice
+        try orchestrator.run()
+        return orchestrator
+    }
 }
 
 /// A script that records each file it is given, one per line, in `out/seen.log`.

@@ -18,7 +18,8 @@ struct Reconcile: AsyncParsableCommand {
             arrived meanwhile are processed by the applied specs as always. \
             Exit codes: 0 every run succeeded (or, with --dry-run, as plan); 1 a run failed, \
             invalid manifests, a refused plan or another error; 2 changes pending (--dry-run \
-            with --detailed-exitcode); 64 bad usage. On a terminal, a progress line on standard \
+            with --detailed-exitcode); 64 bad usage; 130 interrupted (SIGINT or SIGTERM: the runs \
+            going on are stopped and stay due). On a terminal, a progress line on standard \
             error shows the contents done of all, the failures, the rate and the time left.
             """
     )
@@ -81,7 +82,12 @@ struct Reconcile: AsyncParsableCommand {
         }
         let meter = RunMeter(total: plan.pipelines.reduce(0) { $0 + $1.runnable.count })
         if let meter { applier.onFinished = { meter.finished($0.outcome.isSuccess) } }
-        let report = try await applier.apply(plan, now: Date())
+        let (report, interrupted) = try await Interruption.run {
+            meter?.clear()
+            Terminal.err("Interrupted: stopping the runs going on; they stay due. Again to quit at once.")
+        } _: { [applier] in
+            try await applier.apply(plan, now: Date())
+        }
         meter?.clear()
         for run in report.runs {
             let mark = run.outcome.isSuccess ? "✓" : "✗"
@@ -94,6 +100,7 @@ struct Reconcile: AsyncParsableCommand {
         Terminal.out(
             "Reconciled: \(report.succeeded) succeeded, \(report.failed) failed\(quarantined > 0 ? " (\(quarantined) quarantined)" : "")."
         )
+        if interrupted { throw ExitCode(130) }
         if !report.allSucceeded || plan.diagnostics.hasErrors { throw ExitCode.failure }
     }
 
