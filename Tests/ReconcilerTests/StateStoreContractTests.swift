@@ -317,6 +317,34 @@ struct StateStoreContractTests {
         #expect(entry?.path == "a.csv")
     }
 
+    @Test(arguments: kinds) func aClaimReadsItsPathsStatCacheRow(_ kind: Kind) throws {
+        let (store, remove) = try Self.make(kind)
+        defer { remove() }
+        try store.recordLook(
+            pipeline: "p",
+            observations: [Self.observation("a.csv", sha: Self.sha(3), at: Self.t0)],
+            removing: [],
+            seen: [SeenContent(sha256: Self.sha(3), path: "a.csv")],
+            at: Self.t0
+        )
+        func claim(_ owner: String) throws -> (entry: LedgerEntry, observed: Observation?)? {
+            try store.claimObserving(
+                pipeline: "p",
+                sha256: Self.sha(3),
+                path: "a.csv",
+                owner: owner,
+                run: nil,
+                lease: 60,
+                concurrency: nil,
+                at: Self.t0
+            )
+        }
+        let claimed = try #require(try claim("one"))
+        #expect(claimed.entry.state == .running)
+        #expect(claimed.observed?.sha256 == Self.sha(3))
+        #expect(try claim("two") == nil, "held: neither the claim nor the read")
+    }
+
     @Test(arguments: kinds) func databasePipelinesKeepEveryVersion(_ kind: Kind) throws {
         let (store, remove) = try Self.make(kind)
         defer { remove() }

@@ -346,22 +346,22 @@ public struct Applier: Sendable {
         )
         let owner = self.owner.description
         guard
-            try store.claim(
+            let (_, observed) = try store.claimObserving(
                 pipeline: pipeline.name,
                 sha256: file.sha256,
+                path: file.path,
                 owner: owner,
                 run: record,
                 lease: lease,
                 concurrency: pipeline.spec.run.concurrency,
                 at: Date()
-            ) != nil
+            )
         else {
             // Still claimable as far as the ledger goes: the pipeline's slots are taken elsewhere.
             let entry = try store.ledger(pipeline: pipeline.name, sha256s: [file.sha256])[file.sha256]
             let claimable = entry?.claimed(by: owner, at: Date(), lease: lease) != nil
             return claimable ? .slotsTakenElsewhere : .lostClaim
         }
-        let observed = try store.observation(pipeline: pipeline.name, path: file.path)
         return .claimed(
             ClaimedRun(file: file, pipeline: pipeline, manifestFile: manifestFile, request: request, observed: observed)
         )

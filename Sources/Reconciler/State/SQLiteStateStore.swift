@@ -154,16 +154,18 @@ public final class SQLiteStateStore: StateStore {
     // MARK: Observations
 
     public func observation(pipeline: String, path: String) throws -> Observation? {
-        try database.read { db in
-            try Row.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT path, device, inode, size, mtime_ns, ctime_ns, sha256, observed_at FROM observations WHERE pipeline = ? AND path = ?
-                        """
-                ),
-                arguments: [pipeline, path]
-            ).map { SQLiteStateStore.observation($0, pipeline: pipeline) }
-        }
+        try database.read { db in try SQLiteStateStore.observation(db, pipeline: pipeline, path: path) }
+    }
+
+    private static func observation(_ db: Database, pipeline: String, path: String) throws -> Observation? {
+        try Row.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT path, device, inode, size, mtime_ns, ctime_ns, sha256, observed_at FROM observations WHERE pipeline = ? AND path = ?
+                    """
+            ),
+            arguments: [pipeline, path]
+        ).map { SQLiteStateStore.observation($0, pipeline: pipeline) }
     }
 
     public func observations(pipeline: String) throws -> [String: Observation] {
@@ -318,47 +320,98 @@ public final class SQLiteStateStore: StateStore {
         at now: Date
     ) throws -> LedgerEntry? {
         try database.write { db in
-            // The write transaction serializes claims: read, decide (`LedgerEntry.claimed`), write.
-            if let concurrency {
-                let others =
-                    try Int.fetchOne(
-                        db.cachedStatement(
-                            sql: """
-                                SELECT COUNT(*) FROM ledger WHERE pipeline = ? AND state = 'running' AND sha256 <> ?
-                                    AND (lease_until IS NULL OR lease_until > ?)
-                                """
-                        ),
-                        arguments: [pipeline, sha256, now.timeIntervalSince1970]
-                    ) ?? 0
-                guard others < concurrency else { return nil }
-            }
+            try SQLiteStateStore.claim(
+                db,
+                pipeline: pipeline,
+                sha256: sha256,
+                owner: owner,
+                run: run,
+                lease: lease,
+                concurrency: concurrency,
+                at: now
+            )
+        }
+    }
+
+    /// One write transaction for both: a read after the claim would take a transaction of its own.
+    public func claimObserving(
+        pipeline: String,
+        sha256: String,
+        path: String,
+        owner: String,
+        run: RunRecord?,
+        lease: TimeInterval?,
+        concurrency: Int?,
+        at now: Date
+    ) throws -> (entry: LedgerEntry, observed: Observation?)? {
+        try database.write { db in
             guard
-                let row = try Row.fetchOne(
-                    db.cachedStatement(
-                        sql: "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ?"
-                    ),
-                    arguments: [pipeline, sha256]
-                ),
-                let entry = try SQLiteStateStore.entry(row).claimed(by: owner, at: now, lease: lease)
+                let entry = try SQLiteStateStore.claim(
+                    db,
+                    pipeline: pipeline,
+                    sha256: sha256,
+                    owner: owner,
+                    run: run,
+                    lease: lease,
+                    concurrency: concurrency,
+                    at: now
+                )
             else { return nil }
+            return (entry, try SQLiteStateStore.observation(db, pipeline: pipeline, path: path))
+        }
+    }
+
+    private static func claim(
+        _ db: Database,
+        pipeline: String,
+        sha256: String,
+        owner: String,
+        run: RunRecord?,
+        lease: TimeInterval?,
+        concurrency: Int?,
+        at now: Date
+    ) throws -> LedgerEntry? {
+        // Inside the caller's write transaction, which serializes claims: read, decide
+        // (`LedgerEntry.claimed`), write.
+        if let concurrency {
+            let others =
+                try Int.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT COUNT(*) FROM ledger WHERE pipeline = ? AND state = 'running' AND sha256 <> ?
+                                AND (lease_until IS NULL OR lease_until > ?)
+                            """
+                    ),
+                    arguments: [pipeline, sha256, now.timeIntervalSince1970]
+                ) ?? 0
+            guard others < concurrency else { return nil }
+        }
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT \(SQLiteStateStore.ledgerColumns) FROM ledger WHERE pipeline = ? AND sha256 = ?"
+                ),
+                arguments: [pipeline, sha256]
+            ),
+            let entry = try SQLiteStateStore.entry(row).claimed(by: owner, at: now, lease: lease)
+        else { return nil }
+        try db.cachedStatement(
+            sql: """
+                UPDATE ledger SET state = 'running', owner = ?, attempts = ?, next_attempt_at = NULL, lease_until = ?
+                WHERE pipeline = ? AND sha256 = ?
+                """
+        ).execute(arguments: [owner, entry.attempts, entry.leaseUntil?.timeIntervalSince1970, pipeline, sha256])
+        if let run {
             try db.cachedStatement(
                 sql: """
-                    UPDATE ledger SET state = 'running', owner = ?, attempts = ?, next_attempt_at = NULL, lease_until = ?
-                    WHERE pipeline = ? AND sha256 = ?
+                    INSERT INTO runs (id, pipeline, sha256, path, started_at, process_group, owner, log_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """
-            ).execute(arguments: [owner, entry.attempts, entry.leaseUntil?.timeIntervalSince1970, pipeline, sha256])
-            if let run {
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO runs (id, pipeline, sha256, path, started_at, process_group, owner, log_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """
-                ).execute(arguments: [
-                    run.id, run.pipeline, run.sha256, run.path, run.startedAt.timeIntervalSince1970, run.processGroup,
-                    owner, run.logFile,
-                ])
-            }
-            return entry
+            ).execute(arguments: [
+                run.id, run.pipeline, run.sha256, run.path, run.startedAt.timeIntervalSince1970, run.processGroup,
+                owner, run.logFile,
+            ])
         }
+        return entry
     }
 
     public func complete(

@@ -77,6 +77,18 @@ public protocol StateStore: Sendable {
         at now: Date
     )
         throws -> LedgerEntry?
+    /// `claim`, and the stat cache's row of `path` as it is then (what a run compares with, to
+    /// tell a file that changed during it), in one transaction where both live in one database.
+    func claimObserving(
+        pipeline: String,
+        sha256: String,
+        path: String,
+        owner: String,
+        run: RunRecord?,
+        lease: TimeInterval?,
+        concurrency: Int?,
+        at now: Date
+    ) throws -> (entry: LedgerEntry, observed: Observation?)?
     /// Extends `owner`'s claim of a content to `until`; `false` when `owner` no longer holds it
     /// (its lease expired and another orchestrator took the content over).
     func renewLease(pipeline: String, sha256: String, owner: String, until: Date) throws -> Bool
@@ -136,6 +148,31 @@ extension StateStore {
     ) throws {
         try saveObservations(observations, removing: removed, pipeline: pipeline)
         try recordSeen(pipeline: pipeline, contents: seen, at: now)
+    }
+
+    /// A claim, then a read, for a store whose stat cache is apart from its ledger.
+    public func claimObserving(
+        pipeline: String,
+        sha256: String,
+        path: String,
+        owner: String,
+        run: RunRecord?,
+        lease: TimeInterval?,
+        concurrency: Int?,
+        at now: Date
+    ) throws -> (entry: LedgerEntry, observed: Observation?)? {
+        guard
+            let entry = try claim(
+                pipeline: pipeline,
+                sha256: sha256,
+                owner: owner,
+                run: run,
+                lease: lease,
+                concurrency: concurrency,
+                at: now
+            )
+        else { return nil }
+        return (entry, try observation(pipeline: pipeline, path: path))
     }
 
     /// A claim with no limit on the pipeline's running contents.
