@@ -77,6 +77,16 @@ actor Controller {
         reload()
         tick()
         isReady.set()
+        // Events are read and handled on this actor's own thread, between its jobs.
+        let inotify = self.inotify
+        Controller.thread.watch(inotify.descriptor) { [self] in
+            assumeIsolated { controller in controller.handle(inotify.read()) }
+        }
+    }
+
+    /// Stops reading inotify events (at the end of a drain).
+    func stopEvents() {
+        Controller.thread.unwatch(inotify.descriptor)
     }
 
     /// Stops intake: no new job starts; queued contents stay pending in the ledger.
@@ -483,6 +493,7 @@ actor Controller {
     /// Takes a batch of inotify events: marks pipelines dirty, follows new folders, tracks files
     /// open for writing, and wakes the loop.
     func handle(_ events: [InotifyEvent]) {
+        guard !events.isEmpty else { return }
         let now = Date()
         for event in events {
             if event.has(InotifyMask.queueOverflow) {
@@ -654,18 +665,18 @@ actor Controller {
             perform(scheduler.finished(job, nextAttemptAt: nil), now: Date())
             return
         }
-        // The claim blocks this thread, which is the controller's own: a run starts without the
-        // two hops to a blocking thread and back that `process` makes.
-        let claim: Result<Applier.Claim, any Error>
-        do { claim = .success(try applier.claim(job.file, of: pipeline, manifestFile: file)) } catch {
-            claim = .failure(error)
+        // The claim and the command's start block this thread, which is the controller's own: a
+        // run starts with no hand-over to another thread; only its wait is handed over.
+        let launch: Result<Applier.Launch, any Error>
+        do { launch = .success(applier.launch(try applier.claim(job.file, of: pipeline, manifestFile: file))) } catch {
+            launch = .failure(error)
         }
         let applier = self.applier
         tasks[job.key] = Task {
             let report: Applier.Report
-            switch claim {
-            case .success(let claim):
-                report = await applier.run(claim)
+            switch launch {
+            case .success(let launch):
+                report = await applier.finish(launch)
             case .failure(let error):
                 report = Applier.Report(
                     fileActionProblems: [Applier.storeProblem(pipeline: job.pipeline, path: job.file.path, error)]

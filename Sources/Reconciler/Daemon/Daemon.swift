@@ -14,14 +14,13 @@ import UnixSignals
 public final class Daemon: Service, Sendable {
     private let controller: Controller
     private let store: any StateStore
-    private let inotify: Inotify
     private let wake: Wake
     private let options: DaemonOptions
     private let logger: Logger
     private let stopping = Flag()
 
     public init(options: DaemonOptions, store: any StateStore, executor: Executor, logger: Logger) throws {
-        inotify = try Inotify()
+        let inotify = try Inotify()
         self.store = store
         wake = Wake()
         self.options = options
@@ -56,11 +55,10 @@ public final class Daemon: Service, Sendable {
     public func run() async throws {
         try await controller.start()
         logger.info("running", metadata: ["pipelines": "\(options.pipelines)", "max-jobs": "\(options.maxJobs)"])
-        let events = inotify.events()
         // Cancellation (another service of the group failed) stops the loop as a graceful
         // shutdown does: a loop that waited on nothing else would never end.
         await withTaskCancellationHandler {
-            await loop(events)
+            await loop()
         } onCancel: { [stopping, wake] in
             stopping.set()
             wake.signal()
@@ -68,12 +66,9 @@ public final class Daemon: Service, Sendable {
         logger.info("stopped")
     }
 
-    private func loop(_ events: AsyncStream<[InotifyEvent]>) async {
+    private func loop() async {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { [controller] in
-                    for await batch in events { await controller.handle(batch) }
-                }
                 group.addTask { [controller] in
                     for await _ in await UnixSignalsSequence(trapping: .sighup) { await controller.hangUp() }
                 }
@@ -91,7 +86,7 @@ public final class Daemon: Service, Sendable {
                     await controller.tick()
                 }
                 await drain()
-                inotify.stop()
+                await controller.stopEvents()
                 group.cancelAll()
             }
         } onGracefulShutdown: { [stopping, wake] in

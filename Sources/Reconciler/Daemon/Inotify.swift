@@ -59,20 +59,22 @@ public enum InotifyError: Error, CustomStringConvertible {
     }
 }
 
-/// The Linux inotify API through Glibc: one instance, its watches, and a reader thread that
-/// delivers events in batches. A blocking read belongs on a thread of its own, not on the
-/// cooperative pool that runs the orchestrator's tasks.
+/// The Linux inotify API through Glibc: one instance and its watches. Its descriptor is
+/// non-blocking: the controller's thread polls it between jobs and reads what is there.
 public final class Inotify: @unchecked Sendable {
-    private let descriptor: Int32
-    private let stopped = NSLock()
-    private var isStopped = false
+    /// Readable when events wait.
+    public let descriptor: Int32
+    private let buffer = UnsafeMutableRawPointer.allocate(byteCount: 64 << 10, alignment: 8)
 
     public init() throws(InotifyError) {
         descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard descriptor >= 0 else { throw .failed("inotify_init1", errno) }
     }
 
-    deinit { Glibc.close(descriptor) }
+    deinit {
+        Glibc.close(descriptor)
+        buffer.deallocate()
+    }
 
     /// Watches `path` for `mask`; the same folder watched twice gives the same descriptor.
     public func add(_ path: String, mask: UInt32) throws(InotifyError) -> Int32 {
@@ -85,35 +87,12 @@ public final class Inotify: @unchecked Sendable {
         _ = inotify_rm_watch(descriptor, watch)
     }
 
-    /// The events, in batches as the kernel returns them, until `stop()`.
-    public func events() -> AsyncStream<[InotifyEvent]> {
-        let (stream, continuation) = AsyncStream<[InotifyEvent]>.makeStream(bufferingPolicy: .unbounded)
-        let thread = Thread { [self] in
-            self.readLoop(continuation)
-            continuation.finish()
-        }
-        thread.name = "inotify"
-        thread.start()
-        return stream
-    }
-
-    /// Ends the event stream (within the reader's poll interval).
-    public func stop() {
-        stopped.withLock { isStopped = true }
-    }
-
-    private func readLoop(_ continuation: AsyncStream<[InotifyEvent]>.Continuation) {
-        let size = 64 << 10
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
-        defer { buffer.deallocate() }
-        while !stopped.withLock({ isStopped }) {
-            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, 200)
-            guard ready > 0 else { continue }
-            let count = read(descriptor, buffer, size)
-            if count <= 0 { continue }
-            continuation.yield(Inotify.parse(UnsafeRawBufferPointer(start: buffer, count: count)))
-        }
+    /// The events waiting now, as the kernel returns them (none when there are none). One
+    /// reader at a time: the buffer is the instance's.
+    public func read() -> [InotifyEvent] {
+        let count = Glibc.read(descriptor, buffer, 64 << 10)
+        guard count > 0 else { return [] }
+        return Inotify.parse(UnsafeRawBufferPointer(start: buffer, count: count))
     }
 
     static func parse(_ bytes: UnsafeRawBufferPointer) -> [InotifyEvent] {

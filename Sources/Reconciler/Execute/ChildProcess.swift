@@ -38,6 +38,19 @@ struct ChildProcess {
     /// the group (a daemon it started) may hold the pipe open forever.
     static let drainAfterExit = Duration.seconds(1)
 
+    /// A command started: its pid (and process group), and the read end of its output.
+    struct Spawned {
+        let pid: pid_t
+        let reader: Int32
+    }
+
+    /// What `spawn` did.
+    enum Spawn {
+        case started(Spawned)
+        /// Cancelled before its start, or could not start.
+        case notStarted(Ending)
+    }
+
     /// Runs the command; `started` receives its pid (and process group) as soon as it exists,
     /// `output` every chunk it writes to stdout or stderr. Blocks until the command and its group
     /// are gone.
@@ -46,11 +59,24 @@ struct ChildProcess {
         started: (Int32) -> Void,
         output: (UnsafeRawBufferPointer) -> Void
     ) -> Ending {
-        if cancellation.reason != nil { return .cancelled }
+        switch spawn(cancellation: cancellation) {
+        case .notStarted(let ending):
+            return ending
+        case .started(let spawned):
+            started(spawned.pid)
+            return supervise(spawned, cancellation: cancellation, output: output)
+        }
+    }
+
+    /// Starts the command and returns at once: `supervise` then waits for it, on this thread or
+    /// another (the daemon starts a run on its controller's thread and waits on a blocking one).
+    func spawn(cancellation: RunCancellation) -> Spawn {
+        if cancellation.reason != nil { return .notStarted(.cancelled) }
         var pipeEnds: [Int32] = [-1, -1]
-        guard cprocess_pipe(&pipeEnds) == 0 else { return .failedToStart("pipe: \(String(cString: strerror(errno)))") }
+        guard cprocess_pipe(&pipeEnds) == 0 else {
+            return .notStarted(.failedToStart("pipe: \(String(cString: strerror(errno)))"))
+        }
         let (reader, writer) = (pipeEnds[0], pipeEnds[1])
-        defer { close(reader) }
         var pid: pid_t = 0
         let error = ChildProcess.withCStrings(arguments) { argv in
             ChildProcess.withCStrings(environment) { envp in
@@ -59,11 +85,22 @@ struct ChildProcess {
         }
         close(writer)
         guard error == 0 else {
+            close(reader)
             let what = error == ENOENT && workingDirectory != nil ? " (in \(workingDirectory!))" : ""
-            return .failedToStart("cannot run \(executable)\(what): \(String(cString: strerror(error)))")
+            return .notStarted(.failedToStart("cannot run \(executable)\(what): \(String(cString: strerror(error)))"))
         }
-        started(pid)
-        return supervise(pid: pid, reader: reader, cancellation: cancellation, output: output)
+        return .started(Spawned(pid: pid, reader: reader))
+    }
+
+    /// Waits for a spawned command and its group to be gone, reading its output, enforcing the
+    /// timeout and the cancellation; closes its output's read end.
+    func supervise(
+        _ spawned: Spawned,
+        cancellation: RunCancellation,
+        output: (UnsafeRawBufferPointer) -> Void
+    ) -> Ending {
+        defer { close(spawned.reader) }
+        return supervise(pid: spawned.pid, reader: spawned.reader, cancellation: cancellation, output: output)
     }
 
     private func supervise(

@@ -95,6 +95,35 @@ public struct Executor: Sendable {
     /// the child's process group as soon as it exists; `cancellation` stops it (SIGTERM to the
     /// group, SIGKILL after `grace`) and makes it `interrupted`.
     public func run(_ request: Request, cancellation: RunCancellation, started: (Int32) -> Void) -> Result {
+        finish(start(request, cancellation: cancellation, started: started), cancellation: cancellation)
+    }
+
+    /// A run whose command was started, or could not be: what `finish` waits for. Used by one
+    /// thread at a time (started on one, finished on the same or another).
+    public final class StartedRun: @unchecked Sendable {
+        fileprivate enum State {
+            case running(ChildProcess, ChildProcess.Spawned)
+            case ended(RunOutcome)
+        }
+        fileprivate let state: State
+        fileprivate let runID: String
+        fileprivate let log: RunLog
+        fileprivate let logPath: String
+        /// The env file to remove once the run is over.
+        fileprivate let envFile: String?
+
+        fileprivate init(state: State, runID: String, log: RunLog, logPath: String, envFile: String?) {
+            self.state = state
+            self.runID = runID
+            self.log = log
+            self.logPath = logPath
+            self.envFile = envFile
+        }
+    }
+
+    /// Starts `request`'s command and returns at once, `started` having received its process
+    /// group: the daemon starts a run on the thread that claimed it, and waits for it on another.
+    public func start(_ request: Request, cancellation: RunCancellation, started: (Int32) -> Void) -> StartedRun {
         let logPath = logFile(for: request)
         let envFile = "\(logDirectory)/\(request.pipeline.name)/\(request.runID).env"
         let root = Observer.root(of: request.pipeline, manifestFile: request.manifestFile)
@@ -111,15 +140,11 @@ public struct Executor: Sendable {
             limit: logLimit,
             redactor: Redactor(secrets: context.secrets(parent: parentEnvironment))
         )
-        defer { log.close() }
-        let outcome: RunOutcome
+        let state: StartedRun.State
         do {
             let resolved = try context.resolvedEnv(parent: parentEnvironment)
             if Executor.needsEnvFile(request.pipeline) {
                 try writeEnvFile(envFile, resolved)
-            }
-            defer {
-                if Executor.needsEnvFile(request.pipeline) { try? FileManager.default.removeItem(atPath: envFile) }
             }
             let (argv, containerName) = try command(context, resolved: resolved, request: request)
             let workingDirectory = request.pipeline.spec.run.workingDir.map {
@@ -136,24 +161,46 @@ public struct Executor: Sendable {
                 containerName == nil
                 ? context.environment(parent: parentEnvironment, resolved: resolved)
                 : context.clientEnvironment(parent: parentEnvironment)
-            outcome = spawn(
+            state = spawn(
                 argv,
                 statusFile: statusFile,
                 environment: environment,
                 workingDirectory: workingDirectory,
                 timeout: request.pipeline.spec.run.timeout,
                 container: containerName.map { (containerRuntime(request.pipeline) ?? "podman", $0) },
-                log: log,
-                cancellation: cancellation,
-                started: started
+                cancellation: cancellation
             )
         } catch {
-            outcome = .failedToStart(reason: "\(error)")
+            state = .ended(.failedToStart(reason: "\(error)"))
         }
-        if !outcome.isSuccess || !log.isEmpty {
-            log.note("\n[orchestrator] run \(request.runID): \(outcome.description)\n")
+        if case .running(_, let spawned) = state { started(spawned.pid) }
+        return StartedRun(
+            state: state,
+            runID: request.runID,
+            log: log,
+            logPath: logPath,
+            envFile: Executor.needsEnvFile(request.pipeline) ? envFile : nil
+        )
+    }
+
+    /// Waits for a started run to end, blocking: its output to its log, its timeout and
+    /// `cancellation` enforced.
+    public func finish(_ run: StartedRun, cancellation: RunCancellation) -> Result {
+        defer {
+            run.log.close()
+            if let envFile = run.envFile { try? FileManager.default.removeItem(atPath: envFile) }
         }
-        return Result(outcome: outcome, logFile: logPath, logTail: log.lastOutput)
+        let outcome: RunOutcome
+        switch run.state {
+        case .ended(let ended):
+            outcome = ended
+        case .running(let child, let spawned):
+            outcome = Executor.outcome(child.supervise(spawned, cancellation: cancellation, output: run.log.write))
+        }
+        if !outcome.isSuccess || !run.log.isEmpty {
+            run.log.note("\n[orchestrator] run \(run.runID): \(outcome.description)\n")
+        }
+        return Result(outcome: outcome, logFile: run.logPath, logTail: run.log.lastOutput)
     }
 
     /// Containers read their env from the file; a command only when it names `${run.envFile}`.
@@ -210,14 +257,12 @@ public struct Executor: Sendable {
         workingDirectory: String?,
         timeout: TimeSpan,
         container: (runtime: String, name: String)?,
-        log: RunLog,
-        cancellation: RunCancellation,
-        started: (Int32) -> Void
-    ) -> RunOutcome {
-        guard let program = argv.first, !program.isEmpty else { return .failedToStart(reason: "empty command") }
+        cancellation: RunCancellation
+    ) -> StartedRun.State {
+        guard let program = argv.first, !program.isEmpty else { return .ended(.failedToStart(reason: "empty command")) }
         let path = environment.last { $0.0 == "PATH" }?.1 ?? ""
         guard let resolved = Executor.programs.resolve(program, path: path, workingDirectory: workingDirectory) else {
-            return .failedToStart(reason: "\(program): command not found (PATH=\(path))")
+            return .ended(.failedToStart(reason: "\(program): command not found (PATH=\(path))"))
         }
         // Raw bytes: a file name that is not UTF-8 reaches the command byte for byte, in argv and
         // in ORCHESTRATOR_FILE alike.
@@ -239,7 +284,14 @@ public struct Executor: Sendable {
         if let container {
             child.onTimeout = { Executor.removeContainer(runtime: container.runtime, name: container.name) }
         }
-        switch child.run(cancellation: cancellation, started: started, output: log.write) {
+        switch child.spawn(cancellation: cancellation) {
+        case .started(let spawned): return .running(child, spawned)
+        case .notStarted(let ending): return .ended(Executor.outcome(ending))
+        }
+    }
+
+    private static func outcome(_ ending: ChildProcess.Ending) -> RunOutcome {
+        switch ending {
         case .cancelled: return .interrupted
         case .timedOut: return .timedOut
         case .failedToStart(let reason): return .failedToStart(reason: reason)

@@ -265,7 +265,7 @@ public struct Applier: Sendable {
         }
     }
 
-    /// A content claimed by this process for one run: what `run(_:)` needs to run and commit it.
+    /// A content claimed by this process for one run: what `launch` needs to run and commit it.
     public struct ClaimedRun: Sendable {
         var file: FileChange
         var pipeline: Pipeline
@@ -367,42 +367,95 @@ public struct Applier: Sendable {
         )
     }
 
-    /// Runs a claimed content, commits its outcome, then performs its file action. A claim lost
-    /// to another owner reports as such and runs nothing. The daemon claims on its own thread,
-    /// then calls this (from its actor, which the run is handed over from and reports back to).
-    public func run(_ claim: Claim, isolation: isolated (any Actor)? = #isolation) async -> Report {
-        await inSlot(isolation: isolation) { slot in run(claim, cancellation: slot.nextRun()) }
+    /// A claim whose command has been started, or that runs nothing (lost, slots taken, or a
+    /// command that could not start): what `finish` waits for and commits.
+    public struct Launch: Sendable {
+        fileprivate enum State: Sendable {
+            case notRun(Report)
+            case started(StartedClaim)
+        }
+        fileprivate let state: State
+        fileprivate let cancellation: RunCancellation
     }
 
-    /// `run(_:)`, blocking: the run is supervised, committed and its file action done on the
-    /// calling thread, while the lease keeper renews the claim.
+    /// Starts a claimed content's command on the calling thread and returns at once: the daemon
+    /// claims and starts a run on its controller's thread, so that no thread hand-over stands
+    /// between a file's arrival and its command's start, and waits for it elsewhere (`finish`).
+    public func launch(_ claim: Claim) -> Launch {
+        launch(claim, cancellation: RunCancellation())
+    }
+
+    /// Waits for a launched run on a blocking thread, commits its outcome, then performs its file
+    /// action; cancelling the awaiting task cancels the run. A claim lost to another owner
+    /// reports as such and ran nothing.
+    public func finish(_ launch: Launch, isolation: isolated (any Actor)? = #isolation) async -> Report {
+        await withTaskCancellationHandler {
+            await Blocking.run({ self.finish(launch) }, isolation: isolation)
+        } onCancel: {
+            launch.cancellation.cancel(.stopping)
+        }
+    }
+
+    /// `launch` then `finish`, blocking: the run is supervised, committed and its file action done
+    /// on the calling thread, while the lease keeper renews the claim.
     private func run(_ claim: Claim, cancellation: RunCancellation) -> Report {
-        var report = Report()
+        finish(launch(claim, cancellation: cancellation))
+    }
+
+    private func launch(_ claim: Claim, cancellation: RunCancellation) -> Launch {
         let claimed: ClaimedRun
         switch claim {
         case .claimed(let run):
             claimed = run
         case .slotsTakenElsewhere:
-            report.slotsTakenElsewhere += 1
-            return report
+            return Launch(state: .notRun(Report(slotsTakenElsewhere: 1)), cancellation: cancellation)
         case .lostClaim:
-            report.lostClaims += 1
-            return report
+            return Launch(state: .notRun(Report(lostClaims: 1)), cancellation: cancellation)
         }
-        let (file, pipeline, manifestFile, request) =
-            (claimed.file, claimed.pipeline, claimed.manifestFile, claimed.request)
-        let runID = request.runID
-        let started = ContinuousClock.now
+        let runID = claimed.request.runID
+        let at = ContinuousClock.now
         var (held, journalSlot): (Int?, Int?) = (nil, nil)
         // Once the command is started: what a run needs while it lasts comes after its start.
-        var result = executor.run(request, cancellation: cancellation) { group in
+        let started = executor.start(claimed.request, cancellation: cancellation) { group in
             journalSlot = groups.record(runID: runID, group: group)
             if journalSlot == nil { _ = try? store.setProcessGroup(runID: runID, group) }
-            held = leases.hold(pipeline: pipeline.name, sha256: file.sha256, cancellation: cancellation)
+            held = leases.hold(pipeline: claimed.pipeline.name, sha256: claimed.file.sha256, cancellation: cancellation)
         }
+        return Launch(
+            state: .started(
+                StartedClaim(claimed: claimed, process: started, at: at, journalSlot: journalSlot, held: held)
+            ),
+            cancellation: cancellation
+        )
+    }
+
+    private func finish(_ launch: Launch) -> Report {
+        switch launch.state {
+        case .notRun(let report):
+            return report
+        case .started(let run):
+            return finish(run, cancellation: launch.cancellation)
+        }
+    }
+
+    /// A claimed content whose command was started: what its end needs.
+    fileprivate struct StartedClaim: Sendable {
+        var claimed: ClaimedRun
+        var process: Executor.StartedRun
+        var at: ContinuousClock.Instant
+        var journalSlot: Int?
+        var held: Int?
+    }
+
+    private func finish(_ run: StartedClaim, cancellation: RunCancellation) -> Report {
+        let (claimed, started, at, journalSlot, held) = (run.claimed, run.process, run.at, run.journalSlot, run.held)
+        var report = Report()
+        let (file, pipeline, manifestFile) = (claimed.file, claimed.pipeline, claimed.manifestFile)
+        let runID = claimed.request.runID
+        var result = executor.finish(started, cancellation: cancellation)
         if let journalSlot { groups.release(journalSlot) }
         if let held { leases.release(held) }
-        let duration = ContinuousClock.now - started
+        let duration = ContinuousClock.now - at
         if cancellation.reason == .leaseLost {
             // Another orchestrator holds the content now: its outcome is not ours to record.
             _ = try? store.finishRun(id: runID, outcome: .interrupted, endedAt: Date(), logTail: result.logTail)
