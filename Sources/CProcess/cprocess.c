@@ -10,8 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-int cprocess_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd, int output_fd,
-                   pid_t *pid) {
+int cprocess_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd, int input_fd,
+                   int output_fd, pid_t *pid) {
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attributes;
     int error = posix_spawn_file_actions_init(&actions);
@@ -24,7 +24,10 @@ int cprocess_spawn(const char *path, char *const argv[], char *const envp[], con
     sigset_t all, none;
     sigfillset(&all);
     sigemptyset(&none);
-    if (error == 0) error = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    if (error == 0) {
+        error = input_fd < 0 ? posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+                             : posix_spawn_file_actions_adddup2(&actions, input_fd, 0);
+    }
     if (error == 0) error = posix_spawn_file_actions_adddup2(&actions, output_fd, 1);
     if (error == 0) error = posix_spawn_file_actions_adddup2(&actions, output_fd, 2);
     if (error == 0) error = posix_spawn_file_actions_addclosefrom_np(&actions, 3);

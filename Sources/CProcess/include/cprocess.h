@@ -4,12 +4,12 @@
 #include <sys/types.h>
 
 /// Starts `path` with `argv` and `envp` in a session of its own (so that its whole process group
-/// can be signalled), stdin from /dev/null, stdout and stderr to `output_fd`, in `cwd` when it is
-/// not NULL, with every other descriptor closed, default signal dispositions and an empty signal
-/// mask. Returns 0 and sets `*pid`, or the errno of what failed (the exec's included, which
-/// glibc's posix_spawn reports).
-int cprocess_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd, int output_fd,
-                   pid_t *pid);
+/// can be signalled), stdin from `input_fd` (from /dev/null when it is -1), stdout and stderr to
+/// `output_fd`, in `cwd` when it is not NULL, with every other descriptor closed, default signal
+/// dispositions and an empty signal mask. Returns 0 and sets `*pid`, or the errno of what failed
+/// (the exec's included, which glibc's posix_spawn reports).
+int cprocess_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd, int input_fd,
+                   int output_fd, pid_t *pid);
 
 /// A descriptor that becomes readable when the child `pid` exits (pidfd_open(2)), or -1.
 int cprocess_pidfd_open(pid_t pid);

@@ -73,6 +73,7 @@ actor Controller {
         if recovered > 0 {
             logger.warning("recovered runs left by an orchestrator that stopped", metadata: ["count": "\(recovered)"])
         }
+        applier.executor.prepareShim()
         watchManifests(warn: true)
         reload()
         tick()

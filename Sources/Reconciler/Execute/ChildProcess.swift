@@ -80,7 +80,7 @@ struct ChildProcess {
         var pid: pid_t = 0
         let error = ChildProcess.withCStrings(arguments) { argv in
             ChildProcess.withCStrings(environment) { envp in
-                cprocess_spawn(executable, argv, envp, workingDirectory, writer, &pid)
+                cprocess_spawn(executable, argv, envp, workingDirectory, -1, writer, &pid)
             }
         }
         close(writer)

@@ -15,7 +15,9 @@ public struct Executor: Sendable {
     /// `orchestrator-shim`, which records how a run ended if the orchestrator died meanwhile, so
     /// that a run that finished is not run again after a restart. The daemon uses it; a one-shot
     /// `reconcile` goes without (one process start less per run; at-least-once either way).
-    public var shim: String?
+    public let shim: String?
+    /// The shim started ahead of its run (`WarmShim`).
+    private let warmShim: WarmShim?
 
     public init(
         logDirectory: String,
@@ -29,6 +31,7 @@ public struct Executor: Sendable {
         self.logLimit = logLimit
         self.parentEnvironment = parentEnvironment
         self.shim = shim
+        warmShim = shim.map(WarmShim.init(path:))
     }
 
     /// `orchestrator-shim` beside the running executable, if it is there.
@@ -38,6 +41,12 @@ public struct Executor: Sendable {
         }
         let shim = PathResolution.directory(of: executable) + "/orchestrator-shim"
         return access(shim, X_OK) == 0 ? shim : nil
+    }
+
+    /// Starts the shim that will carry the next run, if the executor uses one and none waits
+    /// (it is otherwise started with the run, or while the previous run goes on).
+    public func prepareShim() {
+        warmShim?.prepare()
     }
 
     /// Where each process records the process groups of its runs (`GroupJournal`).
@@ -195,6 +204,8 @@ public struct Executor: Sendable {
         case .ended(let ended):
             outcome = ended
         case .running(let child, let spawned):
+            // The next run's shim starts now, while this one runs, not when the next run is due.
+            warmShim?.prepare()
             outcome = Executor.outcome(child.supervise(spawned, cancellation: cancellation, output: run.log.write))
         }
         if !outcome.isSuccess || !run.log.isEmpty {
@@ -272,10 +283,10 @@ public struct Executor: Sendable {
             if variables[key] == nil { order.append(key) }
             variables[key] = Array("\(key)=".utf8) + value.fileSystemBytes
         }
-        let arguments = shim.map { [$0, statusFile, resolved] + argv.dropFirst() } ?? [resolved] + argv.dropFirst()
+        let arguments = ([resolved] + argv.dropFirst()).map(\.fileSystemBytes)
         var child = ChildProcess(
-            executable: arguments[0],
-            arguments: arguments.map(\.fileSystemBytes),
+            executable: resolved,
+            arguments: arguments,
             environment: order.compactMap { variables[$0] },
             workingDirectory: workingDirectory,
             timeout: timeout.duration,
@@ -284,7 +295,18 @@ public struct Executor: Sendable {
         if let container {
             child.onTimeout = { Executor.removeContainer(runtime: container.runtime, name: container.name) }
         }
-        switch child.spawn(cancellation: cancellation) {
+        let spawn: ChildProcess.Spawn
+        if let warmShim, cancellation.reason == nil {
+            spawn = warmShim.launch(
+                statusFile: statusFile,
+                workingDirectory: workingDirectory,
+                arguments: arguments,
+                environment: child.environment
+            )
+        } else {
+            spawn = child.spawn(cancellation: cancellation)
+        }
+        switch spawn {
         case .started(let spawned): return .running(child, spawned)
         case .notStarted(let ending): return .ended(Executor.outcome(ending))
         }
