@@ -133,7 +133,9 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "YAML"]),
         .testTarget(
             name: "ReconcilerTests",
-            dependencies: ["Reconciler", "Model", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Reconciler", "Model", "orchestrator-shim", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "ETLTests",
