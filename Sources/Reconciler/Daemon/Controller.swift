@@ -411,6 +411,7 @@ actor Controller {
         release(name)
         fallbackPolled.remove(name)
         unwatched.remove(name)
+        owingNothing.remove(name)
         pipelines[name] = new
         scheduler.pipelinesChanged(slots, replaced: [name])
         guard new != nil else { return }
@@ -618,11 +619,14 @@ actor Controller {
         }
         var next = folder.nextReady
         do {
-            let settled = try applier.settleFileActions(of: pipeline, manifestFile: file, now: now, dueOnly: true)
-            for problem in settled.problems {
-                logger.warning("\(problem.terminalSafe)", metadata: ["pipeline": "\(name)"])
+            if paths == nil || owesFileActions(name, pipeline) {
+                let settled = try applier.settleFileActions(of: pipeline, manifestFile: file, now: now, dueOnly: true)
+                for problem in settled.problems {
+                    logger.warning("\(problem.terminalSafe)", metadata: ["pipeline": "\(name)"])
+                }
+                if let due = settled.nextDue { next = min(next ?? due, due) }
+                if settled.nextDue == nil { owingNothing.insert(name) } else { owingNothing.remove(name) }
             }
-            if let due = settled.nextDue { next = min(next ?? due, due) }
         } catch {
             logger.error("cannot settle file actions", metadata: ["pipeline": "\(name)", "error": "\(error)"])
         }
@@ -643,6 +647,15 @@ actor Controller {
             nextDue: next,
             now: now
         )
+    }
+
+    /// Pipelines whose last settle left no file action owed. While their spec moves and deletes
+    /// nothing, no new action can be owed either, and a look at a few paths skips the read of
+    /// owed actions (a store read on the way from a file's close to its command's start).
+    private var owingNothing: Set<String> = []
+
+    private func owesFileActions(_ name: String, _ pipeline: Pipeline) -> Bool {
+        !owingNothing.contains(name) || pipeline.spec.onSuccess != .keep || pipeline.spec.onFailure != .keep
     }
 
     // MARK: Runs
@@ -717,6 +730,8 @@ actor Controller {
             withdrawTakenContents(name, until: takeOver)
         }
         for problem in report.fileActionProblems { logger.warning("\(problem)", metadata: ["pipeline": "\(name)"]) }
+        // A run of an earlier spec may have left an action owed.
+        if !report.fileActionProblems.isEmpty { owingNothing.remove(name) }
         if report.slotsTakenElsewhere > 0 {
             perform(scheduler.slotsTakenElsewhere(job, until: Date().addingTimeInterval(0.5)), now: Date())
         } else {

@@ -6,8 +6,8 @@ import Model
 /// `orchestrator-shim --stdin`, started ahead of the run it will carry: a run then starts with a
 /// write to the waiting shim's standard input, not with the start of a program (the shim) that
 /// then starts the command. On this kind of machine a program start is a fifth of a file's whole
-/// close-to-start latency; the next shim is started once the previous one has its run, by the
-/// thread that waits for that run, off the path of any run's start.
+/// close-to-start latency; the next shim is started when a run ends, by the thread that waited
+/// for it, off the path of any run's start (runs that overlap start their own shim).
 ///
 /// The shim is this process's child in a session of its own, exactly as a shim started for the
 /// run would be: the run's process group, its pid, its output pipe and its status file are the
