@@ -6,7 +6,7 @@
 # All start the same recorder; files are written one at a time, 50 ms apart.
 # Reports p50 and p99 for each, and the ratios (lower is better).
 source "$(dirname "$0")/common.sh"
-command -v inotifywait >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq inotify-tools >/dev/null; } || true
+command -v inotifywait >/dev/null || { [ "$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq inotify-tools >/dev/null; } || true
 command -v inotifywait >/dev/null || { echo "bench: inotifywait (Debian inotify-tools) is needed" >&2; exit 1; }
 count=${LATENCY_FILES:-200}
 mkdir -p "$SCRATCH/ours" "$SCRATCH/legacy" "$SCRATCH/out"
