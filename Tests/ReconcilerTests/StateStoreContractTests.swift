@@ -345,6 +345,39 @@ struct StateStoreContractTests {
         #expect(try claim("two") == nil, "held: neither the claim nor the read")
     }
 
+    @Test(arguments: kinds) func aLookRecordedWithAClaimIsRecordedEvenWhenTheClaimIsRefused(_ kind: Kind) throws {
+        let (store, remove) = try Self.make(kind)
+        defer { remove() }
+        func look(_ path: String, _ sha: String) -> LookRecord {
+            LookRecord(
+                pipeline: "p",
+                observations: [Self.observation(path, sha: sha, at: Self.t0)],
+                removed: [],
+                seen: [SeenContent(sha256: sha, path: path)],
+                at: Self.t0
+            )
+        }
+        func claim(_ look: LookRecord, _ sha: String, owner: String) throws -> (LedgerEntry, Observation?)? {
+            try store.recordLook(
+                look,
+                thenClaim: sha,
+                path: look.observations[0].path,
+                owner: owner,
+                run: nil,
+                lease: 60,
+                concurrency: 1
+            )
+        }
+        // A new content, seen and claimed at once: running, with the stat-cache row just saved.
+        let claimed = try #require(try claim(look("a.csv", Self.sha(4)), Self.sha(4), owner: "one"))
+        #expect(claimed.0.state == .running)
+        #expect(claimed.1?.sha256 == Self.sha(4))
+        // Another content while the pipeline's one slot is taken: refused, but its look is kept.
+        #expect(try claim(look("b.csv", Self.sha(5)), Self.sha(5), owner: "two") == nil)
+        #expect(try store.observation(pipeline: "p", path: "b.csv")?.sha256 == Self.sha(5))
+        #expect(try store.ledger(pipeline: "p", sha256s: [Self.sha(5)])[Self.sha(5)]?.state == .pending)
+    }
+
     @Test(arguments: kinds) func databasePipelinesKeepEveryVersion(_ kind: Kind) throws {
         let (store, remove) = try Self.make(kind)
         defer { remove() }

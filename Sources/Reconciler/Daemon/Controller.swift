@@ -605,18 +605,17 @@ actor Controller {
             now: now
         )
         // The same ledger update as reconcile's (the planner says what is news), committed with
-        // the look's stat-cache rows: one transaction before a run can start, not two.
-        do {
-            try store.recordLook(
-                pipeline: name,
-                observations: look.observations,
-                removing: look.removed,
-                seen: plan.seen,
-                at: now
-            )
-        } catch {
-            logger.error("cannot record seen files", metadata: ["pipeline": "\(name)", "error": "\(error)"])
-        }
+        // the look's stat-cache rows. A look at a few paths that makes a content runnable is
+        // committed with the claim of the first run it starts: one commit before the run, not two.
+        let record = LookRecord(
+            pipeline: name,
+            observations: look.observations,
+            removed: look.removed,
+            seen: plan.seen,
+            at: now
+        )
+        let recordWithClaim = paths != nil && !plan.runnable.isEmpty
+        if recordWithClaim { unrecordedLooks[name] = record } else { self.record(record) }
         var next = folder.nextReady
         do {
             if paths == nil || owesFileActions(name, pipeline) {
@@ -647,6 +646,28 @@ actor Controller {
             nextDue: next,
             now: now
         )
+        if recordWithClaim {
+            perform(scheduler.dispatchReady(), now: now)
+            // No run started (slots full, intake stopped): the look is committed on its own.
+            if let left = unrecordedLooks.removeValue(forKey: name) { self.record(left) }
+        }
+    }
+
+    /// Looks whose record waits for the claim of the run they make due (see `check`).
+    private var unrecordedLooks: [String: LookRecord] = [:]
+
+    private func record(_ look: LookRecord) {
+        do {
+            try store.recordLook(
+                pipeline: look.pipeline,
+                observations: look.observations,
+                removing: look.removed,
+                seen: look.seen,
+                at: look.at
+            )
+        } catch {
+            logger.error("cannot record seen files", metadata: ["pipeline": "\(look.pipeline)", "error": "\(error)"])
+        }
     }
 
     /// Pipelines whose last settle left no file action owed. While their spec moves and deletes
@@ -682,8 +703,14 @@ actor Controller {
         // The claim and the command's start block this thread, which is the controller's own: a
         // run starts with no hand-over to another thread; only its wait is handed over.
         let launch: Result<Applier.Launch, any Error>
-        do { launch = .success(applier.launch(try applier.claim(job.file, of: pipeline, manifestFile: file))) } catch {
+        let look = unrecordedLooks.removeValue(forKey: job.pipeline)
+        do {
+            let claim = try applier.claim(job.file, of: pipeline, manifestFile: file, recording: look)
+            launch = .success(applier.launch(claim))
+        } catch {
             launch = .failure(error)
+            // The look went with the failed claim's transaction: it is committed on its own.
+            if let look { record(look) }
         }
         let applier = self.applier
         tasks[job.key] = Task {

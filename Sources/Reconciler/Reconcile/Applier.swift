@@ -325,9 +325,16 @@ public struct Applier: Sendable {
         "\(pipeline)/\(path): state store error: \(error)"
     }
 
-    /// Claims `file` for a run of `pipeline`, recording the run in the same transaction. Blocks
-    /// (store calls): the daemon calls it on its controller's thread, `process` on a blocking one.
-    public func claim(_ file: FileChange, of pipeline: Pipeline, manifestFile: String) throws -> Claim {
+    /// Claims `file` for a run of `pipeline`, recording the run in the same transaction (and the
+    /// look that found the file, when given: the daemon's look and claim then cost one commit).
+    /// Blocks (store calls): the daemon calls it on its controller's thread, `process` on a
+    /// blocking one.
+    public func claim(
+        _ file: FileChange,
+        of pipeline: Pipeline,
+        manifestFile: String,
+        recording look: LookRecord? = nil
+    ) throws -> Claim {
         let runID = Applier.newRunID()
         let request = Executor.Request(
             pipeline: pipeline,
@@ -345,18 +352,31 @@ public struct Applier: Sendable {
             logFile: executor.logFile(for: request)
         )
         let owner = self.owner.description
-        guard
-            let (_, observed) = try store.claimObserving(
+        let concurrency = pipeline.spec.run.concurrency
+        let claimed: (entry: LedgerEntry, observed: Observation?)?
+        if let look {
+            claimed = try store.recordLook(
+                look,
+                thenClaim: file.sha256,
+                path: file.path,
+                owner: owner,
+                run: record,
+                lease: lease,
+                concurrency: concurrency
+            )
+        } else {
+            claimed = try store.claimObserving(
                 pipeline: pipeline.name,
                 sha256: file.sha256,
                 path: file.path,
                 owner: owner,
                 run: record,
                 lease: lease,
-                concurrency: pipeline.spec.run.concurrency,
+                concurrency: concurrency,
                 at: Date()
             )
-        else {
+        }
+        guard let (_, observed) = claimed else {
             // Still claimable as far as the ledger goes: the pipeline's slots are taken elsewhere.
             let entry = try store.ledger(pipeline: pipeline.name, sha256s: [file.sha256])[file.sha256]
             let claimable = entry?.claimed(by: owner, at: Date(), lease: lease) != nil

@@ -351,6 +351,25 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
+    /// One write transaction for all three.
+    public func recordLook(
+        _ look: LookRecord,
+        thenClaim sha256: String,
+        path: String,
+        owner: String,
+        run: RunRecord?,
+        lease: TimeInterval?,
+        concurrency: Int?
+    ) throws -> (entry: LedgerEntry, observed: Observation?)? {
+        try database.write { db in
+            let pipeline = look.pipeline
+            try SQLiteStateStore.saveObservations(db, look.observations, removing: look.removed, pipeline: pipeline)
+            try SQLiteStateStore.recordSeen(db, pipeline: pipeline, contents: look.seen, at: look.at)
+            let claim = Claim(pipeline: look.pipeline, sha256: sha256, owner: owner, run: run, lease: lease)
+            return try SQLiteStateStore.claimObserving(db, claim, path: path, concurrency: concurrency, at: look.at)
+        }
+    }
+
     /// One write transaction for both: a read after the claim would take a transaction of its own.
     public func claimObserving(
         pipeline: String,
@@ -363,20 +382,40 @@ public final class SQLiteStateStore: StateStore {
         at now: Date
     ) throws -> (entry: LedgerEntry, observed: Observation?)? {
         try database.write { db in
-            guard
-                let entry = try SQLiteStateStore.claim(
-                    db,
-                    pipeline: pipeline,
-                    sha256: sha256,
-                    owner: owner,
-                    run: run,
-                    lease: lease,
-                    concurrency: concurrency,
-                    at: now
-                )
-            else { return nil }
-            return (entry, try SQLiteStateStore.observation(db, pipeline: pipeline, path: path))
+            let claim = Claim(pipeline: pipeline, sha256: sha256, owner: owner, run: run, lease: lease)
+            return try SQLiteStateStore.claimObserving(db, claim, path: path, concurrency: concurrency, at: now)
         }
+    }
+
+    /// Who claims what, for what run.
+    private struct Claim {
+        var pipeline: String
+        var sha256: String
+        var owner: String
+        var run: RunRecord?
+        var lease: TimeInterval?
+    }
+
+    private static func claimObserving(
+        _ db: Database,
+        _ claim: Claim,
+        path: String,
+        concurrency: Int?,
+        at now: Date
+    ) throws -> (entry: LedgerEntry, observed: Observation?)? {
+        guard
+            let entry = try SQLiteStateStore.claim(
+                db,
+                pipeline: claim.pipeline,
+                sha256: claim.sha256,
+                owner: claim.owner,
+                run: claim.run,
+                lease: claim.lease,
+                concurrency: concurrency,
+                at: now
+            )
+        else { return nil }
+        return (entry, try SQLiteStateStore.observation(db, pipeline: claim.pipeline, path: path))
     }
 
     private static func claim(

@@ -89,6 +89,18 @@ public protocol StateStore: Sendable {
         concurrency: Int?,
         at now: Date
     ) throws -> (entry: LedgerEntry, observed: Observation?)?
+    /// `recordLook`, then `claimObserving` of one content at the look's time: one transaction
+    /// where all live in one database, so that the daemon's look at a new file and the claim of
+    /// its run cost one commit, not two. The look is recorded whether or not the claim is granted.
+    func recordLook(
+        _ look: LookRecord,
+        thenClaim sha256: String,
+        path: String,
+        owner: String,
+        run: RunRecord?,
+        lease: TimeInterval?,
+        concurrency: Int?
+    ) throws -> (entry: LedgerEntry, observed: Observation?)?
     /// Extends `owner`'s claim of a content to `until`; `false` when `owner` no longer holds it
     /// (its lease expired and another orchestrator took the content over).
     func renewLease(pipeline: String, sha256: String, owner: String, until: Date) throws -> Bool
@@ -150,6 +162,35 @@ extension StateStore {
         try recordSeen(pipeline: pipeline, contents: seen, at: now)
     }
 
+    /// Two writes, for a store whose stat cache is apart from its ledger.
+    public func recordLook(
+        _ look: LookRecord,
+        thenClaim sha256: String,
+        path: String,
+        owner: String,
+        run: RunRecord?,
+        lease: TimeInterval?,
+        concurrency: Int?
+    ) throws -> (entry: LedgerEntry, observed: Observation?)? {
+        try recordLook(
+            pipeline: look.pipeline,
+            observations: look.observations,
+            removing: look.removed,
+            seen: look.seen,
+            at: look.at
+        )
+        return try claimObserving(
+            pipeline: look.pipeline,
+            sha256: sha256,
+            path: path,
+            owner: owner,
+            run: run,
+            lease: lease,
+            concurrency: concurrency,
+            at: look.at
+        )
+    }
+
     /// A claim, then a read, for a store whose stat cache is apart from its ledger.
     public func claimObserving(
         pipeline: String,
@@ -200,5 +241,23 @@ extension StateStore {
         -> LedgerEntry?
     {
         try claim(pipeline: pipeline, sha256: sha256, owner: owner, run: run, lease: nil, at: now)
+    }
+}
+
+/// What a look at a pipeline's folder found, for the store (`recordLook`): its stat-cache
+/// changes and the contents it saw.
+public struct LookRecord: Sendable {
+    public var pipeline: String
+    public var observations: [Observation]
+    public var removed: [String]
+    public var seen: [SeenContent]
+    public var at: Date
+
+    public init(pipeline: String, observations: [Observation], removed: [String], seen: [SeenContent], at: Date) {
+        self.pipeline = pipeline
+        self.observations = observations
+        self.removed = removed
+        self.seen = seen
+        self.at = at
     }
 }
