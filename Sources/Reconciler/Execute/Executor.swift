@@ -44,7 +44,7 @@ public struct Executor: Sendable {
     }
 
     /// Starts the shim that will carry the next run, if the executor uses one and none waits
-    /// (it is otherwise started with the run, or while the previous run goes on).
+    /// (it is otherwise started when a run ends, or with the run when none waits then).
     public func prepareShim() {
         warmShim?.prepare()
     }
