@@ -100,14 +100,8 @@ final class WarmShim: @unchecked Sendable {
             return .failed(reason)
         }
         var pid: pid_t = 0
-        let error = path.withCString { program in
-            "--stdin".withCString { flag in
-                var argv: [UnsafeMutablePointer<CChar>?] = [
-                    UnsafeMutablePointer(mutating: program), .init(mutating: flag), nil,
-                ]
-                var envp: [UnsafeMutablePointer<CChar>?] = [nil]
-                return cprocess_spawn(program, &argv, &envp, nil, input[1], output[1], &pid)
-            }
+        let error = ChildProcess.withCStrings([path.fileSystemBytes, Array("--stdin".utf8)]) { argv in
+            ChildProcess.withCStrings([]) { envp in cprocess_spawn(path, argv, envp, nil, input[1], output[1], &pid) }
         }
         close(input[1])
         close(output[1])
