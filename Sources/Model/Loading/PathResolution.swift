@@ -14,6 +14,7 @@ public enum PathResolution {
 
     /// Removes `.`, empty components and `..` (where a parent is known) from `path`.
     public static func normalize(_ path: String) -> String {
+        if isNormal(path) { return path }
         let absolute = path.hasPrefix("/")
         var parts: [Substring] = []
         for part in path.split(separator: "/", omittingEmptySubsequences: true) {
@@ -30,5 +31,23 @@ public enum PathResolution {
         }
         let joined = parts.joined(separator: "/")
         return absolute ? "/" + joined : (joined.isEmpty ? "." : joined)
+    }
+
+    /// Whether `normalize` would return `path` unchanged: no empty, `.` or `..` component. One
+    /// pass over the bytes, with no allocation: the daemon resolves a pipeline's folder at each
+    /// look and each run's start, and the paths it resolves are mostly normal already.
+    static func isNormal(_ path: String) -> Bool {
+        var (length, dots, leading) = (0, 0, true)
+        for byte in path.utf8 {
+            if byte == UInt8(ascii: "/") {
+                // An empty component is allowed only before the leading slash of an absolute path.
+                if length == 0 ? !leading : (dots == length && length <= 2) { return false }
+                (length, dots, leading) = (0, 0, false)
+            } else {
+                length += 1
+                if byte == UInt8(ascii: ".") { dots += 1 }
+            }
+        }
+        return length == 0 ? path == "/" : !(dots == length && length <= 2)
     }
 }

@@ -104,8 +104,9 @@ public final class Inotify: @unchecked Sendable {
             let mask = bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)
             let cookie = bytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self)
             let length = Int(bytes.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
-            let nameBytes = bytes[(offset + header)..<min(offset + header + length, bytes.count)]
-            let name = FileSystemName.decode(nameBytes.prefix { $0 != 0 })
+            let end = min(offset + header + length, bytes.count)
+            let field = UnsafeBufferPointer(rebasing: bytes.bindMemory(to: UInt8.self)[(offset + header)..<end])
+            let name = FileSystemName.decode(UnsafeBufferPointer(rebasing: field.prefix { $0 != 0 }))
             events.append(InotifyEvent(watch: watch, mask: mask, cookie: cookie, name: name))
             offset += header + length
         }

@@ -18,6 +18,8 @@ public struct Executor: Sendable {
     public let shim: String?
     /// The shim started ahead of its run (`WarmShim`).
     private let warmShim: WarmShim?
+    /// The folders of status files made so far.
+    private let statusFolders = MadeFolders()
 
     public init(
         logDirectory: String,
@@ -164,7 +166,7 @@ public struct Executor: Sendable {
             }
             let statusFile = self.statusFile(pipeline: request.pipeline.name, runID: request.runID)
             if shim != nil {
-                try? PrivateFiles.makeDirectory(PathResolution.directory(of: statusFile))
+                try? statusFolders.make(PathResolution.directory(of: statusFile))
             }
             let environment =
                 containerName == nil

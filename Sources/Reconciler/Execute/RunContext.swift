@@ -16,11 +16,19 @@ struct RunContext: Sendable {
     func environment(parent: [String: String], resolved: [(String, String)]) -> [(String, String)] {
         var result: [(String, String)] =
             parent
-            .filter { ["PATH", "HOME", "LANG", "TZ"].contains($0.key) || $0.key.hasPrefix("LC_") }
+            .filter { RunContext.isInherited($0.key) }
             .sorted { $0.key < $1.key }
             .map { ($0.key, $0.value) }
         result += resolved
         return result + orchestratorVariables
+    }
+
+    /// The variables of the orchestrator's own environment that a command gets.
+    private static func isInherited(_ name: String) -> Bool {
+        switch name {
+        case "PATH", "HOME", "LANG", "TZ": return true
+        default: return name.hasPrefix("LC_")
+        }
     }
 
     /// `ORCHESTRATOR_*`: what this run is about.

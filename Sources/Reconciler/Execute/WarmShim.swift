@@ -63,8 +63,7 @@ final class WarmShim: @unchecked Sendable {
             }
             taken = nil
             if send(message, to: shim.input) {
-                close(shim.input)
-                return .started(ChildProcess.Spawned(pid: shim.pid, reader: shim.output))
+                return .started(ChildProcess.Spawned(pid: shim.pid, reader: shim.output, input: shim.input))
             }
             // The waiting shim is gone (killed by someone): take a new one.
             dismiss(shim)

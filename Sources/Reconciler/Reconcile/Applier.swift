@@ -595,28 +595,39 @@ public struct Applier: Sendable {
         return observed.sha256 != file.sha256 || !now.isUnchanged(since: observed)
     }
 
-    /// A run id that sorts by time: `20261129T124452-1a2b3c4d`.
+    /// A run id that sorts by time: `20261129T124452-1a2b3c4d`. Written digit by digit: it is
+    /// made on the way from a file's close to its command's start, where `String(format:)` cost
+    /// 50 µs of the path's 1 ms.
     static func newRunID() -> String {
         var now = time(nil)
         var parts = tm()
         gmtime_r(&now, &parts)
-        let stamp = String(
-            format: "%04d%02d%02dT%02d%02d%02d",
-            parts.tm_year + 1900,
-            parts.tm_mon + 1,
-            parts.tm_mday,
-            parts.tm_hour,
-            parts.tm_min,
-            parts.tm_sec
-        )
-        return stamp + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16).leftPadded(to: 8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        func decimal(_ value: Int32, digits: Int) {
+            var divisor: Int32 = 1
+            for _ in 1..<digits { divisor *= 10 }
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8((value / divisor) % 10))
+                divisor /= 10
+            }
+        }
+        decimal(parts.tm_year + 1900, digits: 4)
+        decimal(parts.tm_mon + 1, digits: 2)
+        decimal(parts.tm_mday, digits: 2)
+        bytes.append(UInt8(ascii: "T"))
+        decimal(parts.tm_hour, digits: 2)
+        decimal(parts.tm_min, digits: 2)
+        decimal(parts.tm_sec, digits: 2)
+        bytes.append(UInt8(ascii: "-"))
+        let random = UInt32.random(in: 0...UInt32.max)
+        for shift in stride(from: 28, through: 0, by: -4) {
+            bytes.append(hexDigits[Int((random >> UInt32(shift)) & 0xF)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
-}
 
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 }
 
 /// Why a plan was not applied.
