@@ -83,9 +83,9 @@ static inline long sys_read(int fd, void *into, unsigned long count) {
 }
 static inline long sys_dup3(int from, int to, int flags) { return raw_syscall(SYS_dup3, from, to, flags, 0, 0); }
 static inline long sys_chdir(const char *path) { return raw_syscall(SYS_chdir, (long)path, 0, 0, 0, 0); }
-/* Anonymous private memory: an address, or -errno. */
-static inline long sys_mmap(unsigned long size) {
-    return raw_syscall6(SYS_mmap, 0, (long)size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+/* Anonymous memory shared with the children forked after: an address, or -errno. */
+static inline long sys_mmap_shared(unsigned long size) {
+    return raw_syscall6(SYS_mmap, 0, (long)size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 }
 static inline long sys_renameat2(int from_folder, const char *from, int to_folder, const char *to, unsigned flags) {
     return raw_syscall(SYS_renameat2, from_folder, (long)from, to_folder, (long)to, flags);
@@ -102,6 +102,8 @@ static inline long sys_rt_sigaction(int signal, const struct kernel_sigaction *a
     return raw_syscall(SYS_rt_sigaction, signal, (long)action, (long)old, sizeof(unsigned long), 0);
 }
 static inline long sys_getpid(void) { return raw_syscall(SYS_getpid, 0, 0, 0, 0, 0); }
+static inline long sys_getppid(void) { return raw_syscall(SYS_getppid, 0, 0, 0, 0, 0); }
+static inline long sys_prctl(int option, long value) { return raw_syscall(SYS_prctl, option, value, 0, 0, 0); }
 static inline long sys_kill(long pid, int signal) { return raw_syscall(SYS_kill, pid, signal, 0, 0, 0); }
 __attribute__((noreturn)) static inline void sys_exit(int code) {
     for (;;) raw_syscall(SYS_exit_group, code, 0, 0, 0, 0);

@@ -22,6 +22,7 @@
  * macros only.
  */
 #include <fcntl.h>
+#include <linux/prctl.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -110,21 +111,19 @@ __attribute__((noreturn)) static void cannot(const char *what, const char *subje
     sys_exit(127);
 }
 
-/* Runs `argv` (argv[0] is the program's path) in `folder` (none when empty), waits for it,
- * records how it ended in `status_file`, and ends the same way. */
-__attribute__((noreturn)) static void run(const char *status_file, const char *folder, char **argv, char **envp) {
-    long child = sys_fork();
-    if (child < 0) {
-        say("orchestrator-shim: fork failed\n");
-        sys_exit(125);
+/* Runs `argv` (argv[0] is the program's path) in `folder` (none when empty): the child's part
+ * of a run, in the process that becomes the command. */
+__attribute__((noreturn)) static void exec_run(const char *folder, char **argv, char **envp) {
+    if (folder[0] != 0) {
+        long changed = sys_chdir(folder);
+        if (changed < 0) cannot("cannot change to ", folder, -changed);
     }
-    if (child == 0) {
-        if (folder[0] != 0) {
-            long changed = sys_chdir(folder);
-            if (changed < 0) cannot("cannot change to ", folder, -changed);
-        }
-        cannot("cannot run ", argv[0], -sys_execve(argv[0], argv, envp));
-    }
+    cannot("cannot run ", argv[0], -sys_execve(argv[0], argv, envp));
+}
+
+/* Waits for `child`, records how it ended in `status_file` (none: the child ran nothing, the
+ * shim exits 125 and writes nothing), and ends the same way. */
+__attribute__((noreturn)) static void supervise(long child, const char *(*status_file)(void)) {
     /* Signals meant for the run reach the whole process group; the shim only waits. */
     ignore(SIGTERM);
     ignore(SIGINT);
@@ -138,6 +137,8 @@ __attribute__((noreturn)) static void run(const char *status_file, const char *f
         say("orchestrator-shim: waitpid failed\n");
         sys_exit(125);
     }
+    const char *path = status_file();
+    if (path == 0) sys_exit(125);
     char text[32];
     long at;
     if (WIFSIGNALED(status)) {
@@ -148,7 +149,7 @@ __attribute__((noreturn)) static void run(const char *status_file, const char *f
         at = append_number(text, at, WEXITSTATUS(status));
     }
     text[at++] = '\n';
-    write_status(status_file, text, at);
+    write_status(path, text, at);
     if (WIFSIGNALED(status)) {
         restore_default(WTERMSIG(status));
         sys_kill(sys_getpid(), WTERMSIG(status));
@@ -156,48 +157,67 @@ __attribute__((noreturn)) static void run(const char *status_file, const char *f
     sys_exit(WEXITSTATUS(status));
 }
 
-/* Reads exactly `count` bytes from standard input; false if it ends or fails first. */
-static int read_all(char *into, unsigned long count) {
-    unsigned long done = 0;
-    while (done < count) {
-        long got = sys_read(0, into + done, count - done);
-        if (got == -EINTR) continue;
-        if (got <= 0) return 0;
-        done += (unsigned long)got;
-    }
-    return 1;
-}
+static const char *given_status_file;
+static const char *given(void) { return given_status_file; }
 
-/* `--stdin`: started ahead of its run, the shim waits for the run on standard input, so that a
- * run's start costs no program start of the shim's own. The run is three native-endian 32-bit
- * numbers (the size of what follows, the count of arguments, the count of environment
- * entries), then NUL-terminated strings: the status file, the working folder (empty for none),
- * the arguments (the first is the program's path), the environment entries. When the input
- * ends before a whole run (the orchestrator stopped or died first), nothing is run: exit 125. */
-__attribute__((noreturn)) static void run_from_input(void) {
-    unsigned int header[3];
-    if (!read_all((char *)header, sizeof header)) sys_exit(125);
-    unsigned long size = header[0], arguments = header[1], entries = header[2];
-    if (size == 0 || arguments == 0) sys_exit(125);
-    unsigned long pointers = (arguments + entries + 2) * sizeof(char *);
-    long memory = sys_mmap(pointers + size + 1);
-    if (memory < 0 && memory > -4096) {
-        say("orchestrator-shim: out of memory\n");
+/* Runs `argv` in `folder` as the shim's child, waits for it, records how it ended in
+ * `status_file`, and ends the same way. */
+__attribute__((noreturn)) static void run(const char *status_file, const char *folder, char **argv, char **envp) {
+    long child = sys_fork();
+    if (child < 0) {
+        say("orchestrator-shim: fork failed\n");
         sys_exit(125);
     }
-    char **vector = (char **)memory;
-    char *text = (char *)memory + pointers;
-    if (!read_all(text, size)) sys_exit(125);
-    text[size] = 0;
-    /* The standard input was the orchestrator's pipe: the command gets /dev/null, as a
-     * directly started one does. */
-    long null = sys_openat(AT_FDCWD, "/dev/null", O_RDONLY, 0);
-    if (null > 0) {
-        sys_dup3((int)null, 0, 0);
-        sys_close((int)null);
+    if (child == 0) exec_run(folder, argv, envp);
+    given_status_file = status_file;
+    supervise(child, given);
+}
+
+/* The run as the child read it, in memory it shares with the shim: the child runs it at once;
+ * the shim takes the status file from it once the child is gone. `ready` is set when the whole
+ * run was read (before that, the child runs nothing). */
+struct shared_run {
+    volatile unsigned long ready;
+    char bytes[];
+};
+
+/* Room for a run: more than the kernel takes in arguments and environment (ARG_MAX), in memory
+ * that costs nothing until written. */
+#define RUN_CAPACITY (32UL << 20)
+
+static struct shared_run *shared;
+
+static const char *shared_status_file(void) { return shared->ready ? shared->bytes + 12 : 0; }
+
+/* The child's part of `--stdin`: reads the run from `input` into `shared` and runs it. */
+__attribute__((noreturn)) static void read_and_run(int input) {
+    unsigned long have = 0, need = 12;
+    unsigned int header[3] = {0, 0, 0};
+    while (have < need) {
+        long got = sys_read(input, shared->bytes + have, RUN_CAPACITY - have);
+        if (got == -EINTR) continue;
+        if (got <= 0) sys_exit(125);
+        have += (unsigned long)got;
+        if (have >= 12 && need == 12) {
+            for (int index = 0; index < 12; index++) ((char *)header)[index] = shared->bytes[index];
+            if (header[0] == 0 || header[1] == 0) sys_exit(125);
+            need = 12UL + header[0];
+            if (need >= RUN_CAPACITY) {
+                say("orchestrator-shim: a run larger than the shim takes\n");
+                sys_exit(125);
+            }
+        }
+    }
+    unsigned long arguments = header[1], entries = header[2];
+    char *text = shared->bytes + 12, *at = text, *end = text + header[0];
+    *end = 0;
+    /* The pointers go after the text, aligned. */
+    char **vector = (char **)(((unsigned long)end + 16) & ~7UL);
+    if ((char *)(vector + arguments + entries + 2) > shared->bytes + RUN_CAPACITY) {
+        say("orchestrator-shim: a run larger than the shim takes\n");
+        sys_exit(125);
     }
     const char *strings[2];
-    char *at = text, *end = text + size;
     unsigned long index = 0, total = 2 + arguments + entries;
     for (unsigned long taken = 0; taken < total; taken++) {
         if (at >= end) {
@@ -213,7 +233,50 @@ __attribute__((noreturn)) static void run_from_input(void) {
         at += length_of(at) + 1;
     }
     vector[index] = 0;
-    run(strings[0], strings[1], vector, vector + arguments + 1);
+    shared->ready = 1;
+    exec_run(strings[1], vector, vector + arguments + 1);
+}
+
+/* `--stdin`: started ahead of its run, the shim forks the child that will be the command at
+ * once, and the child waits for the run on the shim's standard input: when the run comes, it
+ * is read and started by the process that runs it, with no fork between. The run is three
+ * native-endian 32-bit numbers (the size of what follows, the count of arguments, the count of
+ * environment entries), then NUL-terminated strings: the status file, the working folder
+ * (empty for none), the arguments (the first is the program's path), the environment entries.
+ * When the input ends before a whole run (the orchestrator stopped or died first), nothing is
+ * run: exit 125. */
+__attribute__((noreturn)) static void run_from_input(void) {
+    long memory = sys_mmap_shared(sizeof(struct shared_run) + RUN_CAPACITY);
+    if (memory < 0 && memory > -4096) {
+        say("orchestrator-shim: out of memory\n");
+        sys_exit(125);
+    }
+    shared = (struct shared_run *)memory;
+    /* The input moves to descriptor 3 (closed by the command's exec); the command's standard
+     * input is /dev/null, as a directly started one's is. */
+    if (sys_dup3(0, 3, O_CLOEXEC) < 0) sys_exit(125);
+    long null = sys_openat(AT_FDCWD, "/dev/null", O_RDONLY, 0);
+    if (null > 0) {
+        sys_dup3((int)null, 0, 0);
+        sys_close((int)null);
+    }
+    long shim = sys_getpid();
+    long child = sys_fork();
+    if (child < 0) {
+        say("orchestrator-shim: fork failed\n");
+        sys_exit(125);
+    }
+    if (child == 0) {
+        /* A shim killed while it waits takes its child along, and with it the only reader of
+         * the input: the orchestrator's hand-over then fails and it takes another shim, where a
+         * surviving child would run the run unsupervised. The command keeps this: a run whose
+         * shim was killed is killed too, never left running with nobody to record its end. */
+        sys_prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (sys_getppid() != shim) sys_exit(125);
+        read_and_run(3);
+    }
+    sys_close(3);
+    supervise(child, shared_status_file);
 }
 
 /* Called by `_start` with the initial stack: argc, argv[], NULL, envp[], NULL. */

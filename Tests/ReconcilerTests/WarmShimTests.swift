@@ -100,6 +100,45 @@ struct WarmShimTests {
         #expect(result.pid != waiting)
     }
 
+    /// The command is the waiting shim's child, forked before the run came: it dies with the
+    /// shim, so that no run goes on with nobody to record its end.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: shim), "orchestrator-shim is not built"))
+    func aRunWhoseShimIsKilledIsKilledToo() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let warm = WarmShim(path: WarmShimTests.shim)
+        warm.prepare()
+        let child = ChildProcess(
+            executable: "/bin/sleep",
+            arguments: ["/bin/sleep", "30"].map { Array($0.utf8) },
+            environment: [],
+            workingDirectory: nil,
+            timeout: .seconds(60),
+            grace: .seconds(5)
+        )
+        let spawn = warm.launch(
+            statusFile: folder + "/run.status",
+            workingDirectory: nil,
+            arguments: child.arguments,
+            environment: child.environment
+        )
+        guard case .started(let spawned) = spawn else {
+            Issue.record("not started: \(spawn)")
+            return
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        var command: pid_t?
+        while command == nil, ContinuousClock.now < deadline {
+            command = Self.children(of: spawned.pid, named: "sleep").first
+            if command == nil { usleep(1000) }
+        }
+        let sleeper = try #require(command, "the command runs as the shim's child")
+        kill(spawned.pid, SIGKILL)
+        // Before the shim is reaped and its group killed: the command went with the shim itself.
+        while kill(sleeper, 0) == 0, Self.state(of: sleeper) != "Z", ContinuousClock.now < deadline { usleep(1000) }
+        #expect(kill(sleeper, 0) == -1 || Self.state(of: sleeper) == "Z", "the command died with its shim")
+        #expect(child.supervise(spawned, cancellation: RunCancellation()) { _ in } == .signaled(9))
+    }
+
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: shim), "orchestrator-shim is not built"))
     func aWaitingShimWhoseOwnerGoesAwayRunsNothing() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -120,17 +159,17 @@ struct WarmShimTests {
         return stat[stat.index(close, offsetBy: 2)...].split(separator: " ").first.map(String.init)
     }
 
-    /// This process's children whose command name (as /proc shows it, 15 bytes) is `name`.
-    private static func children(named name: String) -> [pid_t] {
-        let me = getpid()
-        return (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { entry -> pid_t? in
+    /// The children of `parent` (this process by default) whose command name (as /proc shows
+    /// it, 15 bytes) is `name`.
+    private static func children(of parent: pid_t = getpid(), named name: String) -> [pid_t] {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { entry -> pid_t? in
             guard let pid = pid_t(entry),
                 let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
                 let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")")
             else { return nil }
             let command = stat[stat.index(after: open)..<close]
             let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
-            return command == name && fields.count > 1 && pid_t(fields[1]) == me ? pid : nil
+            return command == name && fields.count > 1 && pid_t(fields[1]) == parent ? pid : nil
         } ?? []
     }
 }

@@ -16,16 +16,21 @@ echo "$(date +%s%N) $1" >> "$2"
 SH
 chmod +x "$SCRATCH/record"
 
-# write_files DIR: writes $count files, printing "close-time-ns name" for each.
+# write_files DIR: writes $count files, printing "close-time-ns name" for each. The time is read
+# just before close(): read after it, it waits until the writer has a core again, which the
+# watcher it woke can hold (on two cores) until the command has started, so that the later a
+# watcher yields its core, the shorter its latency would look.
 write_files() {
   python3 - "$1" "$count" <<'PY'
 import os, sys, time
 folder, count = sys.argv[1], int(sys.argv[2])
 for i in range(count):
     name = f"f{i:05d}.csv"
-    with open(os.path.join(folder, name), "w") as f:
-        f.write(f"dropped,{i}\n")
-    print(time.time_ns(), name, flush=True)
+    fd = os.open(os.path.join(folder, name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.write(fd, f"dropped,{i}\n".encode())
+    closed = time.time_ns()
+    os.close(fd)
+    print(closed, name, flush=True)
     time.sleep(0.05)
 PY
 }

@@ -5,7 +5,9 @@ import Model
 
 /// `orchestrator-shim --stdin`, started ahead of the run it will carry: a run then starts with a
 /// write to the waiting shim's standard input, not with the start of a program (the shim) that
-/// then starts the command. On this kind of machine a program start is a fifth of a file's whole
+/// then starts the command. The waiting shim has forked already: its child reads the run and
+/// executes the command itself, so that no fork stands between the write and the command's
+/// start either (0.25 ms less from a file's close to its command's start). On this kind of machine a program start is a fifth of a file's whole
 /// close-to-start latency; the next shim is started when a run ends, by the thread that waited
 /// for it, off the path of any run's start (runs that overlap start their own shim).
 ///
@@ -62,7 +64,9 @@ final class WarmShim: @unchecked Sendable {
                 }
             }
             taken = nil
-            if send(message, to: shim.input) {
+            // A shim that died while waiting (killed by someone) took its child along, but the
+            // child may not be gone yet and could still take the run: one that is dead is not used.
+            if isAlive(shim), send(message, to: shim.input) {
                 return .started(ChildProcess.Spawned(pid: shim.pid, reader: shim.output, input: shim.input))
             }
             // The waiting shim is gone (killed by someone): take a new one.
@@ -118,6 +122,12 @@ final class WarmShim: @unchecked Sendable {
         close(shim.output)
         var status: Int32 = 0
         while waitpid(shim.pid, &status, 0) < 0 && errno == EINTR {}
+    }
+
+    /// Whether the waiting shim has not ended (it is reaped if it has).
+    private func isAlive(_ shim: Waiting) -> Bool {
+        var status: Int32 = 0
+        return waitpid(shim.pid, &status, WNOHANG) == 0
     }
 
     /// Writes all of `message`; false if the shim is gone. No SIGPIPE: it would end this process.
