@@ -109,6 +109,29 @@ public final class SQLiteStateStore: StateStore {
         migrator.registerMigration("v6: running contents by ledger_state") { db in
             try db.execute(sql: "DROP INDEX ledger_running")
         }
+        // The stat cache and the names of contents as tables clustered on their keys: a row
+        // written is one page written, not a row page and a page of the key's index (two pages
+        // less in the commit that precedes each run's start).
+        migrator.registerMigration("v7: stat cache and content names without rowid") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE observations_v7 (
+                        pipeline TEXT NOT NULL, path TEXT NOT NULL, device INTEGER NOT NULL, inode INTEGER NOT NULL,
+                        size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, sha256 TEXT,
+                        observed_at REAL NOT NULL, PRIMARY KEY (pipeline, path)) WITHOUT ROWID;
+                    INSERT INTO observations_v7
+                        SELECT pipeline, path, device, inode, size, mtime_ns, ctime_ns, sha256, observed_at FROM observations;
+                    DROP TABLE observations;
+                    ALTER TABLE observations_v7 RENAME TO observations;
+                    CREATE TABLE content_names_v7 (
+                        pipeline TEXT NOT NULL, sha256 TEXT NOT NULL, path TEXT NOT NULL, first_seen REAL NOT NULL,
+                        PRIMARY KEY (pipeline, sha256, path)) WITHOUT ROWID;
+                    INSERT INTO content_names_v7 SELECT pipeline, sha256, path, first_seen FROM content_names;
+                    DROP TABLE content_names;
+                    ALTER TABLE content_names_v7 RENAME TO content_names;
+                    """
+            )
+        }
         return migrator
     }
 
@@ -373,7 +396,15 @@ public final class SQLiteStateStore: StateStore {
             try SQLiteStateStore.saveObservations(db, look.observations, removing: look.removed, pipeline: pipeline)
             try SQLiteStateStore.recordSeen(db, pipeline: pipeline, contents: look.seen, at: look.at)
             let claim = Claim(pipeline: look.pipeline, sha256: sha256, owner: owner, run: run, lease: lease)
-            return try SQLiteStateStore.claimObserving(db, claim, path: path, concurrency: concurrency, at: look.at)
+            // The path's stat-cache row, when this look wrote it, is known without a read.
+            return try SQLiteStateStore.claimObserving(
+                db,
+                claim,
+                path: path,
+                concurrency: concurrency,
+                at: look.at,
+                observed: look.observations.last { $0.path == path }
+            )
         }
     }
 
@@ -408,7 +439,8 @@ public final class SQLiteStateStore: StateStore {
         _ claim: Claim,
         path: String,
         concurrency: Int?,
-        at now: Date
+        at now: Date,
+        observed known: Observation? = nil
     ) throws -> (entry: LedgerEntry, observed: Observation?)? {
         guard
             let entry = try SQLiteStateStore.claim(
@@ -422,7 +454,7 @@ public final class SQLiteStateStore: StateStore {
                 at: now
             )
         else { return nil }
-        return (entry, try SQLiteStateStore.observation(db, pipeline: claim.pipeline, path: path))
+        return (entry, try known ?? SQLiteStateStore.observation(db, pipeline: claim.pipeline, path: path))
     }
 
     private static func claim(
