@@ -7,9 +7,10 @@ import Model
 /// write to the waiting shim's standard input, not with the start of a program (the shim) that
 /// then starts the command. The waiting shim has forked already: its child reads the run and
 /// executes the command itself, so that no fork stands between the write and the command's
-/// start either (0.25 ms less from a file's close to its command's start). On this kind of machine a program start is a fifth of a file's whole
-/// close-to-start latency; the next shim is started when a run ends, by the thread that waited
-/// for it, off the path of any run's start (runs that overlap start their own shim).
+/// start either (0.25 ms less from a file's close to its command's start). On this kind of
+/// machine a program start is a fifth of a file's whole close-to-start latency; the next shim is
+/// started when a run ends, by the thread that waited for it, off the path of any run's start
+/// (runs that overlap start their own shim).
 ///
 /// The shim is this process's child in a session of its own, exactly as a shim started for the
 /// run would be: the run's process group, its pid, its output pipe and its status file are the
