@@ -67,15 +67,16 @@ extension POSIXError {
 }
 
 /// Folders of the orchestrator's own that this process has made private already: a pipeline's
-/// status folder is made once, not at each run's start, where its `stat` and `chmod` were 40 µs
-/// of the way from a file's close to its command's start.
+/// status folder is made and restricted once (`PrivateFiles.makeDirectory`: a `stat` and a
+/// `chmod`, 40 µs of the way from a file's close to its command's start); later, one `mkdir`
+/// makes it again if someone removed it meanwhile.
 final class MadeFolders: @unchecked Sendable {
     private let lock = NSLock()
     private var made: Set<String> = []
 
-    /// Makes `path` private (`PrivateFiles.makeDirectory`), unless this instance did already.
+    /// Makes `path` private, or again if it was removed since.
     func make(_ path: String) throws {
-        if lock.withLock({ made.contains(path) }) { return }
+        if lock.withLock({ made.contains(path) }), mkdir(path, 0o700) == 0 || errno == EEXIST { return }
         try PrivateFiles.makeDirectory(path)
         lock.withLock { _ = made.insert(path) }
     }

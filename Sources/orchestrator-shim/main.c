@@ -121,10 +121,19 @@ __attribute__((noreturn)) static void exec_run(const char *folder, char **argv, 
     cannot("cannot run ", argv[0], -sys_execve(argv[0], argv, envp));
 }
 
-/* Waits for `child`, records how it ended in `status_file` (none: the child ran nothing, the
- * shim exits 125 and writes nothing), and ends the same way. */
-__attribute__((noreturn)) static void supervise(long child, const char *(*status_file)(void)) {
-    /* Signals meant for the run reach the whole process group; the shim only waits. */
+/* Forks, or ends the shim: 0 in the child, the child's pid in the shim. */
+static long fork_or_exit(void) {
+    long child = sys_fork();
+    if (child < 0) {
+        say("orchestrator-shim: fork failed\n");
+        sys_exit(125);
+    }
+    return child;
+}
+
+/* Waits for `child` (signals meant for the run reach the whole process group; the shim only
+ * waits) and returns how it ended. */
+static int wait_for(long child) {
     ignore(SIGTERM);
     ignore(SIGINT);
     ignore(SIGHUP);
@@ -137,8 +146,11 @@ __attribute__((noreturn)) static void supervise(long child, const char *(*status
         say("orchestrator-shim: waitpid failed\n");
         sys_exit(125);
     }
-    const char *path = status_file();
-    if (path == 0) sys_exit(125);
+    return status;
+}
+
+/* Records `status` in `status_file` and ends the same way. */
+__attribute__((noreturn)) static void end_as(int status, const char *status_file) {
     char text[32];
     long at;
     if (WIFSIGNALED(status)) {
@@ -149,7 +161,7 @@ __attribute__((noreturn)) static void supervise(long child, const char *(*status
         at = append_number(text, at, WEXITSTATUS(status));
     }
     text[at++] = '\n';
-    write_status(path, text, at);
+    write_status(status_file, text, at);
     if (WIFSIGNALED(status)) {
         restore_default(WTERMSIG(status));
         sys_kill(sys_getpid(), WTERMSIG(status));
@@ -157,20 +169,12 @@ __attribute__((noreturn)) static void supervise(long child, const char *(*status
     sys_exit(WEXITSTATUS(status));
 }
 
-static const char *given_status_file;
-static const char *given(void) { return given_status_file; }
-
 /* Runs `argv` in `folder` as the shim's child, waits for it, records how it ended in
  * `status_file`, and ends the same way. */
 __attribute__((noreturn)) static void run(const char *status_file, const char *folder, char **argv, char **envp) {
-    long child = sys_fork();
-    if (child < 0) {
-        say("orchestrator-shim: fork failed\n");
-        sys_exit(125);
-    }
+    long child = fork_or_exit();
     if (child == 0) exec_run(folder, argv, envp);
-    given_status_file = status_file;
-    supervise(child, given);
+    end_as(wait_for(child), status_file);
 }
 
 /* The run as the child read it, in memory it shares with the shim: the child runs it at once;
@@ -186,8 +190,6 @@ struct shared_run {
 #define RUN_CAPACITY (32UL << 20)
 
 static struct shared_run *shared;
-
-static const char *shared_status_file(void) { return shared->ready ? shared->bytes + 12 : 0; }
 
 /* The child's part of `--stdin`: reads the run from `input` into `shared` and runs it. */
 __attribute__((noreturn)) static void read_and_run(int input) {
@@ -261,11 +263,7 @@ __attribute__((noreturn)) static void run_from_input(void) {
         sys_close((int)null);
     }
     long shim = sys_getpid();
-    long child = sys_fork();
-    if (child < 0) {
-        say("orchestrator-shim: fork failed\n");
-        sys_exit(125);
-    }
+    long child = fork_or_exit();
     if (child == 0) {
         /* A shim killed while it waits takes its child along, and with it the only reader of
          * the input: the orchestrator's hand-over then fails and it takes another shim, where a
@@ -276,7 +274,10 @@ __attribute__((noreturn)) static void run_from_input(void) {
         read_and_run(3);
     }
     sys_close(3);
-    supervise(child, shared_status_file);
+    int status = wait_for(child);
+    /* No whole run was read (the input ended first): nothing ran, no status is written. */
+    if (!shared->ready) sys_exit(125);
+    end_as(status, shared->bytes + 12);
 }
 
 /* Called by `_start` with the initial stack: argc, argv[], NULL, envp[], NULL. */
